@@ -1,0 +1,130 @@
+"""sunshine-async: an async SDK for the Sunshine Conversations v2 API (asyncio and trio).
+
+>>> import sunshine_async
+>>> sunshine_async.ClientType.WHATSAPP == "whatsapp"
+True
+
+Start with `Session`; every resource hangs off ``session.apps``.
+"""
+
+from __future__ import annotations
+
+from ._auth import BasicCredentials as BasicCredentials
+from ._auth import JwtCredentials as JwtCredentials
+from ._auth import MintedJwtCredentials as MintedJwtCredentials
+from ._converter import CONVERTER as CONVERTER
+from ._converter import make_converter as make_converter
+from ._exceptions import ApiConnectionError as ApiConnectionError
+from ._exceptions import ApiError as ApiError
+from ._exceptions import ApiTimeoutError as ApiTimeoutError
+from ._exceptions import AuthenticationError as AuthenticationError
+from ._exceptions import BadRequestError as BadRequestError
+from ._exceptions import ConflictError as ConflictError
+from ._exceptions import ErrorDetail as ErrorDetail
+from ._exceptions import InvalidArgumentError as InvalidArgumentError
+from ._exceptions import NotFoundError as NotFoundError
+from ._exceptions import PaginationError as PaginationError
+from ._exceptions import PermissionDeniedError as PermissionDeniedError
+from ._exceptions import RateLimitError as RateLimitError
+from ._exceptions import RequestInfo as RequestInfo
+from ._exceptions import ServerError as ServerError
+from ._exceptions import SessionClosedError as SessionClosedError
+from ._exceptions import SunshineError as SunshineError
+from ._models import UNSET as UNSET
+from ._models import Author as Author
+from ._models import AuthorType as AuthorType
+from ._models import Client as Client
+from ._models import ClientCreate as ClientCreate
+from ._models import ClientListResponse as ClientListResponse
+from ._models import ClientStatus as ClientStatus
+from ._models import ClientType as ClientType
+from ._models import Confirmation as Confirmation
+from ._models import ConfirmationType as ConfirmationType
+from ._models import ImageContent as ImageContent
+from ._models import LinkAction as LinkAction
+from ._models import Links as Links
+from ._models import MatchCriteria as MatchCriteria
+from ._models import MatchCriteriaMailgun as MatchCriteriaMailgun
+from ._models import MatchCriteriaMessagebird as MatchCriteriaMessagebird
+from ._models import MatchCriteriaTwilio as MatchCriteriaTwilio
+from ._models import MatchCriteriaWhatsapp as MatchCriteriaWhatsapp
+from ._models import MessageContent as MessageContent
+from ._models import MessagePost as MessagePost
+from ._models import Meta as Meta
+from ._models import Target as Target
+from ._models import TextContent as TextContent
+from ._models import Unset as Unset
+from ._resources import AppResource as AppResource
+from ._resources import AppsResource as AppsResource
+from ._resources import ClientIterator as ClientIterator
+from ._resources import ClientPageIterator as ClientPageIterator
+from ._resources import ClientsResource as ClientsResource
+from ._resources import UserResource as UserResource
+from ._resources import UsersResource as UsersResource
+from ._sansio import ApiResponse as ApiResponse
+from ._session import Session as Session
+from ._version import __version__ as __version__
+
+__all__ = [
+    "CONVERTER",
+    "UNSET",
+    "ApiConnectionError",
+    "ApiError",
+    "ApiResponse",
+    "ApiTimeoutError",
+    "AppResource",
+    "AppsResource",
+    "AuthenticationError",
+    "Author",
+    "AuthorType",
+    "BadRequestError",
+    "BasicCredentials",
+    "Client",
+    "ClientCreate",
+    "ClientIterator",
+    "ClientListResponse",
+    "ClientPageIterator",
+    "ClientStatus",
+    "ClientType",
+    "ClientsResource",
+    "Confirmation",
+    "ConfirmationType",
+    "ConflictError",
+    "ErrorDetail",
+    "ImageContent",
+    "InvalidArgumentError",
+    "JwtCredentials",
+    "LinkAction",
+    "Links",
+    "MatchCriteria",
+    "MatchCriteriaMailgun",
+    "MatchCriteriaMessagebird",
+    "MatchCriteriaTwilio",
+    "MatchCriteriaWhatsapp",
+    "MessageContent",
+    "MessagePost",
+    "Meta",
+    "MintedJwtCredentials",
+    "NotFoundError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestInfo",
+    "ServerError",
+    "Session",
+    "SessionClosedError",
+    "SunshineError",
+    "Target",
+    "TextContent",
+    "Unset",
+    "UserResource",
+    "UsersResource",
+    "make_converter",
+]
+
+# Tracebacks and reprs show the public path (sunshine_async.Client), not the private module.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) and _obj.__module__.startswith("sunshine_async."):
+        _obj.__module__ = __name__
+del _name, _obj

@@ -1,0 +1,34 @@
+"""Defaults and limits. Constants only: no logic lives here."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ._version import __version__
+
+DEFAULT_BASE_URL: Final = "https://api.smooch.io"
+USER_AGENT: Final = f"sunshine-async/{__version__}"
+
+#: Seconds one attempt of one request may take, connecting and reading included.
+DEFAULT_TIMEOUT: Final = 60.0
+DEFAULT_MAX_RETRIES: Final = 2
+#: First backoff delay in seconds; it doubles on each retry, up to the maximum.
+RETRY_BASE_DELAY: Final = 0.5
+RETRY_MAX_DELAY: Final = 8.0
+#: A `Retry-After` longer than this is not waited out: the error goes to the caller.
+RETRY_AFTER_CAP: Final = 60.0
+
+PAGE_SIZE_MIN: Final = 1
+PAGE_SIZE_MAX: Final = 100
+#: The SDK asks for full pages; the API's own default (25) means four times the requests.
+DEFAULT_PAGE_SIZE: Final = 100
+CURSOR_LENGTH: Final = 24
+MAX_ID_LENGTH: Final = 1024
+#: The API rejects request bodies over 100 kB.
+MAX_BODY_BYTES: Final = 100_000
+
+#: Minted JWTs live this long (seconds) ...
+JWT_LIFETIME: Final = 600
+#: ... and are replaced when less than this is left, so no request carries a dying token.
+JWT_RENEW_MARGIN: Final = 60
+JWT_SCOPES: Final = ("app", "account", "integration")

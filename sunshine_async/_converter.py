@@ -1,0 +1,286 @@
+"""The one cattrs converter: models to and from the API's camelCase JSON.
+
+`make_converter()` builds it; `CONVERTER` is the instance the SDK (and the fake server
+in `sunshine_async.testing`) uses. The rules:
+
+- every attrs field is renamed snake_case -> camelCase (a trailing ``_`` dropped);
+- optional request fields left `UNSET` (and response fields that are ``None``) are
+  omitted from the JSON; an explicit ``None`` on a nullable request field is ``null``;
+- primitives are strict: ``"false"`` is not a bool and ``5`` is not a str;
+- enums are open: an unknown wire value comes back as the plain `str`;
+- ``matchCriteria`` and message ``content`` are chosen by their ``type`` key;
+- request models reject unknown keys (a typo in pasted JSON must not vanish), response
+  models keep them in ``extra``;
+- ``lastSeen``/``linkedAt`` become timezone-aware `datetime` objects.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any, Final, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.v import format_exception
+
+from . import _models as m
+from ._exceptions import InvalidArgumentError
+
+__all__ = ["CONVERTER", "camel_case", "make_converter", "structure_request"]
+
+T = TypeVar("T")
+
+_RESPONSE_MODELS: Final = frozenset({m.Client, m.Meta, m.Links, m.ClientListResponse})
+_TAGGED_UNIONS: Final[dict[object, tuple[type, ...]]] = {
+    m.MatchCriteria: typing.get_args(m.MatchCriteria),
+    m.MessageContent: typing.get_args(m.MessageContent),
+}
+
+
+def camel_case(name: str) -> str:
+    """``integration_id`` -> ``integrationId``; a trailing ``_`` is dropped.
+
+    >>> camel_case("after_cursor")
+    'afterCursor'
+    """
+    head, *rest = name.rstrip("_").split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def make_converter() -> cattrs.Converter:
+    """Build a new converter with every hook the SDK's models need."""
+    converter = cattrs.Converter()
+    _register_primitives(converter)
+    _register_unions(converter)
+    _register_models(converter)
+    return converter
+
+
+# --- primitives -----------------------------------------------------------------------
+
+
+def _strict(kind: type, *, also: tuple[type, ...] = ()) -> Callable[[object, type], object]:
+    accepted = (kind, *also)
+
+    def structure(value: object, _: type) -> object:
+        # bool is an int subclass; a JSON true is never a number here
+        if not isinstance(value, accepted) or (isinstance(value, bool) and kind is not bool):
+            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
+        return value
+
+    return structure
+
+
+def _structure_datetime(value: object, _: type) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO-8601 str, got {type(value).__name__} {value!r}")
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    parsed = datetime.fromisoformat(text)
+    # the API speaks UTC; a timestamp without an offset is still UTC
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+
+
+def _unstructure_datetime(value: datetime) -> str:
+    utc = value.astimezone(timezone.utc) if value.tzinfo is not None else value
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "") + "Z"
+
+
+def _structure_mapping(value: object, _: type) -> dict[str, object]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+    return dict(value)
+
+
+def _is_mapping(tp: object) -> bool:
+    origin: object = typing.get_origin(tp)
+    return origin is Mapping
+
+
+def _register_primitives(converter: cattrs.Converter) -> None:
+    converter.register_structure_hook(str, _strict(str))
+    converter.register_structure_hook(bool, _strict(bool))
+    converter.register_structure_hook(int, _strict(int))
+    converter.register_structure_hook(float, _strict(float, also=(int,)))
+    converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_unstructure_hook(datetime, _unstructure_datetime)
+    converter.register_structure_hook_func(_is_mapping, _structure_mapping)
+    # the wire value, not the member (f"{member}" differs across Python versions)
+    converter.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, m._WireEnum), _wire_value
+    )
+
+
+# --- unions -----------------------------------------------------------------------------
+
+
+def _union_members(tp: object) -> tuple[object, ...] | None:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return typing.get_args(tp)
+    return None
+
+
+def _is_open_enum(tp: object) -> bool:
+    members = set(_union_members(tp) or ()) - {type(None), m.Unset}
+    enums = [t for t in members if isinstance(t, type) and issubclass(t, m._WireEnum)]
+    return len(enums) == 1 and members == {enums[0], str}
+
+
+def _open_enum_hook(tp: object) -> Callable[[object, object], object]:
+    members = _union_members(tp) or ()
+    enum_type = next(t for t in members if isinstance(t, type) and issubclass(t, m._WireEnum))
+    by_value = {member.value: member for member in enum_type}
+    nullable = type(None) in members
+
+    def structure(value: object, _: object) -> object:
+        if value is None and nullable:
+            return None
+        if not isinstance(value, str):
+            raise TypeError(f"expected str, got {type(value).__name__} {value!r}")
+        return by_value.get(value, value)
+
+    return structure
+
+
+def _wire_value(value: object) -> object:
+    return value.value if isinstance(value, m._WireEnum) else value
+
+
+def _is_optional(tp: object) -> bool:
+    members = _union_members(tp)
+    if members is None or tp in _TAGGED_UNIONS or _is_open_enum(tp):
+        return False
+    rest = [t for t in members if t not in (type(None), m.Unset)]
+    return len(rest) == 1
+
+
+def _register_unions(converter: cattrs.Converter) -> None:
+    def optional_hook(tp: object) -> Callable[[object, object], object]:
+        members = _union_members(tp) or ()
+        (inner,) = (t for t in members if t not in (type(None), m.Unset))
+        inner_hook = converter.get_structure_hook(inner)
+        nullable = type(None) in members
+
+        def structure(value: object, _: object) -> object:
+            if value is None:
+                if nullable:
+                    return None
+                raise TypeError("null is not allowed here")
+            return inner_hook(value, inner)
+
+        return structure
+
+    def tagged_hook(tp: object) -> Callable[[object, object], object]:
+        variants = {attrs.fields_dict(cls)["type"].default: cls for cls in _TAGGED_UNIONS[tp]}
+
+        def structure(value: object, _: object) -> object:
+            if not isinstance(value, Mapping):
+                raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+            tag = value.get("type")
+            cls = variants.get(tag) if isinstance(tag, str) else None
+            if cls is None:
+                allowed = ", ".join(repr(t) for t in variants)
+                raise ValueError(f"type must be one of {allowed}, got {tag!r}")
+            return converter.structure(value, cls)
+
+        return structure
+
+    converter.register_structure_hook_factory(_is_open_enum, _open_enum_hook)
+    converter.register_unstructure_hook_func(_is_open_enum, _wire_value)
+    converter.register_structure_hook_factory(lambda t: t in _TAGGED_UNIONS, tagged_hook)
+    converter.register_structure_hook_factory(_is_optional, optional_hook)
+
+
+# --- attrs classes ------------------------------------------------------------------
+
+
+def _register_models(converter: cattrs.Converter) -> None:
+    def structure_hook(cls: type) -> Callable[[object, type], object]:
+        fields = [a for a in attrs.fields(cls) if a.init and a.name != "extra"]
+        renames: dict[str, Any] = {a.name: override(rename=camel_case(a.name)) for a in fields}
+        if "extra" in attrs.fields_dict(cls):
+            renames["extra"] = override(omit=True)
+        is_response = cls in _RESPONSE_MODELS
+        generated: Callable[[Mapping[str, object], type], object] = make_dict_structure_fn(
+            cls, converter, _cattrs_forbid_extra_keys=not is_response, **renames
+        )
+        known = frozenset(camel_case(a.name) for a in attrs.fields(cls))
+        # fixed fields (the `type` tag): checked here, never passed to __init__
+        fixed = {camel_case(a.name): a.default for a in attrs.fields(cls) if not a.init}
+
+        def structure(value: object, _: type) -> object:
+            if not isinstance(value, Mapping):
+                raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+            if fixed and not fixed.keys().isdisjoint(value):
+                for key, expected in fixed.items():
+                    if key in value and value[key] != expected:
+                        raise ValueError(f"{key} must be {expected!r}, got {value[key]!r}")
+                value = {k: v for k, v in value.items() if k not in fixed}
+            instance = generated(value, cls)
+            if is_response and not known.issuperset(value):
+                unknown = {k: v for k, v in value.items() if k not in known}
+                instance = attrs.evolve(instance, extra=unknown)
+            return instance
+
+        return structure
+
+    def unstructure_hook(cls: type) -> Callable[[object], dict[str, object]]:
+        overrides: dict[str, Any] = {}
+        for a in attrs.fields(cls):
+            if a.name == "extra":
+                overrides[a.name] = override(omit=True)
+            else:
+                leave_out = a.default is m.UNSET or a.default is None
+                overrides[a.name] = override(rename=camel_case(a.name), omit_if_default=leave_out)
+        generated: Callable[[object], dict[str, object]] = make_dict_unstructure_fn(
+            cls, converter, _cattrs_include_init_false=True, **overrides
+        )
+        has_extra = "extra" in attrs.fields_dict(cls)
+
+        def unstructure(instance: Any) -> dict[str, object]:
+            data: dict[str, object] = generated(instance)
+            if has_extra and instance.extra:
+                data = {**instance.extra, **data}
+            return data
+
+        return unstructure
+
+    converter.register_structure_hook_factory(attrs.has, structure_hook)
+    converter.register_unstructure_hook_factory(attrs.has, unstructure_hook)
+
+
+#: The converter every part of the SDK uses. Build your own with `make_converter()`
+#: rather than adding hooks to this one.
+CONVERTER: Final = make_converter()
+
+
+def _describe(exc: BaseException, tp: type | None) -> str:
+    # our validators already say what is wrong, in words; keep them
+    if isinstance(exc, InvalidArgumentError | TypeError) or type(exc) is ValueError:
+        return str(exc)
+    return format_exception(exc, tp)
+
+
+def structure_request(value: object, cls: type[T], *, name: str) -> T:
+    """Turn user input (a model or a JSON-shaped mapping) into request model ``cls``.
+
+    Raises:
+        InvalidArgumentError: naming each bad field with its JSON path.
+    """
+    if isinstance(value, cls):
+        return value
+    if not isinstance(value, Mapping):
+        raise InvalidArgumentError(
+            f"{name} must be a {cls.__name__} or a mapping in the API's JSON shape,"
+            f" got {type(value).__name__}"
+        )
+    try:
+        return CONVERTER.structure(value, cls)
+    except InvalidArgumentError:
+        raise
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+        problems = "; ".join(cattrs.transform_error(exc, path="$", format_exception=_describe))
+        raise InvalidArgumentError(f"invalid {cls.__name__}: {problems}") from exc

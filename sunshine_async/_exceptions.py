@@ -1,0 +1,232 @@
+"""Every exception the SDK raises, in one place.
+
+The tree::
+
+    SunshineError
+    ├── InvalidArgumentError (also ValueError)  bad input, raised before any request
+    ├── SessionClosedError (also RuntimeError)  the Session was closed
+    ├── PaginationError                         the server's cursors would loop forever
+    ├── ApiConnectionError                      the request got no HTTP response
+    │   └── ApiTimeoutError                     ... because it ran out of time
+    └── ApiError                                the API answered with an error
+        ├── BadRequestError        400
+        ├── AuthenticationError    401
+        ├── PermissionDeniedError  403
+        ├── NotFoundError          404
+        ├── ConflictError          409
+        ├── RateLimitError         429
+        └── ServerError            5xx
+
+Catch `SunshineError` for everything, `ApiError` for every answer the API refused,
+or one of its subclasses for a single status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import attrs
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "ApiConnectionError",
+    "ApiError",
+    "ApiTimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "ErrorDetail",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestInfo",
+    "ServerError",
+    "SessionClosedError",
+    "SunshineError",
+]
+
+
+@attrs.frozen(kw_only=True)
+class ErrorDetail:
+    """One entry of the API's ``errors`` list: a snake_case ``code`` and a human ``title``.
+
+    .. versionadded:: 0.1
+    """
+
+    code: str
+    title: str
+
+
+@attrs.frozen(kw_only=True)
+class RequestInfo:
+    """The method and URL of the request an error belongs to (never its headers).
+
+    .. versionadded:: 0.1
+    """
+
+    method: str
+    url: str
+
+    @property
+    def target(self) -> str:
+        """The path and query of the URL, as shown in error messages."""
+        scheme_end = self.url.find("://")
+        path_start = self.url.find("/", scheme_end + 3 if scheme_end >= 0 else 0)
+        return self.url[path_start:] if path_start >= 0 else "/"
+
+
+class SunshineError(Exception):
+    """Base class of every exception raised by sunshine-async.
+
+    .. versionadded:: 0.1
+    """
+
+
+class InvalidArgumentError(SunshineError, ValueError):
+    """An argument is invalid; raised before any request is sent.
+
+    The message names the argument or field and says what was expected.
+
+    .. versionadded:: 0.1
+    """
+
+
+class SessionClosedError(SunshineError, RuntimeError):
+    """The `Session` was closed and cannot send requests any more.
+
+    .. versionadded:: 0.1
+    """
+
+
+class PaginationError(SunshineError):
+    """The server's pagination would never end (no cursor, or a cursor seen before).
+
+    .. versionadded:: 0.1
+    """
+
+
+class ApiConnectionError(SunshineError):
+    """The request got no HTTP response: DNS, connect, TLS or a dropped connection.
+
+    The httpx exception that caused it is ``__cause__``.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, message: str, *, request: RequestInfo) -> None:
+        super().__init__(message)
+        self.request = request
+
+
+class ApiTimeoutError(ApiConnectionError):
+    """The request took longer than the session's ``timeout``.
+
+    .. versionadded:: 0.1
+    """
+
+
+class ApiError(SunshineError):
+    """The API answered with a status that is not a success.
+
+    Attributes:
+        status_code: The HTTP status.
+        errors: The ``errors`` of the body as `ErrorDetail` objects; empty when the
+            body held none (an HTML page from a proxy, say).
+        headers: The response headers, kept because the API documents no request id.
+        request: Method and URL of the request (its headers, and so its
+            credentials, are not kept).
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        errors: Sequence[ErrorDetail] = (),
+        headers: httpx.Headers,
+        request: RequestInfo,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.errors = list(errors)
+        self.headers = headers
+        self.request = request
+
+    @property
+    def code(self) -> str | None:
+        """The first error's code (``"client_not_found"``), or None when there is none."""
+        return self.errors[0].code if self.errors else None
+
+
+class BadRequestError(ApiError):
+    """400: the API rejected the request's content or query.
+
+    .. versionadded:: 0.1
+    """
+
+
+class AuthenticationError(ApiError):
+    """401: missing, wrong or expired credentials.
+
+    .. versionadded:: 0.1
+    """
+
+
+class PermissionDeniedError(ApiError):
+    """403: the credentials may not do this.
+
+    .. versionadded:: 0.1
+    """
+
+
+class NotFoundError(ApiError):
+    """404: the app, user or client does not exist.
+
+    .. versionadded:: 0.1
+    """
+
+
+class ConflictError(ApiError):
+    """409: the request conflicts with the current state.
+
+    .. versionadded:: 0.1
+    """
+
+
+class RateLimitError(ApiError):
+    """429: too many requests.
+
+    Attributes:
+        retry_after: Seconds the server asked to wait (from ``Retry-After``), or None.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        errors: Sequence[ErrorDetail] = (),
+        headers: httpx.Headers,
+        request: RequestInfo,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message, status_code=status_code, errors=errors, headers=headers, request=request
+        )
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """5xx: the API failed.
+
+    .. versionadded:: 0.1
+    """

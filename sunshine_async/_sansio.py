@@ -1,0 +1,394 @@
+"""Every decision about the wire, as pure functions: no I/O, no event loop.
+
+URLs and query strings, turning a status and a body into a result or a typed
+exception, whether to retry and how long to wait, and how pagination moves on.
+`_session` does the I/O and asks this module what to do.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import random
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+import attrs
+
+from ._config import (
+    CURSOR_LENGTH,
+    DEFAULT_PAGE_SIZE,
+    MAX_BODY_BYTES,
+    MAX_ID_LENGTH,
+    PAGE_SIZE_MAX,
+    PAGE_SIZE_MIN,
+    RETRY_AFTER_CAP,
+    RETRY_BASE_DELAY,
+    RETRY_MAX_DELAY,
+)
+from ._exceptions import (
+    ApiError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    ErrorDetail,
+    InvalidArgumentError,
+    NotFoundError,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestInfo,
+    ServerError,
+)
+from ._types import JSONObject, QueryParams
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "ApiResponse",
+    "Failure",
+    "backoff_delay",
+    "build_url",
+    "check_id",
+    "clients_path",
+    "encode_body",
+    "encode_query",
+    "error_from_response",
+    "next_cursor",
+    "normalize_base_url",
+    "page_params",
+    "parse_json_object",
+    "parse_retry_after",
+    "quote_segment",
+    "retry_delay",
+    "should_retry",
+    "treat_as_success",
+]
+
+
+# --- URLs -------------------------------------------------------------------------
+
+
+def normalize_base_url(base_url: str) -> str:
+    """Check a base URL and drop its trailing slashes; it may carry a path prefix.
+
+    >>> normalize_base_url("https://acme.zendesk.com/sc/")
+    'https://acme.zendesk.com/sc'
+    """
+    if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
+        raise InvalidArgumentError(f"base_url must be an http(s) URL, got {base_url!r}")
+    if "?" in base_url or "#" in base_url:
+        raise InvalidArgumentError(f"base_url must not hold a query or fragment: {base_url!r}")
+    trimmed = base_url.rstrip("/")
+    if "@" in trimmed.split("/")[2]:
+        raise InvalidArgumentError("base_url must not hold credentials; use key_id= and secret=")
+    return trimmed
+
+
+def check_id(name: str, value: object) -> str:
+    """Return ``value`` if it is a usable id, else raise `InvalidArgumentError`."""
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"{name} must be a str, got {type(value).__name__}")
+    if not value:
+        raise InvalidArgumentError(f"{name} must not be empty")
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidArgumentError(
+            f"{name} must be at most {MAX_ID_LENGTH} characters, got {len(value)}"
+        )
+    return value
+
+
+def quote_segment(value: str) -> str:
+    """Percent-encode ``value`` as exactly one path segment.
+
+    Everything but letters, digits and ``-._~`` is encoded, and a segment of only dots
+    is encoded too, so that ``..`` can never climb out of the path.
+
+    >>> quote_segment("a/b?c#d e")
+    'a%2Fb%3Fc%23d%20e'
+    >>> quote_segment("..")
+    '%2E%2E'
+    """
+    if value.strip(".") == "":
+        return "%2E" * len(value)
+    return quote(value, safe="")
+
+
+def clients_path(app_id: str, user_id: str, client_id: str | None = None) -> str:
+    """The path of a user's clients, or of one client; each id one encoded segment."""
+    path = f"/v2/apps/{quote_segment(app_id)}/users/{quote_segment(user_id)}/clients"
+    return path if client_id is None else f"{path}/{quote_segment(client_id)}"
+
+
+def encode_query(params: QueryParams) -> str:
+    """Encode query parameters, keeping deepObject keys readable (``page[after]=…``).
+
+    >>> encode_query([("page[after]", "5ebee0975ac5304b664a12fa"), ("page[size]", "100")])
+    'page[after]=5ebee0975ac5304b664a12fa&page[size]=100'
+    """
+    return "&".join(f"{quote(key, safe='[]')}={quote(value, safe='')}" for key, value in params)
+
+
+def build_url(base_url: str, path: str, params: QueryParams = ()) -> str:
+    """Join the base URL (prefix included), an encoded path and the query."""
+    query = encode_query(params)
+    return f"{base_url}{path}?{query}" if query else f"{base_url}{path}"
+
+
+def page_params(
+    page_size: int | None, after: str | None, before: str | None
+) -> tuple[int, str | None, str | None]:
+    """Check list arguments; returns the page size to request and the cursors.
+
+    Raises:
+        InvalidArgumentError: ``page_size`` outside 1..100, both cursors, or a cursor
+            that is not a 24-character string.
+    """
+    size = DEFAULT_PAGE_SIZE if page_size is None else page_size
+    if not isinstance(size, int) or isinstance(size, bool):
+        raise InvalidArgumentError(f"page_size must be an int, got {type(size).__name__}")
+    if not PAGE_SIZE_MIN <= size <= PAGE_SIZE_MAX:
+        raise InvalidArgumentError(
+            f"page_size must be between {PAGE_SIZE_MIN} and {PAGE_SIZE_MAX}, got {size}"
+        )
+    if after is not None and before is not None:
+        raise InvalidArgumentError("pass after= or before=, not both")
+    for name, cursor in (("after", after), ("before", before)):
+        if cursor is not None and (not isinstance(cursor, str) or len(cursor) != CURSOR_LENGTH):
+            raise InvalidArgumentError(
+                f"{name} must be a {CURSOR_LENGTH}-character cursor, got {cursor!r}"
+            )
+    return size, after, before
+
+
+def encode_body(body: JSONObject) -> bytes:
+    """Serialize a request body compactly, refusing what the API would refuse for size."""
+    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    if len(data) > MAX_BODY_BYTES:
+        raise InvalidArgumentError(
+            f"the request body is {len(data)} bytes; the API accepts at most {MAX_BODY_BYTES}"
+        )
+    return data
+
+
+# --- responses ------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ApiResponse:
+    """A successful response: its status, headers, JSON object and the request it answers."""
+
+    status_code: int
+    headers: httpx.Headers
+    data: dict[str, object]
+    request: RequestInfo
+
+
+def parse_json_object(body: bytes) -> dict[str, object] | None:
+    """The body as a JSON object, or None when it is not one (HTML, empty, a list)."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _error_details(data: Mapping[str, object] | None) -> list[ErrorDetail]:
+    # a body from a proxy or a future API version may look like anything
+    raw = data.get("errors") if data is not None else None
+    if not isinstance(raw, list):
+        return []
+    details = []
+    for item in raw:
+        if isinstance(item, Mapping):
+            code, title = item.get("code"), item.get("title")
+            details.append(
+                ErrorDetail(
+                    code=code if isinstance(code, str) else "",
+                    title=title if isinstance(title, str) else "",
+                )
+            )
+    return details
+
+
+_ERRORS_BY_STATUS: dict[int, type[ApiError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+def error_from_response(
+    status_code: int,
+    headers: httpx.Headers,
+    body: bytes,
+    request: RequestInfo,
+    *,
+    now: datetime | None = None,
+) -> ApiError:
+    """The typed exception for an error response. Never raises itself.
+
+    The message is one line: ``404 client_not_found: Client not found (DELETE /v2/…)``.
+    """
+    details = _error_details(parse_json_object(body))
+    if details:
+        summary = "; ".join(
+            f"{d.code}: {d.title}" if d.code and d.title else d.code or d.title for d in details
+        )
+    else:
+        summary = _REASONS.get(status_code, "error")
+    message = f"{status_code} {summary} ({request.method} {request.target})"
+    cls = _ERRORS_BY_STATUS.get(status_code)
+    if cls is None:
+        cls = ServerError if status_code >= 500 else ApiError
+    if cls is RateLimitError:
+        return RateLimitError(
+            message,
+            status_code=status_code,
+            errors=details,
+            headers=headers,
+            request=request,
+            retry_after=parse_retry_after(headers.get("retry-after"), now=now),
+        )
+    return cls(message, status_code=status_code, errors=details, headers=headers, request=request)
+
+
+def treat_as_success(method: str, status_code: int, error: ApiError, attempt: int) -> bool:
+    """A retried DELETE that finds the client gone means an earlier attempt removed it."""
+    return (
+        method == "DELETE"
+        and attempt > 0
+        and status_code == 404
+        and (error.code == "client_not_found")
+    )
+
+
+# --- retries ----------------------------------------------------------------------------
+
+
+class Failure(enum.Enum):
+    """Why an attempt got no response."""
+
+    #: The request never left: connecting failed or no pooled connection was free.
+    NOT_SENT = "not sent"
+    #: The attempt ran out of time; the server may have acted on it.
+    TIMEOUT = "timeout"
+    #: The connection broke after the request was (maybe) sent.
+    NETWORK = "network"
+
+
+_IDEMPOTENT = frozenset({"GET", "DELETE", "HEAD", "OPTIONS", "PUT"})
+
+
+def should_retry(
+    method: str, *, status_code: int | None = None, failure: Failure | None = None
+) -> bool:
+    """Whether an attempt that ended this way may be sent again.
+
+    The API has no idempotency key, so a POST is resent only when it cannot have been
+    acted on: on 429, or when it never left this machine.
+    """
+    if status_code == 429 or failure is Failure.NOT_SENT:
+        return True
+    if method not in _IDEMPOTENT:
+        return False
+    return failure is not None or (status_code is not None and status_code >= 500)
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (seconds or an HTTP date), or None.
+
+    >>> parse_retry_after("7")
+    7.0
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):  # NaN or infinite
+        return None
+    return max(0.0, float(seconds))
+
+
+def backoff_delay(attempt: int, *, rand: Callable[[], float] = random.random) -> float:
+    """Exponential backoff with jitter: between half and all of ``base * 2**attempt``.
+
+    ``attempt`` counts retries from 0. The random half spreads out clients that failed
+    together, so they do not come back together.
+    """
+    ceiling = min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * 2.0**attempt)
+    return ceiling * (0.5 + rand() / 2)
+
+
+def retry_delay(
+    attempt: int,
+    retry_after: float | None,
+    *,
+    rand: Callable[[], float] = random.random,
+    cap: float = RETRY_AFTER_CAP,
+) -> float | None:
+    """Seconds to wait before retry number ``attempt`` (from 0), or None to give up.
+
+    A server's ``Retry-After`` wins over the backoff, up to ``cap``; asked to wait
+    longer than that, the SDK gives the error to the caller instead of stalling.
+    """
+    if retry_after is None:
+        return backoff_delay(attempt, rand=rand)
+    return retry_after if retry_after <= cap else None
+
+
+# --- pagination -----------------------------------------------------------------------
+
+
+def next_cursor(
+    *,
+    has_more: bool | None,
+    after_cursor: str | None,
+    before_cursor: str | None,
+    backwards: bool,
+    seen: Collection[str],
+) -> str | None:
+    """The cursor of the next page to fetch, or None when the walk is over.
+
+    Raises:
+        PaginationError: the server says there is more but gives no cursor, or gives a
+            cursor already followed, which would loop forever.
+    """
+    if not has_more:
+        return None
+    cursor = before_cursor if backwards else after_cursor
+    direction = "beforeCursor" if backwards else "afterCursor"
+    if not cursor:
+        raise PaginationError(f"the server said hasMore but sent no {direction}")
+    if cursor in seen:
+        raise PaginationError(f"the server sent {direction} {cursor!r} a second time")
+    return cursor
