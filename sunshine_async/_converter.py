@@ -204,7 +204,7 @@ def _register_models(converter: cattrs.Converter) -> None:
         if "extra" in attrs.fields_dict(cls):
             renames["extra"] = override(omit=True)
         is_response = cls in _RESPONSE_MODELS
-        generated: Callable[[Mapping[str, object], type], object] = make_dict_structure_fn(
+        generated: Callable[[Mapping[str, object], type], Any] = make_dict_structure_fn(
             cls, converter, _cattrs_forbid_extra_keys=not is_response, **renames
         )
         known = frozenset(camel_case(a.name) for a in attrs.fields(cls))
