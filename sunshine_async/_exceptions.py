@@ -230,3 +230,8 @@ class ServerError(ApiError):
 
     .. versionadded:: 0.1
     """
+
+
+# Resolve annotations while __module__ still names this module (the package re-exports).
+attrs.resolve_types(ErrorDetail)
+attrs.resolve_types(RequestInfo)

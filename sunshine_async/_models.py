@@ -543,3 +543,14 @@ class ClientListResponse:
     meta: Meta = Meta()
     links: Links = Links()
     extra: Mapping[str, object] = _extra()
+
+
+# Resolve the string annotations now, while each class's __module__ still names this
+# module: the package re-exports the classes under `sunshine_async`.
+for _model in (
+    MatchCriteriaMailgun, MatchCriteriaMessagebird, MatchCriteriaTwilio, MatchCriteriaWhatsapp,
+    Author, LinkAction, TextContent, ImageContent, MessagePost, Confirmation, Target,
+    ClientCreate, Client, Meta, Links, ClientListResponse,
+):
+    attrs.resolve_types(_model)
+del _model

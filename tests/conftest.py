@@ -1,0 +1,32 @@
+"""Shared fixtures: both anyio backends, always, and a strict respx router."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import respx
+
+BASE_URL = "https://api.smooch.io"
+APP_ID = "5d8cff3cd55b040010928b5b"
+USER_ID = "steveb@example.com"
+KEY_ID = "app_5d8cff3cd55b040010928b5c"
+SECRET = "s3cr3t-that-must-never-leak-0123456789"
+
+
+@pytest.fixture(
+    params=[
+        pytest.param(("asyncio", {"debug": True}), id="asyncio"),
+        pytest.param(("trio", {}), id="trio"),
+    ]
+)
+def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object]]:
+    """Every async test runs on asyncio (debug mode) and on trio; neither may vanish."""
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def api() -> Iterator[respx.MockRouter]:
+    """A respx router for the default base URL that fails on any unmocked or unused route."""
+    with respx.mock(base_url=BASE_URL, assert_all_called=True, assert_all_mocked=True) as router:
+        yield router

@@ -1,0 +1,282 @@
+"""Tests for `sunshine_async._converter` and the models' JSON shape."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+import sunshine_async as sa
+from sunshine_async import CONVERTER, ErrorDetail
+from sunshine_async._converter import camel_case, structure_request
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "reference" / "clients-schema.json"
+
+EXAMPLE_BODY = {
+    "matchCriteria": {
+        "type": "whatsapp",
+        "integrationId": "582dedf230e788746891281a",
+        "primary": True,
+        "phoneNumber": "+15145555555",
+    },
+    "confirmation": {"type": "immediate"},
+    "target": {"conversationId": "029c31f25a21b47effd7be90"},
+}
+
+
+class TestCamelCase:
+    @pytest.mark.parametrize(
+        ("name", "expected"),
+        [("id", "id"), ("integration_id", "integrationId"), ("has_more", "hasMore"),
+         ("extra_channel_options", "extraChannelOptions"), ("type_", "type")],
+    )
+    def test_names(self, name: str, expected: str) -> None:
+        """snake_case becomes camelCase and a trailing underscore goes."""
+        assert camel_case(name) == expected
+
+
+class TestRequestBodies:
+    def test_reference_example_round_trips(self) -> None:
+        """The reference's example body structures and unstructures unchanged."""
+        model = CONVERTER.structure(EXAMPLE_BODY, sa.ClientCreate)
+        assert model.match_criteria == sa.MatchCriteriaWhatsapp(
+            integration_id="582dedf230e788746891281a", phone_number="+15145555555", primary=True
+        )
+        assert CONVERTER.unstructure(model) == EXAMPLE_BODY
+
+    def test_unset_fields_are_omitted(self) -> None:
+        """Optional fields not given are left out of the body, not sent as null."""
+        body = CONVERTER.unstructure(
+            sa.ClientCreate(
+                match_criteria=sa.MatchCriteriaMailgun(integration_id="i", address="a@b.c"),
+                confirmation=sa.Confirmation(type=sa.ConfirmationType.PROMPT),
+                target=sa.Target(conversation_id="c"),
+            )
+        )
+        assert body == {
+            "matchCriteria": {"type": "mailgun", "integrationId": "i", "address": "a@b.c"},
+            "confirmation": {"type": "prompt"},
+            "target": {"conversationId": "c"},
+        }
+
+    def test_explicit_none_is_null(self) -> None:
+        """An explicit None on a nullable field is sent as null (absent and null differ)."""
+        message = sa.MessagePost(
+            author=sa.Author(type="business", display_name="Acme"),
+            content=sa.TextContent(
+                text="Reply YES",
+                actions=[sa.LinkAction(uri="https://acme.example/yes", text="Yes")],
+            ),
+            metadata=None,
+        )
+        body = CONVERTER.unstructure(message)
+        assert body == {
+            "author": {"type": "business", "displayName": "Acme"},
+            "content": {
+                "type": "text",
+                "text": "Reply YES",
+                "actions": [{"type": "link", "uri": "https://acme.example/yes", "text": "Yes"}],
+            },
+            "metadata": None,
+        }
+        assert "metadata" not in CONVERTER.unstructure(attrs.evolve(message, metadata=sa.UNSET))
+
+    def test_image_content(self) -> None:
+        """Image content is chosen by its type and keeps its fields."""
+        raw = {"author": {"type": "user", "userExternalId": "ext"},
+               "content": {"type": "image", "mediaUrl": "https://x/y.png", "altText": "y"}}
+        model = CONVERTER.structure(raw, sa.MessagePost)
+        assert model.content == sa.ImageContent(media_url="https://x/y.png", alt_text="y")
+        assert CONVERTER.unstructure(model) == raw
+
+    def test_enum_values_on_the_wire(self) -> None:
+        """Enums go on the wire as their values, never as 'ClientType.X'."""
+        body = CONVERTER.unstructure(sa.Confirmation(type=sa.ConfirmationType.USER_ACTIVITY))
+        assert json.dumps(body) == '{"type": "userActivity"}'
+
+    @pytest.mark.parametrize(
+        ("patch", "message"),
+        [
+            ({"matchCriteria": {"type": "sms", "integrationId": "i"}}, "one of"),
+            ({"matchCriteria": {"type": "twilio", "integrationId": "i", "phoneNumber": "555"}},
+             "phone_number"),
+            ({"matchCriteria": {"type": "mailgun", "integrationId": "i"}}, "required"),
+            ({"matchCriteria": {**EXAMPLE_BODY["matchCriteria"], "primary": "false"}},  # type: ignore[dict-item]
+             "expected bool"),
+            ({"target": {"conversationId": 5}}, "expected str"),
+            ({"target": {"conversationId": ""}}, "conversation_id"),
+            ({"confirmation": {}}, "required"),
+            ({"unexpected": 1}, "extra fields"),
+            ({"matchCriteria": {**EXAMPLE_BODY["matchCriteria"], "phonenumber": "+1 2"}},  # type: ignore[dict-item]
+             "extra fields"),
+        ],
+    )
+    def test_invalid_mapping(self, patch: dict[str, Any], message: str) -> None:
+        """Invalid JSON-shaped input names the problem; it is a ValueError."""
+        with pytest.raises(sa.InvalidArgumentError, match=message) as info:
+            structure_request({**EXAMPLE_BODY, **patch}, sa.ClientCreate, name="body")
+        assert isinstance(info.value, ValueError)
+
+    def test_not_a_mapping(self) -> None:
+        """A list or str is not a body."""
+        with pytest.raises(sa.InvalidArgumentError, match="mapping"):
+            structure_request([1], sa.ClientCreate, name="body")
+
+
+class TestResponses:
+    def test_unknown_enum_values_stay_strings(self) -> None:
+        """A type or status the SDK does not know is a plain str, never an error."""
+        client = CONVERTER.structure({"id": "c", "type": "carrierpigeon", "status": "sleeping"},
+                                     sa.Client)
+        assert client.type == "carrierpigeon"
+        assert type(client.type) is str
+        assert client.status == "sleeping"
+
+    def test_known_enum_values(self) -> None:
+        """Known values become members that still equal their strings."""
+        client = CONVERTER.structure({"type": "whatsapp", "status": "active"}, sa.Client)
+        assert client.type is sa.ClientType.WHATSAPP
+        assert client.type == "whatsapp"
+        assert client.status is sa.ClientStatus.ACTIVE
+        assert f"{client.type}" == "whatsapp"
+        assert str(client.status) == "active"
+
+    def test_unknown_fields_kept_in_extra(self) -> None:
+        """Unknown fields never fail and stay reachable in extra (and round-trip)."""
+        raw = {"id": "c", "newThing": {"x": 1}, "type": "sdk"}
+        client = CONVERTER.structure(raw, sa.Client)
+        assert client.extra == {"newThing": {"x": 1}}
+        assert CONVERTER.unstructure(client) == raw
+        page = CONVERTER.structure(
+            {"clients": [], "meta": {"hasMore": False, "total": 3}, "cursorVersion": 2},
+            sa.ClientListResponse,
+        )
+        assert page.meta.extra == {"total": 3}
+        assert page.extra == {"cursorVersion": 2}
+
+    def test_every_field(self) -> None:
+        """Every Client field is read, datetimes become aware."""
+        raw = {
+            "id": "5ebee0975ac5304b664a12fa",
+            "type": "whatsapp",
+            "status": "active",
+            "integrationId": "582dedf230e788746891281a",
+            "externalId": "15145555555",
+            "lastSeen": "2026-11-20T10:11:12.345Z",
+            "linkedAt": "2026-11-19T00:00:00.000Z",
+            "displayName": "Steve",
+            "avatarUrl": "https://example.com/a.png",
+            "info": {"phone": "+15145555555"},
+            "raw": {"profile": {"name": "Steve"}},
+        }
+        client = CONVERTER.structure(raw, sa.Client)
+        assert client.last_seen == datetime(2026, 11, 20, 10, 11, 12, 345000, tzinfo=timezone.utc)
+        assert client.linked_at is not None
+        assert client.linked_at.tzinfo is not None
+        assert client.info == {"phone": "+15145555555"}
+        assert client.raw == {"profile": {"name": "Steve"}}
+        assert client.extra == {}
+        assert CONVERTER.unstructure(client) == raw
+
+    def test_nulls_and_absent(self) -> None:
+        """Every field is optional; null reads as None."""
+        empty = CONVERTER.structure({}, sa.Client)
+        assert empty == sa.Client()
+        nulls = CONVERTER.structure(
+            {"id": "c", "integrationId": None, "externalId": None, "lastSeen": None,
+             "linkedAt": None, "displayName": None, "avatarUrl": None, "info": None, "raw": None,
+             "type": None, "status": None},
+            sa.Client,
+        )
+        assert nulls == sa.Client(id="c")
+        page = CONVERTER.structure({}, sa.ClientListResponse)
+        assert page.clients == ()
+        assert page.meta.has_more is None
+
+    def test_naive_datetime_is_utc(self) -> None:
+        """A timestamp without offset is read as UTC."""
+        client = CONVERTER.structure({"lastSeen": "2026-01-02T03:04:05"}, sa.Client)
+        assert client.last_seen == datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+    @pytest.mark.parametrize(
+        "raw",
+        [{"id": 5}, {"meta": {"hasMore": "false"}}, {"clients": {"id": "x"}}, {"clients": [1]}],
+    )
+    def test_strict_primitives(self, raw: dict[str, Any]) -> None:
+        """Wrong JSON types are errors, not silently coerced ("false" is not True)."""
+        cls = sa.Client if "id" in raw else sa.ClientListResponse
+        with pytest.raises(Exception):  # noqa: B017 (any cattrs error; the SDK wraps it)
+            CONVERTER.structure(raw, cls)
+
+
+# --- conformance: every schema property has its model field -----------------------------
+
+# schema name -> (model, which properties a request model may leave out: read-only ones)
+_SCHEMA_MODELS: dict[str, tuple[type, set[str]]] = {
+    "clientCreate": (sa.ClientCreate, set()),
+    "matchCriteriaMailgun": (sa.MatchCriteriaMailgun, set()),
+    "matchCriteriaMessagebird": (sa.MatchCriteriaMessagebird, set()),
+    "matchCriteriaTwilio": (sa.MatchCriteriaTwilio, set()),
+    "matchCriteriaWhatsapp": (sa.MatchCriteriaWhatsapp, set()),
+    "messagePost": (sa.MessagePost, set()),
+    "author": (sa.Author, set()),
+    "textMessage": (sa.TextContent, set()),
+    "imageMessage": (sa.ImageContent, {"mediaType", "mediaSize"}),
+    "link": (sa.LinkAction, set()),
+    "client": (sa.Client, set()),
+    "clientListResponse": (sa.ClientListResponse, set()),
+    "meta": (sa.Meta, set()),
+    "links": (sa.Links, set()),
+    "error": (ErrorDetail, set()),
+}
+
+
+def _properties(schemas: dict[str, Any], name: str) -> tuple[dict[str, Any], set[str]]:
+    schema = schemas[name]
+    props: dict[str, Any] = {}
+    required: set[str] = set()
+    for part in schema.get("allOf", [schema]):
+        part = schemas[part["$ref"]] if "$ref" in part else part
+        props.update(part.get("properties", {}))
+        required.update(part.get("required", []))
+    return props, required
+
+
+@pytest.fixture(scope="module")
+def schemas() -> dict[str, Any]:
+    if not SCHEMA_PATH.exists():
+        pytest.skip(f"the shared reference is not beside the repo ({SCHEMA_PATH})")
+    return json.loads(SCHEMA_PATH.read_text())["schemas"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("schema_name", sorted(_SCHEMA_MODELS))
+def test_every_schema_property_has_a_field(schemas: dict[str, Any], schema_name: str) -> None:
+    """Each property of the spec's schema is a model field; required ones have no default."""
+    model, read_only = _SCHEMA_MODELS[schema_name]
+    props, required = _properties(schemas, schema_name)
+    fields = {camel_case(f.name): f for f in attrs.fields(model)}
+    missing = set(props) - set(fields) - read_only
+    assert not missing, f"{model.__name__} lacks {sorted(missing)}"
+    for name in required - {"type"}:
+        assert fields[name].default is attrs.NOTHING, f"{model.__name__}.{name} must be required"
+
+
+def test_confirmation_and_target_match_schema(schemas: dict[str, Any]) -> None:
+    """The inline confirmation and target schemas match their models."""
+    inline = schemas["clientCreate"]["properties"]
+    for prop, model in (("confirmation", sa.Confirmation), ("target", sa.Target)):
+        fields = {camel_case(f.name) for f in attrs.fields(model)}
+        assert set(inline[prop]["properties"]) <= fields
+    enum = inline["confirmation"]["properties"]["type"]["enum"]
+    assert sorted(m.value for m in sa.ConfirmationType) == sorted(enum)
+
+
+def test_enums_match_schema(schemas: dict[str, Any]) -> None:
+    """ClientType and ClientStatus know every value the spec lists."""
+    assert {m.value for m in sa.ClientType} == set(schemas["clientType"]["enum"])
+    status = schemas["client"]["properties"]["status"]["enum"]
+    assert {m.value for m in sa.ClientStatus} == set(status)

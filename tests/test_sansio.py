@@ -1,0 +1,361 @@
+"""Tests for `sunshine_async._sansio`: plain synchronous tests, no event loop."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+
+from sunshine_async import (
+    ApiError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InvalidArgumentError,
+    NotFoundError,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestInfo,
+    ServerError,
+)
+from sunshine_async._sansio import (
+    Failure,
+    backoff_delay,
+    build_url,
+    check_id,
+    clients_path,
+    encode_body,
+    encode_query,
+    error_from_response,
+    next_cursor,
+    normalize_base_url,
+    page_params,
+    parse_json_object,
+    parse_retry_after,
+    quote_segment,
+    retry_delay,
+    should_retry,
+    treat_as_success,
+)
+
+REQUEST = RequestInfo(method="DELETE", url="https://api.smooch.io/v2/apps/a/users/u/clients/c")
+CURSOR = "5ebee0975ac5304b664a12fa"
+
+
+class TestQuoteSegment:
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            ("plain-id_1.x~", "plain-id_1.x~"),
+            ("a/b", "a%2Fb"),
+            ("a?b=c", "a%3Fb%3Dc"),
+            ("a#b", "a%23b"),
+            ("steve b", "steve%20b"),
+            ("a+b", "a%2Bb"),
+            ("100%", "100%25"),
+            ("é", "%C3%A9"),
+            ("..", "%2E%2E"),
+            (".", "%2E"),
+            ("...", "%2E%2E%2E"),
+            ("../etc", "..%2Fetc"),
+        ],
+    )
+    def test_encodes_one_segment(self, value: str, expected: str) -> None:
+        """Every reserved, space and non-ASCII character, and dot-only segments, are encoded."""
+        assert quote_segment(value) == expected
+
+    @pytest.mark.parametrize("hostile", ["..", "../..", "a/../../b", "?x=1", "#frag", "a b/c"])
+    def test_hostile_ids_stay_in_their_segment(self, hostile: str) -> None:
+        """An id can never change which URL is called, even after httpx normalises it."""
+        url = httpx.URL(build_url("https://h/sc", clients_path("app", hostile, "cli")))
+        assert url.path.startswith("/sc/v2/apps/app/users/")
+        assert url.raw_path.decode().split("/")[1:] == [
+            "sc", "v2", "apps", "app", "users", quote_segment(hostile), "clients", "cli",
+        ]
+        assert url.query == b""
+        assert url.fragment == ""
+
+
+class TestCheckId:
+    @pytest.mark.parametrize("bad", ["", None, 5, b"bytes", "x" * 1025])
+    def test_rejects(self, bad: object) -> None:
+        """Empty, non-str and over-long ids are an InvalidArgumentError (a ValueError)."""
+        with pytest.raises(ValueError, match="app_id"):
+            check_id("app_id", bad)
+
+    def test_accepts_up_to_1024(self) -> None:
+        """An external id may be 1024 characters long."""
+        assert check_id("user", "x" * 1024) == "x" * 1024
+
+
+class TestUrls:
+    def test_clients_path(self) -> None:
+        """Paths follow the reference exactly."""
+        assert clients_path("a", "u") == "/v2/apps/a/users/u/clients"
+        assert clients_path("a", "u", "c") == "/v2/apps/a/users/u/clients/c"
+
+    def test_encode_query_keeps_deep_object_keys(self) -> None:
+        """Query keys are page[after]=…, never a JSON object; values are encoded."""
+        query = encode_query([("page[after]", CURSOR), ("page[size]", "100"), ("brandId", "a&b")])
+        assert query == f"page[after]={CURSOR}&page[size]=100&brandId=a%26b"
+
+    def test_build_url_with_prefix(self) -> None:
+        """A base URL path prefix (/sc) comes before /v2."""
+        url = build_url("https://acme.zendesk.com/sc", "/v2/x", [("page[size]", "5")])
+        assert url == "https://acme.zendesk.com/sc/v2/x?page[size]=5"
+        assert build_url("https://h", "/v2/x") == "https://h/v2/x"
+
+    @pytest.mark.parametrize(
+        ("given", "expected"),
+        [
+            ("https://api.smooch.io", "https://api.smooch.io"),
+            ("https://api.smooch.io/", "https://api.smooch.io"),
+            ("https://acme.zendesk.com/sc/", "https://acme.zendesk.com/sc"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ],
+    )
+    def test_normalize_base_url(self, given: str, expected: str) -> None:
+        """Trailing slashes go; the prefix stays."""
+        assert normalize_base_url(given) == expected
+
+    @pytest.mark.parametrize(
+        "bad", ["api.smooch.io", "ftp://x", "https://h/?q=1", "https://user:pw@h", ""]
+    )
+    def test_normalize_base_url_rejects(self, bad: str) -> None:
+        """A base URL without scheme, with a query or with credentials is refused."""
+        with pytest.raises(InvalidArgumentError):
+            normalize_base_url(bad)
+
+
+class TestPageParams:
+    def test_defaults_to_100(self) -> None:
+        """The SDK requests full pages of 100 unless told otherwise."""
+        assert page_params(None, None, None) == (100, None, None)
+
+    @pytest.mark.parametrize("size", [0, -1, 101, 1000])
+    def test_page_size_bounds(self, size: int) -> None:
+        """page_size outside 1..100 is refused."""
+        with pytest.raises(InvalidArgumentError, match="page_size"):
+            page_params(size, None, None)
+
+    @pytest.mark.parametrize("size", [True, 5.0, "10"])
+    def test_page_size_type(self, size: object) -> None:
+        """page_size must be an int (not a bool, float or str)."""
+        with pytest.raises(InvalidArgumentError, match="page_size"):
+            page_params(size, None, None)  # type: ignore[arg-type]
+
+    def test_both_cursors(self) -> None:
+        """after and before together are refused."""
+        with pytest.raises(InvalidArgumentError, match="not both"):
+            page_params(10, CURSOR, CURSOR)
+
+    @pytest.mark.parametrize("cursor", ["short", CURSOR + "x", ""])
+    def test_cursor_length(self, cursor: str) -> None:
+        """Cursors are exactly 24 characters."""
+        with pytest.raises(InvalidArgumentError, match="24-character"):
+            page_params(10, cursor, None)
+        with pytest.raises(InvalidArgumentError, match="24-character"):
+            page_params(10, None, cursor)
+
+    def test_bounds_accepted(self) -> None:
+        """1 and 100 are valid sizes."""
+        assert page_params(1, CURSOR, None) == (1, CURSOR, None)
+        assert page_params(100, None, CURSOR) == (100, None, CURSOR)
+
+
+class TestEncodeBody:
+    def test_compact_utf8(self) -> None:
+        """Bodies are compact JSON in UTF-8."""
+        assert encode_body({"a": "é", "b": [1]}) == '{"a":"é","b":[1]}'.encode()
+
+    def test_size_limit(self) -> None:
+        """Bodies over 100 kB are refused before sending."""
+        with pytest.raises(InvalidArgumentError, match="100000"):
+            encode_body({"a": "x" * 100_000})
+
+
+class TestErrorFromResponse:
+    @pytest.mark.parametrize(
+        ("status", "cls"),
+        [
+            (400, BadRequestError),
+            (401, AuthenticationError),
+            (403, PermissionDeniedError),
+            (404, NotFoundError),
+            (409, ConflictError),
+            (429, RateLimitError),
+            (500, ServerError),
+            (502, ServerError),
+            (503, ServerError),
+            (520, ServerError),
+            (418, ApiError),
+            (302, ApiError),
+        ],
+    )
+    def test_status_to_class(self, status: int, cls: type[ApiError]) -> None:
+        """Each status maps to its class; unknown ones to ServerError (5xx) or ApiError."""
+        error = error_from_response(status, httpx.Headers(), b"{}", REQUEST)
+        assert type(error) is cls
+        assert error.status_code == status
+
+    def test_one_line_message(self) -> None:
+        """str() is one useful line: status, code, title, method and path."""
+        body = b'{"errors":[{"code":"client_not_found","title":"Client not found"}]}'
+        error = error_from_response(404, httpx.Headers({"x-req": "1"}), body, REQUEST)
+        assert str(error) == (
+            "404 client_not_found: Client not found (DELETE /v2/apps/a/users/u/clients/c)"
+        )
+        assert error.code == "client_not_found"
+        assert [(e.code, e.title) for e in error.errors] == [
+            ("client_not_found", "Client not found")
+        ]
+        assert error.headers["x-req"] == "1"
+        assert error.request == REQUEST
+
+    def test_several_errors(self) -> None:
+        """A 400 may carry several errors; all are kept and shown."""
+        body = b'{"errors":[{"code":"bad_request","title":"A"},{"code":"bad_request","title":"B"}]}'
+        error = error_from_response(400, httpx.Headers(), body, REQUEST)
+        assert len(error.errors) == 2
+        assert "bad_request: A; bad_request: B" in str(error)
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b"<html><body>502 Bad Gateway</body></html>",
+            b"",
+            b"[]",
+            b'{"errors":"boom"}',
+            b'{"errors":[1, null, "x"]}',
+            b'{"errors":[{"code":5}]}',
+            b"\xff\xfe",
+        ],
+    )
+    def test_odd_bodies_never_raise(self, body: bytes) -> None:
+        """Non-JSON, empty and odd-shaped error bodies still give the typed error."""
+        error = error_from_response(502, httpx.Headers(), body, REQUEST)
+        assert type(error) is ServerError
+        assert str(error).startswith("502 ")
+
+    def test_rate_limit_retry_after(self) -> None:
+        """A 429 carries the Retry-After in seconds."""
+        error = error_from_response(429, httpx.Headers({"Retry-After": "3"}), b"", REQUEST)
+        assert isinstance(error, RateLimitError)
+        assert error.retry_after == 3.0
+
+
+class TestTreatAsSuccess:
+    def test_retried_delete_404(self) -> None:
+        """A retried DELETE finding client_not_found means the first attempt worked."""
+        body = b'{"errors":[{"code":"client_not_found","title":"Client not found"}]}'
+        error = error_from_response(404, httpx.Headers(), body, REQUEST)
+        assert treat_as_success("DELETE", 404, error, attempt=1)
+        assert not treat_as_success("DELETE", 404, error, attempt=0)
+        assert not treat_as_success("GET", 404, error, attempt=1)
+
+    def test_other_404_codes_stay_errors(self) -> None:
+        """A user_not_found on a retried DELETE is still an error."""
+        body = b'{"errors":[{"code":"user_not_found","title":"User not found"}]}'
+        error = error_from_response(404, httpx.Headers(), body, REQUEST)
+        assert not treat_as_success("DELETE", 404, error, attempt=1)
+
+
+class TestShouldRetry:
+    @pytest.mark.parametrize("method", ["GET", "DELETE"])
+    def test_idempotent(self, method: str) -> None:
+        """GET and DELETE retry on 429, 5xx, timeouts and any connection failure."""
+        for status in (429, 500, 502, 503, 504):
+            assert should_retry(method, status_code=status)
+        for failure in Failure:
+            assert should_retry(method, failure=failure)
+        for status in (400, 401, 403, 404, 409):
+            assert not should_retry(method, status_code=status)
+
+    def test_post(self) -> None:
+        """POST retries only on 429 and on a request that never left."""
+        assert should_retry("POST", status_code=429)
+        assert should_retry("POST", failure=Failure.NOT_SENT)
+        assert not should_retry("POST", failure=Failure.TIMEOUT)
+        assert not should_retry("POST", failure=Failure.NETWORK)
+        for status in (500, 502, 503, 504, 400):
+            assert not should_retry("POST", status_code=status)
+
+
+class TestParseRetryAfter:
+    NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [
+            ("5", 5.0),
+            (" 1.5 ", 1.5),
+            ("0", 0.0),
+            ("-3", 0.0),
+            ("Thu, 01 Jan 2026 12:00:30 GMT", 30.0),
+            ("Thu, 01 Jan 2026 11:00:00 GMT", 0.0),
+            ("soon", None),
+            ("nan", None),
+            ("inf", None),
+            (None, None),
+        ],
+    )
+    def test_values(self, value: str | None, expected: float | None) -> None:
+        """Seconds and HTTP dates are understood; nonsense is ignored."""
+        assert parse_retry_after(value, now=self.NOW) == expected
+
+
+class TestDelays:
+    def test_backoff_grows_with_jitter(self) -> None:
+        """Delays double per attempt, between half and all of the ceiling, capped at 8 s."""
+        assert backoff_delay(0, rand=lambda: 0.0) == 0.25
+        assert backoff_delay(0, rand=lambda: 1.0) == 0.5
+        assert backoff_delay(1, rand=lambda: 1.0) == 1.0
+        assert backoff_delay(2, rand=lambda: 0.5) == 1.5
+        assert backoff_delay(20, rand=lambda: 1.0) == 8.0
+
+    def test_retry_after_wins_up_to_cap(self) -> None:
+        """Retry-After replaces the backoff; beyond the cap the SDK gives up."""
+        assert retry_delay(0, 12.0, rand=lambda: 0.0) == 12.0
+        assert retry_delay(0, None, rand=lambda: 1.0) == 0.5
+        assert retry_delay(0, 61.0) is None
+        assert retry_delay(0, 5.0, cap=4.0) is None
+
+
+class TestNextCursor:
+    def test_forward(self) -> None:
+        """Forward walks follow afterCursor while hasMore."""
+        assert next_cursor(has_more=True, after_cursor="a" * 24, before_cursor="b" * 24,
+                           backwards=False, seen=set()) == "a" * 24
+
+    def test_backward(self) -> None:
+        """Backward walks follow beforeCursor."""
+        assert next_cursor(has_more=True, after_cursor="a" * 24, before_cursor="b" * 24,
+                           backwards=True, seen=set()) == "b" * 24
+
+    @pytest.mark.parametrize("has_more", [False, None])
+    def test_done(self, has_more: bool | None) -> None:
+        """No hasMore, or hasMore false, ends the walk."""
+        assert next_cursor(has_more=has_more, after_cursor="a" * 24, before_cursor=None,
+                           backwards=False, seen=set()) is None
+
+    def test_missing_cursor(self) -> None:
+        """hasMore without a cursor is an error, not an endless loop."""
+        with pytest.raises(PaginationError, match="afterCursor"):
+            next_cursor(has_more=True, after_cursor=None, before_cursor="b" * 24,
+                        backwards=False, seen=set())
+
+    def test_repeated_cursor(self) -> None:
+        """A cursor seen before is an error, not an endless loop."""
+        with pytest.raises(PaginationError, match="second time"):
+            next_cursor(has_more=True, after_cursor="a" * 24, before_cursor=None,
+                        backwards=False, seen={"a" * 24})
+
+
+class TestParseJsonObject:
+    def test_object_or_none(self) -> None:
+        """Only a JSON object counts as a body."""
+        assert parse_json_object(b'{"a":1}') == {"a": 1}
+        assert parse_json_object(b"[1]") is None
+        assert parse_json_object(b"<html>") is None
