@@ -548,9 +548,22 @@ class ClientListResponse:
 # Resolve the string annotations now, while each class's __module__ still names this
 # module: the package re-exports the classes under `sunshine_async`.
 for _model in (
-    MatchCriteriaMailgun, MatchCriteriaMessagebird, MatchCriteriaTwilio, MatchCriteriaWhatsapp,
-    Author, LinkAction, TextContent, ImageContent, MessagePost, Confirmation, Target,
-    ClientCreate, Client, Meta, Links, ClientListResponse,
+    MatchCriteriaMailgun,
+    MatchCriteriaMessagebird,
+    MatchCriteriaTwilio,
+    MatchCriteriaWhatsapp,
+    Author,
+    LinkAction,
+    TextContent,
+    ImageContent,
+    MessagePost,
+    Confirmation,
+    Target,
+    ClientCreate,
+    Client,
+    Meta,
+    Links,
+    ClientListResponse,
 ):
     attrs.resolve_types(_model)
 del _model

@@ -60,13 +60,16 @@ class TestMintedJwtCredentials:
         header = pyjwt.get_unverified_header(token)
         assert header["alg"] == "HS256"
         assert header["kid"] == KEY_ID
-        claims = pyjwt.decode(
-            token, SECRET, algorithms=["HS256"], options={"verify_exp": False}
-        )
+        claims = pyjwt.decode(token, SECRET, algorithms=["HS256"], options={"verify_exp": False})
         assert claims["scope"] == "account"
         assert claims["exp"] == 1_800_000_000 + 600
         with pytest.raises(pyjwt.InvalidSignatureError):
-            pyjwt.decode(token, "another-secret-of-enough-length-000", algorithms=["HS256"], options={"verify_exp": False})
+            pyjwt.decode(
+                token,
+                "another-secret-of-enough-length-000",
+                algorithms=["HS256"],
+                options={"verify_exp": False},
+            )
 
     def test_reused_then_renewed_before_expiry(self) -> None:
         """The token is cached, then replaced once less than a minute of it is left."""
@@ -78,8 +81,12 @@ class TestMintedJwtCredentials:
         clock.now += 1  # 60 s before exp
         second = creds.authorization()
         assert second != first
-        claims = pyjwt.decode(second.removeprefix("Bearer "), SECRET, algorithms=["HS256"],
-                              options={"verify_exp": False})
+        claims = pyjwt.decode(
+            second.removeprefix("Bearer "),
+            SECRET,
+            algorithms=["HS256"],
+            options={"verify_exp": False},
+        )
         assert claims["exp"] == 1_800_000_540 + 600
 
     def test_scope_checked(self) -> None:
@@ -98,9 +105,16 @@ class TestMintedJwtCredentials:
 class TestMakeCredentials:
     def test_choices(self) -> None:
         """Each argument combination picks its credentials."""
+
         def make(**kw: object) -> object:
-            args: dict[str, object] = {"key_id": None, "secret": None, "jwt": None,
-                                       "use_jwt": False, "scope": "app", **kw}
+            args: dict[str, object] = {
+                "key_id": None,
+                "secret": None,
+                "jwt": None,
+                "use_jwt": False,
+                "scope": "app",
+                **kw,
+            }
             return make_credentials(**args)  # type: ignore[arg-type]
 
         assert isinstance(make(key_id=KEY_ID, secret=SECRET), BasicCredentials)

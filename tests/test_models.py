@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import attrs
 import pytest
 
@@ -53,7 +55,7 @@ class TestMatchCriteria:
 class TestClientCreate:
     def test_parts_must_be_models(self) -> None:
         """A dict where a model is expected is named in the error."""
-        with pytest.raises(sa.InvalidArgumentError, match="ClientCreate.match_criteria"):
+        with pytest.raises(sa.InvalidArgumentError, match=r"ClientCreate\.match_criteria"):
             sa.ClientCreate(
                 match_criteria={"type": "whatsapp"},  # type: ignore[arg-type]
                 confirmation=sa.Confirmation(type="immediate"),
@@ -62,12 +64,12 @@ class TestClientCreate:
 
     def test_target_needs_conversation(self) -> None:
         """Target.conversation_id must not be empty."""
-        with pytest.raises(sa.InvalidArgumentError, match="Target.conversation_id"):
+        with pytest.raises(sa.InvalidArgumentError, match=r"Target\.conversation_id"):
             sa.Target(conversation_id="")
 
     def test_confirmation_type_required(self) -> None:
         """Confirmation.type must not be empty."""
-        with pytest.raises(sa.InvalidArgumentError, match="Confirmation.type"):
+        with pytest.raises(sa.InvalidArgumentError, match=r"Confirmation\.type"):
             sa.Confirmation(type="")
 
 
@@ -85,15 +87,26 @@ class TestMessages:
 
     def test_content_kind(self) -> None:
         """A message's content is text or image."""
-        with pytest.raises(sa.InvalidArgumentError, match="MessagePost.content"):
+        with pytest.raises(sa.InvalidArgumentError, match=r"MessagePost\.content"):
             sa.MessagePost(author=sa.Author(type="business"), content="hello")  # type: ignore[arg-type]
 
 
 class TestModelHabits:
-    MODELS = [
-        sa.ClientCreate, sa.MatchCriteriaMailgun, sa.MatchCriteriaWhatsapp, sa.Confirmation,
-        sa.Target, sa.MessagePost, sa.Author, sa.TextContent, sa.ImageContent, sa.LinkAction,
-        sa.Client, sa.Meta, sa.Links, sa.ClientListResponse,
+    MODELS: ClassVar[list[type]] = [
+        sa.ClientCreate,
+        sa.MatchCriteriaMailgun,
+        sa.MatchCriteriaWhatsapp,
+        sa.Confirmation,
+        sa.Target,
+        sa.MessagePost,
+        sa.Author,
+        sa.TextContent,
+        sa.ImageContent,
+        sa.LinkAction,
+        sa.Client,
+        sa.Meta,
+        sa.Links,
+        sa.ClientListResponse,
     ]
 
     @pytest.mark.parametrize("model", MODELS)

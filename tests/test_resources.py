@@ -75,8 +75,8 @@ def paginate(total: int) -> Callable[[httpx.Request], httpx.Response]:
         if page and start > 0:
             meta["beforeCursor"] = page[0]
         return httpx.Response(
-            200, json={"clients": [{"id": i, "type": "sdk"} for i in page], "meta": meta,
-                       "links": {}},
+            200,
+            json={"clients": [{"id": i, "type": "sdk"} for i in page], "meta": meta, "links": {}},
         )
 
     return handler
@@ -166,7 +166,10 @@ class TestCreate:
         ],
     )
     async def test_bad_input_sends_nothing(
-        self, clients: sa.ClientsResource, args: tuple[object, ...], kwargs: dict[str, object],
+        self,
+        clients: sa.ClientsResource,
+        args: tuple[object, ...],
+        kwargs: dict[str, object],
         message: str,
     ) -> None:
         """Bad input raises InvalidArgumentError before any request (respx would fail)."""
@@ -189,7 +192,7 @@ class TestRemove:
     async def test_delete(self, api: respx.MockRouter, clients: sa.ClientsResource) -> None:
         """remove() sends DELETE to the client's URL and returns None on 200 {}."""
         route = api.delete(f"{CLIENTS_PATH}/{cursor(7)}").respond(200, json={})
-        assert await clients.remove(cursor(7)) is None
+        await clients.remove(cursor(7))
         assert route.calls.last.request.method == "DELETE"
 
     async def test_accepts_client(self, api: respx.MockRouter, clients: sa.ClientsResource) -> None:
@@ -213,8 +216,9 @@ class TestRemove:
         """Removing an sdk client is a BadRequestError."""
         api.delete(f"{CLIENTS_PATH}/{cursor(7)}").respond(
             400,
-            json={"errors": [{"code": "bad_request",
-                              "title": "Cannot remove a client of type 'sdk'"}]},
+            json={
+                "errors": [{"code": "bad_request", "title": "Cannot remove a client of type 'sdk'"}]
+            },
         )
         with pytest.raises(sa.BadRequestError, match="type 'sdk'"):
             await clients.remove(cursor(7))
@@ -227,12 +231,14 @@ class TestRemove:
 
     @pytest.mark.parametrize(
         ("hostile", "encoded"),
-        [("../../apps/other", "..%2F..%2Fapps%2Fother"), ("..", "%2E%2E"),
-         ("a?x=1#f", "a%3Fx%3D1%23f"), ("ünï cödé", "%C3%BCn%C3%AF%20c%C3%B6d%C3%A9")],
+        [
+            ("../../apps/other", "..%2F..%2Fapps%2Fother"),
+            ("..", "%2E%2E"),
+            ("a?x=1#f", "a%3Fx%3D1%23f"),
+            ("ünï cödé", "%C3%BCn%C3%AF%20c%C3%B6d%C3%A9"),
+        ],
     )
-    async def test_hostile_ids_encoded(
-        self, session: Session, hostile: str, encoded: str
-    ) -> None:
+    async def test_hostile_ids_encoded(self, session: Session, hostile: str, encoded: str) -> None:
         """Hostile ids reach the server as one encoded segment each, never another URL."""
         with respx.mock(assert_all_mocked=True) as router:
             route = router.delete(url__regex=r".*").respond(200, json={})
@@ -302,9 +308,11 @@ class TestList:
     async def test_is_an_iterator_object(self, clients: sa.ClientsResource) -> None:
         """list() and pages() return iterator objects, not async generators."""
         iterator = clients.list()
-        assert not inspect.isasyncgen(iterator)
         assert iterator.__aiter__() is iterator
-        assert not inspect.isasyncgen(clients.pages())
+        made_objects: tuple[object, ...] = (iterator, clients.pages())
+        for made in made_objects:
+            assert not inspect.isasyncgen(made)
+            assert hasattr(made, "__anext__")
 
     async def test_early_break_fetches_no_more(
         self, api: respx.MockRouter, clients: sa.ClientsResource
@@ -324,11 +332,10 @@ class TestList:
         api.get(CLIENTS_PATH).respond(
             200, json={"clients": [{"id": cursor(1)}], "meta": {"hasMore": True}}
         )
-        seen = []
+        iterator = clients.list()
+        assert (await iterator.__anext__()).id == cursor(1)
         with pytest.raises(sa.PaginationError, match="no afterCursor"):
-            async for c in clients.list():
-                seen.append(c.id)
-        assert seen == [cursor(1)]
+            await iterator.__anext__()
 
     async def test_repeated_cursor_raises(
         self, api: respx.MockRouter, clients: sa.ClientsResource
@@ -336,8 +343,10 @@ class TestList:
         """A server that returns the same cursor again is stopped, not followed forever."""
         route = api.get(CLIENTS_PATH).respond(
             200,
-            json={"clients": [{"id": cursor(1)}],
-                  "meta": {"hasMore": True, "afterCursor": cursor(1)}},
+            json={
+                "clients": [{"id": cursor(1)}],
+                "meta": {"hasMore": True, "afterCursor": cursor(1)},
+            },
         )
         with pytest.raises(sa.PaginationError, match="second time"):
             async for _ in clients.list():
@@ -356,8 +365,13 @@ class TestList:
 
     @pytest.mark.parametrize(
         "kwargs",
-        [{"page_size": 0}, {"page_size": 101}, {"after": cursor(1), "before": cursor(2)},
-         {"after": "short"}, {"before": "x" * 25}],
+        [
+            {"page_size": 0},
+            {"page_size": 101},
+            {"after": cursor(1), "before": cursor(2)},
+            {"after": "short"},
+            {"before": "x" * 25},
+        ],
     )
     async def test_bad_arguments_before_any_request(
         self, clients: sa.ClientsResource, kwargs: dict[str, object]

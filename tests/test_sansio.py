@@ -72,7 +72,14 @@ class TestQuoteSegment:
         url = httpx.URL(build_url("https://h/sc", clients_path("app", hostile, "cli")))
         assert url.path.startswith("/sc/v2/apps/app/users/")
         assert url.raw_path.decode().split("/")[1:] == [
-            "sc", "v2", "apps", "app", "users", quote_segment(hostile), "clients", "cli",
+            "sc",
+            "v2",
+            "apps",
+            "app",
+            "users",
+            quote_segment(hostile),
+            "clients",
+            "cli",
         ]
         assert url.query == b""
         assert url.fragment == ""
@@ -326,31 +333,65 @@ class TestDelays:
 class TestNextCursor:
     def test_forward(self) -> None:
         """Forward walks follow afterCursor while hasMore."""
-        assert next_cursor(has_more=True, after_cursor="a" * 24, before_cursor="b" * 24,
-                           backwards=False, seen=set()) == "a" * 24
+        assert (
+            next_cursor(
+                has_more=True,
+                after_cursor="a" * 24,
+                before_cursor="b" * 24,
+                backwards=False,
+                seen=set(),
+            )
+            == "a" * 24
+        )
 
     def test_backward(self) -> None:
         """Backward walks follow beforeCursor."""
-        assert next_cursor(has_more=True, after_cursor="a" * 24, before_cursor="b" * 24,
-                           backwards=True, seen=set()) == "b" * 24
+        assert (
+            next_cursor(
+                has_more=True,
+                after_cursor="a" * 24,
+                before_cursor="b" * 24,
+                backwards=True,
+                seen=set(),
+            )
+            == "b" * 24
+        )
 
     @pytest.mark.parametrize("has_more", [False, None])
     def test_done(self, has_more: bool | None) -> None:
         """No hasMore, or hasMore false, ends the walk."""
-        assert next_cursor(has_more=has_more, after_cursor="a" * 24, before_cursor=None,
-                           backwards=False, seen=set()) is None
+        assert (
+            next_cursor(
+                has_more=has_more,
+                after_cursor="a" * 24,
+                before_cursor=None,
+                backwards=False,
+                seen=set(),
+            )
+            is None
+        )
 
     def test_missing_cursor(self) -> None:
         """hasMore without a cursor is an error, not an endless loop."""
         with pytest.raises(PaginationError, match="afterCursor"):
-            next_cursor(has_more=True, after_cursor=None, before_cursor="b" * 24,
-                        backwards=False, seen=set())
+            next_cursor(
+                has_more=True,
+                after_cursor=None,
+                before_cursor="b" * 24,
+                backwards=False,
+                seen=set(),
+            )
 
     def test_repeated_cursor(self) -> None:
         """A cursor seen before is an error, not an endless loop."""
         with pytest.raises(PaginationError, match="second time"):
-            next_cursor(has_more=True, after_cursor="a" * 24, before_cursor=None,
-                        backwards=False, seen={"a" * 24})
+            next_cursor(
+                has_more=True,
+                after_cursor="a" * 24,
+                before_cursor=None,
+                backwards=False,
+                seen={"a" * 24},
+            )
 
 
 class TestParseJsonObject:

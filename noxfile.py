@@ -1,0 +1,36 @@
+"""Developer sessions: `nox -l` lists them. The README's test command needs none of this."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.error_on_missing_interpreters = False
+
+# Pinned so that a new release of a checker cannot turn CI red on its own.
+RUFF = "ruff==0.17.6"
+MYPY = "mypy==2.4.1"
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the whole suite; every async test runs on asyncio and on trio."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and formatting with ruff."""
+    session.install(RUFF)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Type-check the package with mypy --strict (and the tests, examples and benchmarks)."""
+    session.install("-e", ".[test]", MYPY)
+    session.run("mypy", "--strict", "sunshine_async")
+    session.run("mypy", "tests", "examples", "benchmarks")

@@ -1,0 +1,478 @@
+"""Tests for `sunshine_async._session`: lifecycle, headers, errors, retries, cancellation."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import AsyncIterator
+
+import anyio
+import httpx
+import jwt as pyjwt
+import pytest
+import respx
+
+import sunshine_async as sa
+from sunshine_async import Session
+
+from .conftest import APP_ID, BASE_URL, KEY_ID, SECRET, USER_ID
+
+pytestmark = pytest.mark.anyio
+
+CLIENTS_PATH = f"/v2/apps/{APP_ID}/users/steveb%40example.com/clients"
+CLIENT_PATH = f"{CLIENTS_PATH}/5ebee0975ac5304b664a12fa"
+CREATE_BODY = {
+    "matchCriteria": {"type": "twilio", "integrationId": "i", "phoneNumber": "+1 212-555-2368"},
+    "confirmation": {"type": "immediate"},
+    "target": {"conversationId": "c"},
+}
+NOT_FOUND = {"errors": [{"code": "client_not_found", "title": "Client not found"}]}
+BASIC = base64.b64encode(f"{KEY_ID}:{SECRET}".encode()).decode()
+
+
+class SleepRecorder:
+    """Stands in for anyio.sleep: records the delays and returns at once."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+@pytest.fixture
+def sleeps() -> SleepRecorder:
+    return SleepRecorder()
+
+
+@pytest.fixture
+async def session(sleeps: SleepRecorder) -> AsyncIterator[Session]:
+    async with Session(key_id=KEY_ID, secret=SECRET) as s:
+        s._sleep = sleeps
+        s._rand = lambda: 1.0
+        yield s
+
+
+def clients_of(session: Session) -> sa.ClientsResource:
+    return session.apps[APP_ID].users[USER_ID].clients
+
+
+class TestLifecycle:
+    async def test_closes_its_own_client(self) -> None:
+        """The session closes the httpx client it created."""
+        async with Session(key_id=KEY_ID, secret=SECRET) as session:
+            inner = session._client
+            open_inside = not inner.is_closed
+        assert open_inside
+        assert inner.is_closed
+        assert session.is_closed
+
+    async def test_never_closes_a_borrowed_client(self) -> None:
+        """An http_client passed in stays open after the session ends."""
+        async with httpx.AsyncClient() as borrowed:
+            async with Session(key_id=KEY_ID, secret=SECRET, http_client=borrowed):
+                pass
+            assert not borrowed.is_closed
+
+    async def test_closed_session_refuses(self) -> None:
+        """A closed session raises SessionClosedError, and cannot be re-entered."""
+        session = Session(key_id=KEY_ID, secret=SECRET)
+        async with session:
+            pass
+        with pytest.raises(sa.SessionClosedError, match="closed"):
+            await clients_of(session).remove("x")
+        with pytest.raises(sa.SessionClosedError):
+            async with session:
+                pass
+        await session.aclose()  # idempotent
+
+    async def test_closed_borrowed_client(self) -> None:
+        """A borrowed client closed by its owner gives a clear SessionClosedError."""
+        borrowed = httpx.AsyncClient()
+        await borrowed.aclose()
+        session = Session(key_id=KEY_ID, secret=SECRET, http_client=borrowed)
+        with pytest.raises(sa.SessionClosedError, match="http_client"):
+            await clients_of(session).remove("x")
+
+    async def test_works_without_async_with(self, api: respx.MockRouter) -> None:
+        """A session can be used directly and closed with aclose()."""
+        api.delete(CLIENT_PATH).respond(200, json={})
+        session = Session(key_id=KEY_ID, secret=SECRET)
+        await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+        await session.aclose()
+        assert session._client.is_closed
+
+    @pytest.mark.parametrize(
+        "kwargs",
+        [
+            {"timeout": 0},
+            {"timeout": -1},
+            {"max_retries": -1},
+            {"max_retries": 1.5},
+            {"base_url": "api.smooch.io"},
+        ],
+    )
+    async def test_bad_settings(self, kwargs: dict[str, object]) -> None:
+        """Bad settings are refused at construction."""
+        with pytest.raises(sa.InvalidArgumentError):
+            Session(key_id=KEY_ID, secret=SECRET, **kwargs)  # type: ignore[arg-type]
+
+    async def test_http_client_and_transport_conflict(self) -> None:
+        """http_client= and transport= together are refused."""
+        async with httpx.AsyncClient() as borrowed:
+            with pytest.raises(sa.InvalidArgumentError, match="not both"):
+                Session(
+                    key_id=KEY_ID,
+                    secret=SECRET,
+                    http_client=borrowed,
+                    transport=httpx.MockTransport(lambda r: httpx.Response(200)),
+                )
+
+
+class TestHeaders:
+    async def test_basic_auth_and_user_agent(self, api: respx.MockRouter, session: Session) -> None:
+        """Requests carry basic auth, the SDK's User-Agent and Accept: application/json."""
+        route = api.delete(CLIENT_PATH).respond(200, json={})
+        await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+        headers = route.calls.last.request.headers
+        assert headers["authorization"] == f"Basic {BASIC}"
+        assert headers["user-agent"] == f"sunshine-async/{sa.__version__}"
+        assert headers["accept"] == "application/json"
+
+    async def test_given_jwt(self, api: respx.MockRouter) -> None:
+        """A given JWT is sent as Bearer."""
+        route = api.delete(CLIENT_PATH).respond(200, json={})
+        async with Session(jwt="header.payload.sig") as session:
+            await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+        assert route.calls.last.request.headers["authorization"] == "Bearer header.payload.sig"
+
+    async def test_minted_jwt(self, api: respx.MockRouter) -> None:
+        """use_jwt=True sends an HS256 token signed with the secret, kid and scope set."""
+        route = api.delete(CLIENT_PATH).respond(200, json={})
+        async with Session(key_id=KEY_ID, secret=SECRET, use_jwt=True, scope="app") as session:
+            await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+        token = route.calls.last.request.headers["authorization"].removeprefix("Bearer ")
+        assert pyjwt.get_unverified_header(token)["kid"] == KEY_ID
+        assert pyjwt.decode(token, SECRET, algorithms=["HS256"])["scope"] == "app"
+
+    async def test_base_url_prefix(self) -> None:
+        """A Zendesk base URL keeps its /sc prefix before /v2."""
+        with respx.mock(assert_all_mocked=True) as router:
+            route = router.delete(f"https://acme.zendesk.com/sc{CLIENT_PATH}").respond(200, json={})
+            async with Session(
+                key_id=KEY_ID, secret=SECRET, base_url="https://acme.zendesk.com/sc/"
+            ) as session:
+                await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+            assert route.called
+
+    async def test_borrowed_client_headers_untouched(self, api: respx.MockRouter) -> None:
+        """The session adds its headers per request and leaves a borrowed client unchanged."""
+        route = api.delete(CLIENT_PATH).respond(200, json={})
+        async with httpx.AsyncClient(headers={"X-Team": "ops"}) as borrowed:
+            async with Session(key_id=KEY_ID, secret=SECRET, http_client=borrowed) as session:
+                await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+            assert "authorization" not in borrowed.headers
+        assert route.calls.last.request.headers["x-team"] == "ops"
+
+
+class TestErrors:
+    @pytest.mark.parametrize(
+        ("status", "cls"),
+        [
+            (400, sa.BadRequestError),
+            (401, sa.AuthenticationError),
+            (403, sa.PermissionDeniedError),
+            (404, sa.NotFoundError),
+            (409, sa.ConflictError),
+        ],
+    )
+    async def test_status_mapping(
+        self, api: respx.MockRouter, session: Session, status: int, cls: type[sa.ApiError]
+    ) -> None:
+        """Each documented status raises its exception, all under ApiError/SunshineError."""
+        api.delete(CLIENT_PATH).respond(status, json={"errors": [{"code": "c", "title": "t"}]})
+        with pytest.raises(cls) as info:
+            await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+        assert isinstance(info.value, sa.ApiError)
+        assert isinstance(info.value, sa.SunshineError)
+        assert info.value.status_code == status
+        assert info.value.request.method == "DELETE"
+        assert info.value.request.url == BASE_URL + CLIENT_PATH
+
+    async def test_html_502(self, api: respx.MockRouter, session: Session) -> None:
+        """An HTML 502 page from a proxy still gives a ServerError."""
+        session._max_retries = 0
+        api.get(CLIENTS_PATH).respond(502, html="<html><h1>Bad Gateway</h1></html>")
+        with pytest.raises(sa.ServerError, match="502 Bad Gateway"):
+            await clients_of(session).list().__anext__()
+
+    async def test_success_that_is_not_json(self, api: respx.MockRouter, session: Session) -> None:
+        """A 200 whose body is not a JSON object is an ApiError."""
+        api.get(CLIENTS_PATH).respond(200, text="OK")
+        with pytest.raises(sa.ApiError, match="not a JSON object"):
+            await clients_of(session).list().__anext__()
+
+    async def test_connection_error(self, api: respx.MockRouter, session: Session) -> None:
+        """A transport error becomes ApiConnectionError with the original as __cause__."""
+        session._max_retries = 0
+        api.get(CLIENTS_PATH).mock(side_effect=httpx.ConnectError("refused"))
+        with pytest.raises(sa.ApiConnectionError) as info:
+            await clients_of(session).list().__anext__()
+        assert isinstance(info.value.__cause__, httpx.ConnectError)
+        assert not isinstance(info.value, sa.ApiTimeoutError)
+
+    async def test_httpx_timeout(self, api: respx.MockRouter, session: Session) -> None:
+        """An httpx timeout becomes ApiTimeoutError (an ApiConnectionError)."""
+        session._max_retries = 0
+        api.get(CLIENTS_PATH).mock(side_effect=httpx.ReadTimeout("slow"))
+        with pytest.raises(sa.ApiTimeoutError) as info:
+            await clients_of(session).list().__anext__()
+        assert isinstance(info.value.__cause__, httpx.ReadTimeout)
+
+    async def test_deadline_bounds_each_attempt(self) -> None:
+        """A server that never answers is cut off at `timeout`; the call never hangs."""
+
+        class Silent(httpx.AsyncBaseTransport):
+            async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+                await anyio.sleep_forever()
+                raise AssertionError("unreachable")
+
+        async with Session(
+            key_id=KEY_ID, secret=SECRET, transport=Silent(), timeout=0.05, max_retries=0
+        ) as session:
+            with anyio.fail_after(5):
+                with pytest.raises(sa.ApiTimeoutError, match=r"no response within 0\.05s"):
+                    await clients_of(session).remove("x")
+
+
+class TestSecrets:
+    async def test_not_in_errors_reprs_or_logs(
+        self, api: respx.MockRouter, session: Session, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Neither the secret nor the auth header shows in errors, reprs or logs."""
+        caplog.set_level(logging.DEBUG)
+        api.delete(CLIENT_PATH).respond(
+            401, json={"errors": [{"code": "unauthorized", "title": "Unauthorized"}]}
+        )
+        with pytest.raises(sa.AuthenticationError) as info:
+            await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+        error = info.value
+        texts = [
+            str(error),
+            repr(error),
+            repr(error.request),
+            repr(error.headers),
+            repr(session),
+            repr(clients_of(session)),
+            caplog.text,
+        ]
+        for text in texts:
+            assert SECRET not in text
+            assert BASIC not in text
+        assert not hasattr(error.request, "headers")
+
+    async def test_minted_token_not_logged(
+        self, api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A minted JWT appears in no log line or repr."""
+        caplog.set_level(logging.DEBUG)
+        route = api.delete(CLIENT_PATH).respond(200, json={})
+        async with Session(key_id=KEY_ID, secret=SECRET, use_jwt=True) as session:
+            await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+            token = route.calls.last.request.headers["authorization"].split()[1]
+            assert token not in repr(session)
+        assert token not in caplog.text
+        assert SECRET not in caplog.text
+
+
+class TestRetries:
+    async def test_get_retries_5xx(
+        self, api: respx.MockRouter, session: Session, sleeps: SleepRecorder
+    ) -> None:
+        """GET retries 5xx with growing backoff, then succeeds."""
+        route = api.get(CLIENTS_PATH).mock(
+            side_effect=[httpx.Response(503), httpx.Response(500), httpx.Response(200, json={})]
+        )
+        assert [c async for c in clients_of(session).list()] == []
+        assert route.call_count == 3
+        assert sleeps.delays == [0.5, 1.0]
+
+    async def test_gives_up_after_max_retries(
+        self, api: respx.MockRouter, session: Session, sleeps: SleepRecorder
+    ) -> None:
+        """Two retries by default: three attempts, then the error."""
+        route = api.get(CLIENTS_PATH).respond(503)
+        with pytest.raises(sa.ServerError):
+            await clients_of(session).list().__anext__()
+        assert route.call_count == 3
+        assert len(sleeps.delays) == 2
+
+    @pytest.mark.parametrize("retries", [0, 1, 4])
+    async def test_max_retries_setting(self, api: respx.MockRouter, retries: int) -> None:
+        """max_retries sets the number of retries; 0 disables them."""
+        route = api.get(CLIENTS_PATH).respond(503)
+        async with Session(key_id=KEY_ID, secret=SECRET, max_retries=retries) as session:
+            session._sleep = SleepRecorder()
+            with pytest.raises(sa.ServerError):
+                await clients_of(session).list().__anext__()
+        assert route.call_count == retries + 1
+
+    @pytest.mark.parametrize(
+        "failure",
+        [
+            httpx.ReadError("reset"),
+            httpx.ReadTimeout("slow"),
+            httpx.RemoteProtocolError("eof"),
+            httpx.ConnectError("refused"),
+        ],
+    )
+    async def test_get_and_delete_retry_transport_errors(
+        self, api: respx.MockRouter, session: Session, failure: Exception
+    ) -> None:
+        """GET and DELETE retry timeouts and broken connections."""
+        get = api.get(CLIENTS_PATH).mock(side_effect=[failure, httpx.Response(200, json={})])
+        delete = api.delete(CLIENT_PATH).mock(side_effect=[failure, httpx.Response(200, json={})])
+        assert [c async for c in clients_of(session).list()] == []
+        await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+        assert get.call_count == 2
+        assert delete.call_count == 2
+
+    @pytest.mark.parametrize(
+        "outcome",
+        [
+            httpx.Response(500),
+            httpx.Response(503),
+            httpx.ReadTimeout("slow"),
+            httpx.ReadError("reset"),
+            httpx.RemoteProtocolError("eof"),
+        ],
+    )
+    async def test_post_not_retried_when_it_may_have_arrived(
+        self, api: respx.MockRouter, session: Session, outcome: httpx.Response | Exception
+    ) -> None:
+        """A create is never resent once it may have reached the server (no duplicates)."""
+        route = api.post(CLIENTS_PATH).mock(side_effect=[outcome])
+        with pytest.raises(sa.SunshineError):
+            await clients_of(session).create(CREATE_BODY)
+        assert route.call_count == 1
+
+    @pytest.mark.parametrize(
+        "outcome",
+        [
+            httpx.Response(429),
+            httpx.ConnectError("refused"),
+            httpx.ConnectTimeout("slow"),
+            httpx.PoolTimeout("busy"),
+        ],
+    )
+    async def test_post_retried_when_it_never_arrived(
+        self, api: respx.MockRouter, session: Session, outcome: httpx.Response | Exception
+    ) -> None:
+        """A create is resent on 429 and when the request never left."""
+        route = api.post(CLIENTS_PATH).mock(
+            side_effect=[outcome, httpx.Response(201, json={"client": {"id": "x"}})]
+        )
+        client = await clients_of(session).create(CREATE_BODY)
+        assert client.id == "x"
+        assert route.call_count == 2
+
+    async def test_retry_after_seconds(
+        self, api: respx.MockRouter, session: Session, sleeps: SleepRecorder
+    ) -> None:
+        """Retry-After (seconds) replaces the backoff delay."""
+        api.get(CLIENTS_PATH).mock(
+            side_effect=[
+                httpx.Response(429, headers={"Retry-After": "7"}),
+                httpx.Response(200, json={}),
+            ]
+        )
+        await clients_of(session).pages().__anext__()
+        assert sleeps.delays == [7.0]
+
+    async def test_retry_after_date(
+        self, api: respx.MockRouter, session: Session, sleeps: SleepRecorder
+    ) -> None:
+        """Retry-After as an HTTP date in the past means retry at once."""
+        api.get(CLIENTS_PATH).mock(
+            side_effect=[
+                httpx.Response(503, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}),
+                httpx.Response(200, json={}),
+            ]
+        )
+        await clients_of(session).pages().__anext__()
+        assert sleeps.delays == [0.0]
+
+    async def test_retry_after_over_cap(
+        self, api: respx.MockRouter, session: Session, sleeps: SleepRecorder
+    ) -> None:
+        """A Retry-After over the cap is not waited out: the caller gets RateLimitError."""
+        route = api.get(CLIENTS_PATH).respond(429, headers={"Retry-After": "3600"})
+        with pytest.raises(sa.RateLimitError) as info:
+            await clients_of(session).pages().__anext__()
+        assert info.value.retry_after == 3600.0
+        assert route.call_count == 1
+        assert sleeps.delays == []
+
+    async def test_retried_delete_that_finds_nothing_succeeded(
+        self, api: respx.MockRouter, session: Session
+    ) -> None:
+        """DELETE that timed out, then gets client_not_found, counts as removed."""
+        route = api.delete(CLIENT_PATH).mock(
+            side_effect=[httpx.ReadTimeout("slow"), httpx.Response(404, json=NOT_FOUND)]
+        )
+        await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+        assert route.call_count == 2
+
+    async def test_first_delete_404_is_an_error(
+        self, api: respx.MockRouter, session: Session
+    ) -> None:
+        """A DELETE that gets 404 on its first attempt raises NotFoundError."""
+        api.delete(CLIENT_PATH).respond(404, json=NOT_FOUND)
+        with pytest.raises(sa.NotFoundError):
+            await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+
+
+class TestCancellation:
+    async def test_cancel_during_request(self) -> None:
+        """Cancelling a request in flight propagates; nothing swallows it."""
+        started = anyio.Event()
+
+        class Hang(httpx.AsyncBaseTransport):
+            async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+                started.set()
+                await anyio.sleep_forever()
+                raise AssertionError("unreachable")
+
+        reached_after = False
+        session = Session(key_id=KEY_ID, secret=SECRET, transport=Hang())
+
+        async def call() -> None:
+            nonlocal reached_after
+            await clients_of(session).remove("x")
+            reached_after = True
+
+        async with session, anyio.create_task_group() as tg:
+            tg.start_soon(call)
+            await started.wait()
+            tg.cancel_scope.cancel()
+        assert not reached_after
+        assert session.is_closed
+
+    async def test_cancel_during_backoff(self, api: respx.MockRouter) -> None:
+        """Cancelling while the retry loop waits propagates, and no retry is sent."""
+        route = api.get(CLIENTS_PATH).respond(503)
+        waiting = anyio.Event()
+
+        async def slow_sleep(delay: float) -> None:
+            waiting.set()
+            await anyio.sleep_forever()
+
+        async with Session(key_id=KEY_ID, secret=SECRET) as session:
+            session._sleep = slow_sleep
+            with anyio.CancelScope() as scope:
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(clients_of(session).pages().__anext__)
+                    await waiting.wait()
+                    scope.cancel()
+            assert scope.cancelled_caught
+        assert route.call_count == 1
