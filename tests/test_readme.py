@@ -1,0 +1,36 @@
+"""The README's Python examples are valid code that uses only real names."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+import sunshine_async
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
+
+
+def test_has_examples() -> None:
+    """The README shows code for each call."""
+    text = "\n".join(BLOCKS)
+    for call in ("clients.create(", "clients.list(", "clients.pages(", "clients.remove("):
+        assert call in text
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
+def test_block_compiles_and_names_exist(block: str) -> None:
+    """Each block parses (top-level await allowed) and every sunshine_async.X exists."""
+    tree = compile(
+        block, "<README>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    )
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "sunshine_async"
+        ):
+            assert hasattr(sunshine_async, node.attr), node.attr
