@@ -12,6 +12,7 @@ from __future__ import annotations
 from ._auth import BasicCredentials as BasicCredentials
 from ._auth import JwtCredentials as JwtCredentials
 from ._auth import MintedJwtCredentials as MintedJwtCredentials
+from ._config import DEFAULT_BASE_URL as DEFAULT_BASE_URL
 from ._converter import CONVERTER as CONVERTER
 from ._converter import make_converter as make_converter
 from ._exceptions import ApiConnectionError as ApiConnectionError
@@ -67,6 +68,7 @@ from ._version import __version__ as __version__
 
 __all__ = [
     "CONVERTER",
+    "DEFAULT_BASE_URL",
     "UNSET",
     "ApiConnectionError",
     "ApiError",

@@ -1,0 +1,134 @@
+"""Serving `FakeSunshine` on a real socket with uvicorn (the ``testing`` extra).
+
+The listening socket is bound here, before uvicorn starts, so the port is known (``0``
+picks a free one) and connections are accepted into the backlog from the first moment:
+nobody has to poll for the server to come up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import socket
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Final
+
+import anyio
+
+if TYPE_CHECKING:
+    from ._app import FakeSunshine
+
+__all__ = ["MissingUvicornError", "ServerThread", "serve_in_thread"]
+
+INSTALL_HINT: Final = "pip install 'sunshine-async[testing]'"
+_STOP_TIMEOUT: Final = 10.0
+
+
+class MissingUvicornError(ImportError):
+    """uvicorn, needed to serve on a socket, is not installed."""
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family)
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+class ServerThread:
+    """uvicorn serving an app on an already-listening socket, in a background thread."""
+
+    def __init__(self, app: FakeSunshine, host: str, port: int, *, quiet: bool) -> None:
+        try:
+            import uvicorn
+        except ImportError:
+            raise MissingUvicornError(
+                f"serving FakeSunshine on a socket needs uvicorn: {INSTALL_HINT}"
+            ) from None
+        # quiet: leave the process's logging alone; uvicorn's records go to the root logger
+        log_config = None if quiet else uvicorn.config.LOGGING_CONFIG
+        config = uvicorn.Config(
+            app,
+            interface="asgi3",
+            lifespan="off",
+            ws="none",
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=2,
+            log_config=log_config,
+        )
+        self._server = uvicorn.Server(config)
+        self._sock = _bind(host, port)
+        self.url = _url(self._sock)
+        #: The exception the server thread ended with, if any.
+        self.error: Exception | None = None
+        self._thread = threading.Thread(target=self._run, name="fake-sunshine", daemon=True)
+
+    def _run(self) -> None:
+        if hasattr(signal, "pthread_sigmask"):
+            # Ctrl-C and SIGTERM belong to the main thread, which decides what to do
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            anyio.run(self._server.serve, [self._sock], backend="asyncio")
+        except Exception as exc:  # noqa: BLE001 - reported by stop() in the caller's thread
+            self.error = exc
+
+    def start(self) -> None:
+        """Start serving; the socket is listening already."""
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        """Ask the server to finish (safe from a signal handler)."""
+        self._server.should_exit = True
+
+    def wait(self) -> None:
+        """Block until the server thread has ended."""
+        self._thread.join()
+
+    def stop(self) -> None:
+        """Stop the server, join its thread, close the socket. Idempotent.
+
+        Raises:
+            RuntimeError: the thread did not end in time, or the server failed.
+        """
+        self.request_stop()
+        if self._thread.is_alive():
+            self._thread.join(_STOP_TIMEOUT)
+        self._sock.close()
+        if self._thread.is_alive():
+            raise RuntimeError(f"the FakeSunshine server did not stop in {_STOP_TIMEOUT:g}s")
+        if self.error is not None:
+            raise RuntimeError(f"the FakeSunshine server failed: {self.error}") from self.error
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: FakeSunshine, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve ``app`` over HTTP in a background thread; yields its base URL.
+
+    The socket listens before this returns, so requests can be sent at once. On exit
+    the server stops and its thread is joined. Needs uvicorn (the ``testing`` extra).
+
+    Example::
+
+        with serve_in_thread(fake) as base_url:
+            async with Session(key_id=fake.key_id, secret=fake.secret,
+                               base_url=base_url) as session:
+                ...
+
+    Raises:
+        ImportError: uvicorn is not installed.
+        OSError: the address cannot be bound.
+
+    .. versionadded:: 0.1
+    """
+    server = ServerThread(app, host, port, quiet=True)
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()

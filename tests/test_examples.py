@@ -1,0 +1,141 @@
+"""Every file in examples/ runs against the fake server and does what it says."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import trio
+
+from sunshine_async.testing import FakeSunshine
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def clean_env() -> dict[str, str]:
+    """The environment without SUNSHINE_* settings, with the repo importable."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUNSHINE_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(EXAMPLES.parent), env.get("PYTHONPATH")]))
+    return env
+
+
+def load(name: str) -> Any:
+    """Import examples/<name>.py as a module (examples/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"examples_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class TestQuickstart:
+    @pytest.mark.anyio
+    async def test_tour_on_the_fake(self) -> None:
+        """Creates two clients, lists 23 over 3 pages, removes one, shows the typed 404."""
+        lines = await load("quickstart").with_fake()
+        text = "\n".join(lines)
+        assert "created whatsapp client" in text
+        assert "created mailgun client" in text
+        assert "listed 23 clients in 3 pages" in text
+        assert "removing it again: NotFoundError: 404 client_not_found" in text
+        assert lines[-1] == "22 clients left"
+
+    def test_runs_as_the_main_job(self) -> None:
+        """`python examples/quickstart.py` with no credentials prints the table and exits 0."""
+        env = clean_env()
+        done = subprocess.run(
+            [sys.executable, str(EXAMPLES / "quickstart.py")],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "embedded fake server" in done.stdout
+        lines = done.stdout.splitlines()
+        header = next(i for i, line in enumerate(lines) if line.startswith("id "))
+        assert lines[header].split() == ["id", "type", "status", "external", "id"]
+        assert len(lines[header + 2 : header + 25]) == 23
+        assert done.stderr == ""
+
+    def test_partial_credentials_refused(self) -> None:
+        """Some but not all credentials: a clear message and exit code 2."""
+        env = clean_env()
+        env["SUNSHINE_KEY_ID"] = "app_x"
+        done = subprocess.run(
+            [sys.executable, str(EXAMPLES / "quickstart.py")],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 2
+        assert "SUNSHINE_KEY_SECRET" in done.stderr
+
+
+def test_asyncio_service() -> None:
+    """Workers sharing one Session link every valid job; the bad one fails alone."""
+    service = load("asyncio_service")
+    fake = FakeSunshine()
+    app = fake.add_app()
+    users = [fake.add_user(app) for _ in range(12)]
+    jobs = [service.LinkJob(u, f"+1 514-555-{n:04d}", "c" * 24) for n, u in enumerate(users)]
+    jobs.append(service.LinkJob("nobody", "+1 514-555-9999", "c" * 24))
+
+    async def run() -> Any:
+        async with fake.session() as session:
+            return await service.run_service(session, app, "i" * 24, jobs)
+
+    results = asyncio.run(run())  # the example is asyncio-only by design
+    assert len(results.linked) == 12
+    assert [job.user_id for job, _ in results.failed] == ["nobody"]
+    assert "NotFoundError" in results.failed[0][1]
+    assert all(len(fake.clients(app, u)) == 1 for u in users)
+
+
+def test_trio_export(tmp_path: Path) -> None:
+    """Every client of every user is written once, with a progress line per user."""
+    export = load("trio_export")
+    fake = FakeSunshine()
+    app = fake.add_app()
+    users = [fake.add_user(app) for _ in range(9)]
+    for n, user in enumerate(users):
+        fake.add_clients(app, user, 37 * n)
+    out = tmp_path / "clients.jsonl"
+    progress: list[str] = []
+
+    async def run() -> int:
+        async with fake.session() as session:
+            count: int = await export.export_clients(
+                session, app, users, out, concurrency=3, progress=progress.append
+            )
+            return count
+
+    count = trio.run(run)  # the example is trio-only by design
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    expected = {c.id for u in users for c in fake.clients(app, u)}
+    assert count == len(rows) == len(expected) == 37 * sum(range(9))
+    assert {r["id"] for r in rows} == expected
+    assert all(r["appId"] == app for r in rows)
+    assert len(progress) == 9
+    assert progress[-1] == f"9/9 users, {count} clients"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "check", ["check_removes_only_stale_clients", "check_survives_a_flaky_api"]
+)
+async def test_testing_with_fake(check: str) -> None:
+    """The checks the testing example shows pass on both backends."""
+    await getattr(load("testing_with_fake"), check)()
