@@ -16,6 +16,7 @@ in `sunshine_async.testing`) uses. The rules:
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -30,7 +31,7 @@ from cattrs.v import format_exception
 from . import _models as m
 from ._exceptions import InvalidArgumentError
 
-__all__ = ["CONVERTER", "camel_case", "make_converter", "structure_request"]
+__all__ = ["CONVERTER", "camel_case", "describe_invalid", "make_converter", "structure_request"]
 
 T = TypeVar("T")
 
@@ -258,10 +259,32 @@ CONVERTER: Final = make_converter()
 
 
 def _describe(exc: BaseException, tp: type | None) -> str:
-    # our validators already say what is wrong, in words; keep them
+    # our validators and strict hooks already say what is wrong, in words; keep them
     if isinstance(exc, InvalidArgumentError | TypeError) or type(exc) is ValueError:
         return str(exc)
     return format_exception(exc, tp)
+
+
+# an attribute name in a cattrs error path: right after a dot, not a quoted mapping key
+_PATH_FIELD: Final = re.compile(r"(?<=\.)[a-z][a-z0-9_]*")
+
+
+def describe_invalid(exc: Exception) -> list[str]:
+    """One message per problem of a failed structure, with JSON paths in camelCase.
+
+    >>> try:
+    ...     CONVERTER.structure({"conversationId": 5}, m.Target)
+    ... except Exception as exc:
+    ...     describe_invalid(exc)
+    ['expected str, got int 5 @ $.conversationId']
+    """
+    problems = []
+    for problem in cattrs.transform_error(exc, path="$", format_exception=_describe):
+        message, at, path = problem.rpartition(" @ ")
+        if at:
+            problem = f"{message} @ {_PATH_FIELD.sub(lambda f: camel_case(f.group()), path)}"
+        problems.append(problem)
+    return problems
 
 
 def structure_request(value: object, cls: type[T], *, name: str) -> T:
@@ -282,5 +305,5 @@ def structure_request(value: object, cls: type[T], *, name: str) -> T:
     except InvalidArgumentError:
         raise
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        problems = "; ".join(cattrs.transform_error(exc, path="$", format_exception=_describe))
+        problems = "; ".join(describe_invalid(exc))
         raise InvalidArgumentError(f"invalid {cls.__name__}: {problems}") from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import respx
@@ -12,6 +13,17 @@ APP_ID = "5d8cff3cd55b040010928b5b"
 USER_ID = "steveb@example.com"
 KEY_ID = "app_5d8cff3cd55b040010928b5c"
 SECRET = "s3cr3t-that-must-never-leak-0123456789"
+#: The create body the reference gives as its example.
+EXAMPLE_BODY: dict[str, Any] = {
+    "matchCriteria": {
+        "type": "whatsapp",
+        "integrationId": "582dedf230e788746891281a",
+        "primary": True,
+        "phoneNumber": "+15145555555",
+    },
+    "confirmation": {"type": "immediate"},
+    "target": {"conversationId": "029c31f25a21b47effd7be90"},
+}
 
 
 @pytest.fixture(

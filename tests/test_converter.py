@@ -15,18 +15,9 @@ import sunshine_async as sa
 from sunshine_async import CONVERTER, ErrorDetail
 from sunshine_async._converter import camel_case, structure_request
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "reference" / "clients-schema.json"
+from .conftest import EXAMPLE_BODY
 
-EXAMPLE_BODY = {
-    "matchCriteria": {
-        "type": "whatsapp",
-        "integrationId": "582dedf230e788746891281a",
-        "primary": True,
-        "phoneNumber": "+15145555555",
-    },
-    "confirmation": {"type": "immediate"},
-    "target": {"conversationId": "029c31f25a21b47effd7be90"},
-}
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "reference" / "clients-schema.json"
 
 
 class TestCamelCase:
@@ -116,7 +107,7 @@ class TestRequestBodies:
             ),
             ({"matchCriteria": {"type": "mailgun", "integrationId": "i"}}, "required"),
             (
-                {"matchCriteria": {**EXAMPLE_BODY["matchCriteria"], "primary": "false"}},  # type: ignore[dict-item]
+                {"matchCriteria": {**EXAMPLE_BODY["matchCriteria"], "primary": "false"}},
                 "expected bool",
             ),
             ({"target": {"conversationId": 5}}, "expected str"),
@@ -124,7 +115,7 @@ class TestRequestBodies:
             ({"confirmation": {}}, "required"),
             ({"unexpected": 1}, "extra fields"),
             (
-                {"matchCriteria": {**EXAMPLE_BODY["matchCriteria"], "phonenumber": "+1 2"}},  # type: ignore[dict-item]
+                {"matchCriteria": {**EXAMPLE_BODY["matchCriteria"], "phonenumber": "+1 2"}},
                 "extra fields",
             ),
         ],

@@ -26,6 +26,8 @@ from sunshine_async.testing import (
     serve_in_thread,
 )
 
+from .conftest import EXAMPLE_BODY
+
 pytestmark = pytest.mark.anyio
 
 APP = "5d8cff3cd55b040010928b5b"
@@ -34,16 +36,6 @@ PATH = f"/v2/apps/{APP}/users/{USER}/clients"
 # long enough that PyJWT does not warn about the HMAC key
 LONG_SECRET = "a-fake-secret-that-is-long-enough-for-hs256"
 LAST_CURSOR = "f" * 24
-BODY: dict[str, object] = {
-    "matchCriteria": {
-        "type": "whatsapp",
-        "integrationId": "582dedf230e788746891281a",
-        "primary": True,
-        "phoneNumber": "+15145555555",
-    },
-    "confirmation": {"type": "immediate"},
-    "target": {"conversationId": "029c31f25a21b47effd7be90"},
-}
 
 
 @pytest.fixture
@@ -205,7 +197,7 @@ class TestLifecycle:
     async def test_create_from_mapping_and_mailgun(self, fake: FakeSunshine) -> None:
         """A mailgun create from a JSON-shaped dict gets the address as external id."""
         body = {
-            **BODY,
+            **EXAMPLE_BODY,
             "matchCriteria": {"type": "mailgun", "integrationId": "i1", "address": "a@b.co"},
         }
         async with fake.session() as session:
@@ -214,7 +206,7 @@ class TestLifecycle:
 
     async def test_create_response_shape(self, raw: httpx.AsyncClient) -> None:
         """Create answers 201 with exactly the documented client fields."""
-        response = await raw.post(PATH, json=BODY)
+        response = await raw.post(PATH, json=EXAMPLE_BODY)
         assert response.status_code == 201
         client = response.json()["client"]
         assert set(client) == {"id", "type", "status", "integrationId", "externalId"}
@@ -461,10 +453,10 @@ class TestCreateErrors:
     @pytest.mark.parametrize(
         "body",
         [
-            {**BODY, "matchCriteria": {"type": "pigeon", "integrationId": "i"}},
-            {**BODY, "surprise": 1},
-            {**BODY, "target": {"conversationId": 5}},
-            {key: value for key, value in BODY.items() if key != "confirmation"},
+            {**EXAMPLE_BODY, "matchCriteria": {"type": "pigeon", "integrationId": "i"}},
+            {**EXAMPLE_BODY, "surprise": 1},
+            {**EXAMPLE_BODY, "target": {"conversationId": 5}},
+            {key: value for key, value in EXAMPLE_BODY.items() if key != "confirmation"},
         ],
         ids=["unknown-type", "unknown-key", "wrong-type", "missing-field"],
     )
@@ -476,7 +468,7 @@ class TestCreateErrors:
 
     async def test_body_over_100_kb(self, fake: FakeSunshine, raw: httpx.AsyncClient) -> None:
         """A body over 100 kB is a 400 and creates nothing."""
-        body = {**BODY, "padding": "x" * 100_001}
+        body = {**EXAMPLE_BODY, "padding": "x" * 100_001}
         response = await raw.post(PATH, json=body)
         assert response.status_code == 400
         assert "larger than 100 kB" in errors_of(response)[0][1]
@@ -490,7 +482,7 @@ class TestCreateErrors:
         """Creating for an unknown app or user is a 404 with its own code."""
         async with fake.session() as session:
             with pytest.raises(sunshine_async.NotFoundError) as caught:
-                await session.apps[app].users[user].clients.create(BODY)
+                await session.apps[app].users[user].clients.create(EXAMPLE_BODY)
         assert caught.value.code == code
 
 
@@ -822,7 +814,7 @@ class TestFaults:
         fake.inject(Status(500), times=1)
         async with fake.session() as session:
             with pytest.raises(sunshine_async.ServerError):
-                await session.apps[APP].users[USER].clients.create(BODY)
+                await session.apps[APP].users[USER].clients.create(EXAMPLE_BODY)
         assert fake.clients(APP, USER) == []
 
     async def test_drop_get_is_retried(self, fake: FakeSunshine) -> None:
@@ -840,7 +832,7 @@ class TestFaults:
         async with fake.session() as session:
             quick(session)
             with pytest.raises(sunshine_async.ApiConnectionError) as caught:
-                await session.apps[APP].users[USER].clients.create(BODY)
+                await session.apps[APP].users[USER].clients.create(EXAMPLE_BODY)
         assert isinstance(caught.value.__cause__, httpx.ReadError)
         assert [r.method for r in fake.requests] == ["POST"]
         (created,) = fake.clients(APP, USER)
@@ -851,7 +843,7 @@ class TestFaults:
         fake.inject(RefuseConnection(), times=1)
         async with fake.session() as session:
             quick(session)
-            created = await session.apps[APP].users[USER].clients.create(BODY)
+            created = await session.apps[APP].users[USER].clients.create(EXAMPLE_BODY)
         assert fake.clients(APP, USER) == [created]
         assert [r.method for r in fake.requests] == ["POST", "POST"]
 
@@ -919,7 +911,7 @@ class TestRequestLog:
                 await session.apps[APP].users[USER].clients.remove(client)
         async with fake.session(secret="nope") as session:
             with pytest.raises(sunshine_async.AuthenticationError):
-                await session.apps[APP].users[USER].clients.create(BODY)
+                await session.apps[APP].users[USER].clients.create(EXAMPLE_BODY)
         assert fake.requests == [
             RecordedRequest(
                 method="GET",
@@ -954,7 +946,7 @@ class TestOverSocket:
         fake.add_clients(APP, USER, 150)
         async with Session(key_id=fake.key_id, secret=fake.secret, base_url=served) as session:
             clients = session.apps[APP].users[USER].clients
-            created = await clients.create(BODY)
+            created = await clients.create(EXAMPLE_BODY)
             pages = [p async for p in clients.pages()]
             assert pages[0].links.next is not None
             assert pages[0].links.next.startswith(f"{served}{PATH}?page[after]=")
@@ -995,7 +987,7 @@ class TestOverSocket:
         async with Session(key_id=fake.key_id, secret=fake.secret, base_url=served) as session:
             quick(session)
             with pytest.raises(sunshine_async.ApiConnectionError):
-                await session.apps[APP].users[USER].clients.create(BODY)
+                await session.apps[APP].users[USER].clients.create(EXAMPLE_BODY)
             assert fake.clients(APP, USER) == []
-            created = await session.apps[APP].users[USER].clients.create(BODY)
+            created = await session.apps[APP].users[USER].clients.create(EXAMPLE_BODY)
         assert fake.clients(APP, USER) == [created]

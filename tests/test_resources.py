@@ -14,21 +14,11 @@ import respx
 import sunshine_async as sa
 from sunshine_async import Session
 
-from .conftest import APP_ID, BASE_URL, KEY_ID, SECRET, USER_ID
+from .conftest import APP_ID, BASE_URL, EXAMPLE_BODY, KEY_ID, SECRET, USER_ID
 
 pytestmark = pytest.mark.anyio
 
 CLIENTS_PATH = f"/v2/apps/{APP_ID}/users/steveb%40example.com/clients"
-CREATE_BODY = {
-    "matchCriteria": {
-        "type": "whatsapp",
-        "integrationId": "582dedf230e788746891281a",
-        "primary": True,
-        "phoneNumber": "+15145555555",
-    },
-    "confirmation": {"type": "immediate"},
-    "target": {"conversationId": "029c31f25a21b47effd7be90"},
-}
 CLIENT_JSON = {
     "id": "5ebee0975ac5304b664a12fa",
     "type": "whatsapp",
@@ -121,7 +111,7 @@ class TestCreate:
         request = route.calls.last.request
         assert request.method == "POST"
         assert request.url == BASE_URL + CLIENTS_PATH
-        assert json.loads(request.content) == CREATE_BODY
+        assert json.loads(request.content) == EXAMPLE_BODY
         assert request.headers["content-type"] == "application/json"
         assert client == sa.Client(
             id="5ebee0975ac5304b664a12fa",
@@ -136,31 +126,31 @@ class TestCreate:
     ) -> None:
         """A mapping in the API's JSON shape is checked and sent as the same JSON."""
         route = api.post(CLIENTS_PATH).respond(201, json={"client": CLIENT_JSON})
-        await clients.create(CREATE_BODY)
-        assert json.loads(route.calls.last.request.content) == CREATE_BODY
+        await clients.create(EXAMPLE_BODY)
+        assert json.loads(route.calls.last.request.content) == EXAMPLE_BODY
 
     async def test_with_client_create(
         self, api: respx.MockRouter, clients: sa.ClientsResource
     ) -> None:
         """A ready ClientCreate is sent as it is."""
         route = api.post(CLIENTS_PATH).respond(201, json={"client": CLIENT_JSON})
-        body = sa.CONVERTER.structure(CREATE_BODY, sa.ClientCreate)
+        body = sa.CONVERTER.structure(EXAMPLE_BODY, sa.ClientCreate)
         await clients.create(body)
-        assert json.loads(route.calls.last.request.content) == CREATE_BODY
+        assert json.loads(route.calls.last.request.content) == EXAMPLE_BODY
 
     async def test_brand_id_query(self, api: respx.MockRouter, session: Session) -> None:
         """brand_id adds brandId to the query."""
         route = api.post(CLIENTS_PATH, params={"brandId": "br 1"}).respond(
             201, json={"client": CLIENT_JSON}
         )
-        await session.apps[APP_ID].user(USER_ID, brand_id="br 1").clients.create(CREATE_BODY)
+        await session.apps[APP_ID].user(USER_ID, brand_id="br 1").clients.create(EXAMPLE_BODY)
         assert route.calls.last.request.url.query == b"brandId=br%201"
 
     @pytest.mark.parametrize(
         ("args", "kwargs", "message"),
         [
             ((), {}, "missing match_criteria, confirmation, target"),
-            ((CREATE_BODY,), {"target": sa.Target(conversation_id="c")}, "not both"),
+            ((EXAMPLE_BODY,), {"target": sa.Target(conversation_id="c")}, "not both"),
             (({"matchCriteria": {}},), {}, "invalid ClientCreate"),
             (("text",), {}, "mapping"),
         ],
@@ -184,7 +174,7 @@ class TestCreate:
         """A 201 without a client object is an ApiError, not a crash."""
         api.post(CLIENTS_PATH).respond(201, json={"clients": []})
         with pytest.raises(sa.ApiError, match="unexpected response body") as info:
-            await clients.create(CREATE_BODY)
+            await clients.create(EXAMPLE_BODY)
         assert info.value.status_code == 201
 
 

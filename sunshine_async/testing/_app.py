@@ -11,7 +11,6 @@ import base64
 import binascii
 import hmac
 import json
-import re
 import threading
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
@@ -23,7 +22,6 @@ import anyio
 import attrs
 import cattrs
 import httpx
-from cattrs.v import format_exception
 
 from sunshine_async._config import (
     DEFAULT_MAX_RETRIES,
@@ -31,7 +29,7 @@ from sunshine_async._config import (
     JWT_SCOPES,
     MAX_BODY_BYTES,
 )
-from sunshine_async._converter import CONVERTER, camel_case
+from sunshine_async._converter import CONVERTER, describe_invalid
 from sunshine_async._exceptions import InvalidArgumentError
 from sunshine_async._models import (
     Client,
@@ -57,8 +55,6 @@ Send: TypeAlias = Callable[[ASGIMessage], Awaitable[None]]
 Sleep: TypeAlias = Callable[[float], Awaitable[object]]
 
 DEFAULT_FAKE_BASE_URL: Final = "https://fake-sunshine.test"
-# an attribute name in a cattrs path: right after a dot (not a quoted mapping key)
-_FIELD_NAME: Final = re.compile(r"(?<=\.)[a-z][a-z0-9_]*")
 _STATUS_CODES: Final = {
     400: "bad_request",
     401: "unauthorized",
@@ -155,21 +151,6 @@ async def _read_body(receive: Receive) -> bytes | None:
     return None if size > MAX_BODY_BYTES else b"".join(chunks)
 
 
-def _describe(exc: BaseException, tp: type | None) -> str:
-    # validators and strict hooks already say what is wrong, in words
-    if isinstance(exc, InvalidArgumentError | TypeError) or type(exc) is ValueError:
-        return str(exc)
-    return format_exception(exc, tp)
-
-
-def _wire_path(problem: str) -> str:
-    """``... @ $.match_criteria.phone_number`` -> ``... @ $.matchCriteria.phoneNumber``."""
-    message, at, path = problem.rpartition(" @ ")
-    if not at:
-        return problem
-    return f"{message} @ {_FIELD_NAME.sub(lambda m: camel_case(m.group()), path)}"
-
-
 def _parse_create_body(body: bytes | None) -> ClientCreate:
     """Check a create body the way the SDK checks what it sends; ApiFailure 400 if bad."""
     if body is None:
@@ -187,9 +168,7 @@ def _parse_create_body(body: bytes | None) -> ClientCreate:
     except InvalidArgumentError as exc:
         raise ApiFailure(400, "bad_request", str(exc)) from None
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        problems = [
-            _wire_path(p) for p in cattrs.transform_error(exc, path="$", format_exception=_describe)
-        ]
+        problems = describe_invalid(exc)
         first, *rest = problems or ["invalid ClientCreate"]
         raise ApiFailure(
             400, "bad_request", first, more=[("bad_request", p) for p in rest]
