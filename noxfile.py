@@ -30,7 +30,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """Type-check the package with mypy --strict (and the tests, examples and benchmarks)."""
+    """Type-check the package with mypy --strict (and the tests and examples)."""
     session.install("-e", ".[test]", MYPY)
     session.run("mypy", "--strict", "sunshine_async")
-    session.run("mypy", "tests", "examples", "benchmarks")
+    session.run("mypy", "tests", "examples")
