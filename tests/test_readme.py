@@ -34,3 +34,14 @@ def test_block_compiles_and_names_exist(block: str) -> None:
             and node.value.id == "sunshine_async"
         ):
             assert hasattr(sunshine_async, node.attr), node.attr
+
+
+@pytest.mark.anyio
+async def test_testing_section_runs() -> None:
+    """The "Testing your code" example is a working test."""
+    (block,) = [b for b in BLOCKS if "async def test_remove_blocked" in b]
+    namespace: dict[str, object] = {}
+    exec(compile(block, "<README>", "exec"), namespace)  # noqa: S102 - our own README
+    test = namespace["test_remove_blocked"]
+    assert callable(test)
+    await test()
