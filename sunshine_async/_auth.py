@@ -7,6 +7,7 @@ key id at most: a session, a log line or a traceback never prints a secret or a 
 from __future__ import annotations
 
 import base64
+import re
 import time
 from collections.abc import Callable
 from typing import Protocol, final
@@ -31,10 +32,23 @@ class Credentials(Protocol):
         ...
 
 
-def _require_text(name: str, value: object) -> str:
+# what may appear in an Authorization header; a JWT is base64url parts joined by dots
+_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]+")
+_KEY_ID = re.compile(r"[\x21-\x39\x3b-\x7e]+")  # printable ASCII, no ':' or space
+
+
+def _require_text(name: str, value: object, pattern: re.Pattern[str] | None = None) -> str:
+    # the value itself may be a secret: messages name only its type or what is wrong
     if not isinstance(value, str) or not value:
-        # the value itself may be a secret: name only its type
         raise InvalidArgumentError(f"{name} must be a non-empty str, got {type(value).__name__}")
+    if pattern is not None and pattern.fullmatch(value) is None:
+        raise InvalidArgumentError(
+            f"{name} holds characters it cannot hold (whitespace, a newline, ':' or non-ASCII?)"
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgumentError(f"{name} is not valid Unicode text") from None
     return value
 
 
@@ -45,7 +59,7 @@ class BasicCredentials:
     __slots__ = ("_header", "key_id")
 
     def __init__(self, key_id: str, secret: str) -> None:
-        self.key_id = _require_text("key_id", key_id)
+        self.key_id = _require_text("key_id", key_id, _KEY_ID)
         token = base64.b64encode(f"{key_id}:{_require_text('secret', secret)}".encode())
         self._header = "Basic " + token.decode("ascii")
 
@@ -63,7 +77,7 @@ class JwtCredentials:
     __slots__ = ("_header",)
 
     def __init__(self, token: str) -> None:
-        self._header = "Bearer " + _require_text("jwt", token)
+        self._header = "Bearer " + _require_text("jwt", token, _TOKEN)
 
     def authorization(self) -> str:
         return self._header
@@ -104,7 +118,7 @@ class MintedJwtCredentials:
         lifetime: int = JWT_LIFETIME,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.key_id = _require_text("key_id", key_id)
+        self.key_id = _require_text("key_id", key_id, _KEY_ID)
         self._secret = _require_text("secret", secret)
         if scope not in JWT_SCOPES:
             raise InvalidArgumentError(
@@ -157,6 +171,8 @@ def make_credentials(
     if jwt is not None:
         if key_id is not None or secret is not None or use_jwt:
             raise InvalidArgumentError("pass either jwt= or key_id= and secret=, not both")
+        if scope != "app":
+            raise InvalidArgumentError("scope= applies only with use_jwt=True")
         return JwtCredentials(jwt)
     if key_id is None or secret is None:
         missing = " and ".join(n for n, v in (("key_id", key_id), ("secret", secret)) if v is None)

@@ -235,6 +235,20 @@ def _sequence_of(item: type) -> _Validator:
     return validate
 
 
+def _one_of(enum_type: type[_WireEnum]) -> _Validator:
+    # requests use the values the API documents; responses stay open (see _converter)
+    allowed = tuple(member.value for member in enum_type)
+
+    def validate(instance: object, attribute: Attribute[Any], value: object) -> None:
+        if value not in allowed:
+            raise InvalidArgumentError(
+                f"{_where(instance, attribute)} must be one of"
+                f" {', '.join(map(repr, allowed))}, got {value!r}"
+            )
+
+    return validate
+
+
 _ID = _non_empty_str
 _OPT_STR = _optional(_of_type(str))
 _OPT_BOOL = _optional(_of_type(bool))
@@ -333,7 +347,7 @@ class Author:
     .. versionadded:: 0.1
     """
 
-    type: AuthorType | str = attrs.field(validator=_non_empty_str)
+    type: AuthorType | str = attrs.field(validator=_one_of(AuthorType))
     user_id: str | Unset = attrs.field(default=UNSET, validator=_OPT_STR)
     user_external_id: str | Unset = attrs.field(default=UNSET, validator=_OPT_STR)
     brand_id: str | Unset | None = attrs.field(
@@ -439,7 +453,7 @@ class Confirmation:
     .. versionadded:: 0.1
     """
 
-    type: ConfirmationType | str = attrs.field(validator=_non_empty_str)
+    type: ConfirmationType | str = attrs.field(validator=_one_of(ConfirmationType))
     message: MessagePost | Unset = attrs.field(
         default=UNSET, validator=_optional(_of_type(MessagePost))
     )

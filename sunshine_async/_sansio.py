@@ -8,13 +8,14 @@ exception, whether to retry and how long to wait, and how pagination moves on.
 from __future__ import annotations
 
 import enum
+import ipaddress
 import json
 import random
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import attrs
 
@@ -58,6 +59,7 @@ __all__ = [
     "encode_body",
     "encode_query",
     "error_from_response",
+    "may_have_arrived",
     "next_cursor",
     "normalize_base_url",
     "page_params",
@@ -73,20 +75,44 @@ __all__ = [
 # --- URLs -------------------------------------------------------------------------
 
 
+def _is_local_host(host: str) -> bool:
+    if host == "localhost" or host.endswith((".localhost", ".test")):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def normalize_base_url(base_url: str) -> str:
     """Check a base URL and drop its trailing slashes; it may carry a path prefix.
+
+    Plain ``http`` is accepted only for local test servers (loopback addresses,
+    ``localhost``, ``*.localhost``, ``*.test``): anywhere else the credentials would
+    cross the network unencrypted.
 
     >>> normalize_base_url("https://acme.zendesk.com/sc/")
     'https://acme.zendesk.com/sc'
     """
-    if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
-        raise InvalidArgumentError(f"base_url must be an http(s) URL, got {base_url!r}")
+    if not isinstance(base_url, str):
+        raise InvalidArgumentError(f"base_url must be a str, got {type(base_url).__name__}")
+    try:
+        parts = urlsplit(base_url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise InvalidArgumentError(f"base_url is not a valid URL: {base_url!r} ({exc})") from None
+    if parts.scheme not in ("https", "http") or not host:
+        raise InvalidArgumentError(f"base_url must be an https URL with a host, got {base_url!r}")
     if "?" in base_url or "#" in base_url:
         raise InvalidArgumentError(f"base_url must not hold a query or fragment: {base_url!r}")
-    trimmed = base_url.rstrip("/")
-    if "@" in trimmed.split("/")[2]:
+    if parts.username is not None or parts.password is not None:
         raise InvalidArgumentError("base_url must not hold credentials; use key_id= and secret=")
-    return trimmed
+    if parts.scheme == "http" and not _is_local_host(host):
+        raise InvalidArgumentError(
+            f"base_url must use https (plain http only for local test servers), got {base_url!r}"
+        )
+    return base_url.rstrip("/")
 
 
 def check_id(name: str, value: object) -> str:
@@ -99,6 +125,10 @@ def check_id(name: str, value: object) -> str:
         raise InvalidArgumentError(
             f"{name} must be at most {MAX_ID_LENGTH} characters, got {len(value)}"
         )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgumentError(f"{name} is not valid Unicode text: {value!r}") from None
     return value
 
 
@@ -134,7 +164,13 @@ def encode_query(params: QueryParams) -> str:
 
 
 def build_url(base_url: str, path: str, params: QueryParams = ()) -> str:
-    """Join the base URL (prefix included), an encoded path and the query."""
+    """Join the base URL (prefix included), an encoded path and the query.
+
+    The path must start with ``/`` and hold no ``?`` or ``#``, so that it can only
+    extend the base URL, never change its host.
+    """
+    if not path.startswith("/") or "?" in path or "#" in path:
+        raise InvalidArgumentError(f"path must start with '/' and hold no query: {path!r}")
     query = encode_query(params)
     return f"{base_url}{path}?{query}" if query else f"{base_url}{path}"
 
@@ -167,7 +203,11 @@ def page_params(
 
 def encode_body(body: JSONObject) -> bytes:
     """Serialize a request body compactly, refusing what the API would refuse for size."""
-    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    try:
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        data = text.encode("utf-8")
+    except (TypeError, ValueError) as exc:  # a set, NaN, a lone surrogate ...
+        raise InvalidArgumentError(f"the request body is not valid JSON: {exc}") from None
     if len(data) > MAX_BODY_BYTES:
         raise InvalidArgumentError(
             f"the request body is {len(data)} bytes; the API accepts at most {MAX_BODY_BYTES}"
@@ -252,8 +292,10 @@ def error_from_response(
     """
     details = _error_details(parse_json_object(body))
     if details:
-        summary = "; ".join(
-            f"{d.code}: {d.title}" if d.code and d.title else d.code or d.title for d in details
+        summary = " ".join(  # one line, whatever the server put in its titles
+            "; ".join(
+                f"{d.code}: {d.title}" if d.code and d.title else d.code or d.title for d in details
+            ).split()
         )
     else:
         summary = _REASONS.get(status_code, "error")
@@ -273,14 +315,27 @@ def error_from_response(
     return cls(message, status_code=status_code, errors=details, headers=headers, request=request)
 
 
-def treat_as_success(method: str, status_code: int, error: ApiError, attempt: int) -> bool:
-    """A retried DELETE that finds the client gone means an earlier attempt removed it."""
+def treat_as_success(
+    method: str, status_code: int, error: ApiError, *, earlier_may_have_arrived: bool
+) -> bool:
+    """A retried DELETE that finds the client gone means an earlier attempt removed it.
+
+    Only when an earlier attempt may have reached the server (it timed out, lost its
+    connection or got a 5xx): after a 429 or a refused connection, a 404 is real.
+    """
     return (
         method == "DELETE"
-        and attempt > 0
+        and earlier_may_have_arrived
         and status_code == 404
-        and (error.code == "client_not_found")
+        and error.code == "client_not_found"
     )
+
+
+def may_have_arrived(status_code: int | None, failure: Failure | None) -> bool:
+    """Whether a failed attempt may have been acted on by the server."""
+    if failure is not None:
+        return failure in (Failure.TIMEOUT, Failure.NETWORK)
+    return status_code is not None and status_code >= 500
 
 
 # --- retries ----------------------------------------------------------------------------
@@ -295,6 +350,8 @@ class Failure(enum.Enum):
     TIMEOUT = "timeout"
     #: The connection broke after the request was (maybe) sent.
     NETWORK = "network"
+    #: httpx refused the request as built (an illegal header, say): resending cannot help.
+    INVALID = "invalid"
 
 
 _IDEMPOTENT = frozenset({"GET", "DELETE", "HEAD", "OPTIONS", "PUT"})
@@ -308,6 +365,8 @@ def should_retry(
     The API has no idempotency key, so a POST is resent only when it cannot have been
     acted on: on 429, or when it never left this machine.
     """
+    if failure is Failure.INVALID:
+        return False
     if status_code == 429 or failure is Failure.NOT_SENT:
         return True
     if method not in _IDEMPOTENT:

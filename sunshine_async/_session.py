@@ -30,6 +30,7 @@ from ._sansio import (
     build_url,
     encode_body,
     error_from_response,
+    may_have_arrived,
     normalize_base_url,
     parse_json_object,
     parse_retry_after,
@@ -49,13 +50,27 @@ class _State(enum.Enum):
     CLOSED = "closed"
 
 
-def _classify(exc: httpx.TransportError) -> Failure:
+def _classify(exc: Exception) -> Failure:
     # connect failures and pool waits happen before a byte of the request is written
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return Failure.NOT_SENT
     if isinstance(exc, httpx.TimeoutException):
         return Failure.TIMEOUT
-    return Failure.NETWORK
+    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError | httpx.DecodingError):
+        return Failure.NETWORK
+    # LocalProtocolError, UnsupportedProtocol, InvalidURL, ...: the request itself is wrong
+    return Failure.INVALID
+
+
+def _scrub(exc: Exception, authorization: str) -> None:
+    """Take the credentials out of an httpx error's text (an illegal header is quoted)."""
+    secret_parts = [authorization, authorization.partition(" ")[2]]
+    text = str(exc)
+    for part in secret_parts:
+        if part and part in text:
+            text = text.replace(part, "[secure]")
+    if text != str(exc):
+        exc.args = (text,)
 
 
 @final
@@ -129,7 +144,11 @@ class Session:
             key_id=key_id, secret=secret, jwt=jwt, use_jwt=use_jwt, scope=scope
         )
         self._base_url = normalize_base_url(base_url)
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or not 0 < timeout < float("inf")
+        ):
             raise InvalidArgumentError(f"timeout must be a positive number, got {timeout!r}")
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise InvalidArgumentError(f"max_retries must be an int >= 0, got {max_retries!r}")
@@ -200,27 +219,24 @@ class Session:
         ``path`` starts with ``/v2/`` and is already encoded. The resources call this;
         it is public for endpoints this SDK does not cover yet.
         """
-        if self._state is _State.CLOSED:
-            raise SessionClosedError("this Session is closed; create a new one")
-        if self._client.is_closed:
-            raise SessionClosedError("the http_client given to this Session has been closed")
         url = build_url(self._base_url, path, params)
         info = RequestInfo(method=method, url=url)
         content = None if body is None else encode_body(body)
         attempt = 0
+        earlier_may_have_arrived = False
         while True:
+            self._check_open()
             response, error, failure = await self._attempt(info, content)
-            if response is not None and error is None:
+            if error is None:
+                assert response is not None
                 return response
-            assert error is not None
             status = response.status_code if response is not None else None
-            if (
-                isinstance(error, ApiError)
-                and status is not None
-                and treat_as_success(method, status, error, attempt)
+            if isinstance(error, ApiError) and treat_as_success(
+                method, error.status_code, error, earlier_may_have_arrived=earlier_may_have_arrived
             ):
                 logger.info("%s %s: already removed by an earlier attempt", method, info.target)
-                return ApiResponse(status, error.headers, {}, info)
+                return ApiResponse(error.status_code, error.headers, {}, info)
+            earlier_may_have_arrived |= may_have_arrived(status, failure)
             if attempt < self._max_retries and should_retry(
                 method, status_code=status, failure=failure
             ):
@@ -239,21 +255,28 @@ class Session:
                     continue
             raise error from error.__cause__
 
+    def _check_open(self) -> None:
+        if self._state is _State.CLOSED:
+            raise SessionClosedError("this Session is closed; create a new one")
+        if self._client.is_closed:
+            raise SessionClosedError("the http_client given to this Session has been closed")
+
     async def _attempt(
         self, info: RequestInfo, content: bytes | None
     ) -> tuple[ApiResponse | None, SunshineError | None, Failure | None]:
         """One try: a success, or the error it ended with and how it failed."""
+        authorization = self._credentials.authorization()
         headers = {
-            "Authorization": self._credentials.authorization(),
+            "Authorization": authorization,
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         }
         if content is not None:
             headers["Content-Type"] = "application/json"
-        request = self._client.build_request(
-            info.method, info.url, content=content, headers=headers
-        )
         try:
+            request = self._client.build_request(
+                info.method, info.url, content=content, headers=headers
+            )
             with anyio.fail_after(self._timeout):
                 response = await self._client.send(request)
         except TimeoutError as exc:
@@ -263,17 +286,22 @@ class Session:
             )
             error.__cause__ = exc
             return None, error, Failure.TIMEOUT
-        except httpx.TransportError as exc:
-            failure = _classify(exc)
+        except (httpx.RequestError, httpx.InvalidURL) as exc:
+            _scrub(exc, authorization)
             kind = (
-                ApiTimeoutError if isinstance(exc, httpx.TimeoutException) else (ApiConnectionError)
+                ApiTimeoutError if isinstance(exc, httpx.TimeoutException) else ApiConnectionError
             )
             error = kind(
                 f"{type(exc).__name__}: {exc or 'connection failed'} ({info.method} {info.target})",
                 request=info,
             )
             error.__cause__ = exc
-            return None, error, failure
+            return None, error, _classify(exc)
+        except RuntimeError as exc:
+            if not self._client.is_closed:
+                raise
+            # closed by another task (aclose) while this request was on its way
+            raise SessionClosedError("the Session was closed during the request") from exc
         logger.debug("%s %s -> %d", info.method, info.target, response.status_code)
         if response.is_success:
             # an empty success body is read as {}: nothing to decode, nothing lost

@@ -133,6 +133,13 @@ class TestMakeCredentials:
             ({"key_id": "", "secret": SECRET}, "key_id"),
             ({"key_id": KEY_ID, "secret": ""}, "secret"),
             ({"jwt": ""}, "jwt"),
+            ({"jwt": "eyJ.payload.sig\n"}, "jwt holds characters"),
+            ({"jwt": "eyJ payload"}, "jwt holds characters"),
+            ({"jwt": "tök.en"}, "jwt holds characters"),
+            ({"jwt": "t", "scope": "account"}, "use_jwt"),
+            ({"key_id": "app:x", "secret": SECRET}, "key_id holds characters"),
+            ({"key_id": "app x", "secret": SECRET}, "key_id holds characters"),
+            ({"key_id": KEY_ID, "secret": "s\ud800"}, "secret is not valid"),
         ],
     )
     def test_missing_or_conflicting(self, kwargs: dict[str, object], message: str) -> None:

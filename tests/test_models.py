@@ -67,10 +67,22 @@ class TestClientCreate:
         with pytest.raises(sa.InvalidArgumentError, match=r"Target\.conversation_id"):
             sa.Target(conversation_id="")
 
-    def test_confirmation_type_required(self) -> None:
-        """Confirmation.type must not be empty."""
-        with pytest.raises(sa.InvalidArgumentError, match=r"Confirmation\.type"):
-            sa.Confirmation(type="")
+    @pytest.mark.parametrize("bad", ["", "bogus", "Immediate", None])
+    def test_confirmation_type_is_documented(self, bad: object) -> None:
+        """Confirmation.type is one of immediate, userActivity, prompt."""
+        with pytest.raises(sa.InvalidArgumentError, match=r"Confirmation\.type must be one of"):
+            sa.Confirmation(type=bad)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("good", ["immediate", "userActivity", sa.ConfirmationType.PROMPT])
+    def test_confirmation_types(self, good: str) -> None:
+        """The documented types, as strings or members, are accepted."""
+        assert sa.Confirmation(type=good).type == good
+
+    def test_author_type(self) -> None:
+        """Author.type is business or user."""
+        assert sa.Author(type="user").type == "user"
+        with pytest.raises(sa.InvalidArgumentError, match=r"Author\.type"):
+            sa.Author(type="bot")
 
 
 class TestMessages:

@@ -29,6 +29,7 @@ from sunshine_async._sansio import (
     encode_body,
     encode_query,
     error_from_response,
+    may_have_arrived,
     next_cursor,
     normalize_base_url,
     page_params,
@@ -86,7 +87,7 @@ class TestQuoteSegment:
 
 
 class TestCheckId:
-    @pytest.mark.parametrize("bad", ["", None, 5, b"bytes", "x" * 1025])
+    @pytest.mark.parametrize("bad", ["", None, 5, b"bytes", "x" * 1025, "a\ud800"])
     def test_rejects(self, bad: object) -> None:
         """Empty, non-str and over-long ids are an InvalidArgumentError (a ValueError)."""
         with pytest.raises(ValueError, match="app_id"):
@@ -108,6 +109,12 @@ class TestUrls:
         query = encode_query([("page[after]", CURSOR), ("page[size]", "100"), ("brandId", "a&b")])
         assert query == f"page[after]={CURSOR}&page[size]=100&brandId=a%26b"
 
+    @pytest.mark.parametrize("path", ["x.evil.example/v2", "@evil.example/v2", "/v2?x=1", "/v2#f"])
+    def test_build_url_path_cannot_change_host(self, path: str) -> None:
+        """A path that could change the host or add a query is refused."""
+        with pytest.raises(InvalidArgumentError, match="path"):
+            build_url("https://api.smooch.io", path)
+
     def test_build_url_with_prefix(self) -> None:
         """A base URL path prefix (/sc) comes before /v2."""
         url = build_url("https://acme.zendesk.com/sc", "/v2/x", [("page[size]", "5")])
@@ -121,6 +128,9 @@ class TestUrls:
             ("https://api.smooch.io/", "https://api.smooch.io"),
             ("https://acme.zendesk.com/sc/", "https://acme.zendesk.com/sc"),
             ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("http://[::1]:8080/", "http://[::1]:8080"),
+            ("http://localhost:8080", "http://localhost:8080"),
+            ("http://fake.test", "http://fake.test"),
         ],
     )
     def test_normalize_base_url(self, given: str, expected: str) -> None:
@@ -128,7 +138,19 @@ class TestUrls:
         assert normalize_base_url(given) == expected
 
     @pytest.mark.parametrize(
-        "bad", ["api.smooch.io", "ftp://x", "https://h/?q=1", "https://user:pw@h", ""]
+        "bad",
+        [
+            "api.smooch.io",
+            "ftp://x",
+            "https://h/?q=1",
+            "https://user:pw@h",
+            "",
+            "https://",
+            "https://[::1",
+            "https://h:99999",
+            "http://api.smooch.io",
+            "http://10.0.0.5:8080",
+        ],
     )
     def test_normalize_base_url_rejects(self, bad: str) -> None:
         """A base URL without scheme, with a query or with credentials is refused."""
@@ -177,6 +199,12 @@ class TestEncodeBody:
         """Bodies are compact JSON in UTF-8."""
         assert encode_body({"a": "é", "b": [1]}) == '{"a":"é","b":[1]}'.encode()
 
+    @pytest.mark.parametrize("body", [{"a": {1, 2}}, {"a": float("nan")}, {"a": "\ud800"}])
+    def test_not_json(self, body: dict[str, object]) -> None:
+        """Sets, NaN and lone surrogates are refused before sending."""
+        with pytest.raises(InvalidArgumentError, match="not valid JSON"):
+            encode_body(body)
+
     def test_size_limit(self) -> None:
         """Bodies over 100 kB are refused before sending."""
         with pytest.raises(InvalidArgumentError, match="100000"):
@@ -221,6 +249,13 @@ class TestErrorFromResponse:
         assert error.headers["x-req"] == "1"
         assert error.request == REQUEST
 
+    def test_titles_stay_on_one_line(self) -> None:
+        """A title with newlines still gives a one-line message."""
+        body = b'{"errors":[{"code":"bad_request","title":"line one\\nline two"}]}'
+        error = error_from_response(400, httpx.Headers(), body, REQUEST)
+        assert "\n" not in str(error)
+        assert "line one line two" in str(error)
+
     def test_several_errors(self) -> None:
         """A 400 may carry several errors; all are kept and shown."""
         body = b'{"errors":[{"code":"bad_request","title":"A"},{"code":"bad_request","title":"B"}]}'
@@ -258,15 +293,24 @@ class TestTreatAsSuccess:
         """A retried DELETE finding client_not_found means the first attempt worked."""
         body = b'{"errors":[{"code":"client_not_found","title":"Client not found"}]}'
         error = error_from_response(404, httpx.Headers(), body, REQUEST)
-        assert treat_as_success("DELETE", 404, error, attempt=1)
-        assert not treat_as_success("DELETE", 404, error, attempt=0)
-        assert not treat_as_success("GET", 404, error, attempt=1)
+        assert treat_as_success("DELETE", 404, error, earlier_may_have_arrived=True)
+        assert not treat_as_success("DELETE", 404, error, earlier_may_have_arrived=False)
+        assert not treat_as_success("GET", 404, error, earlier_may_have_arrived=True)
 
     def test_other_404_codes_stay_errors(self) -> None:
         """A user_not_found on a retried DELETE is still an error."""
         body = b'{"errors":[{"code":"user_not_found","title":"User not found"}]}'
         error = error_from_response(404, httpx.Headers(), body, REQUEST)
-        assert not treat_as_success("DELETE", 404, error, attempt=1)
+        assert not treat_as_success("DELETE", 404, error, earlier_may_have_arrived=True)
+
+    def test_may_have_arrived(self) -> None:
+        """Timeouts, broken connections and 5xx may have been acted on; 429 and refusals not."""
+        assert may_have_arrived(None, Failure.TIMEOUT)
+        assert may_have_arrived(None, Failure.NETWORK)
+        assert may_have_arrived(503, None)
+        assert not may_have_arrived(429, None)
+        assert not may_have_arrived(None, Failure.NOT_SENT)
+        assert not may_have_arrived(None, Failure.INVALID)
 
 
 class TestShouldRetry:
@@ -275,8 +319,9 @@ class TestShouldRetry:
         """GET and DELETE retry on 429, 5xx, timeouts and any connection failure."""
         for status in (429, 500, 502, 503, 504):
             assert should_retry(method, status_code=status)
-        for failure in Failure:
+        for failure in (Failure.NOT_SENT, Failure.TIMEOUT, Failure.NETWORK):
             assert should_retry(method, failure=failure)
+        assert not should_retry(method, failure=Failure.INVALID)
         for status in (400, 401, 403, 404, 409):
             assert not should_retry(method, status_code=status)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import traceback
 from collections.abc import AsyncIterator
 
 import anyio
@@ -105,6 +106,9 @@ class TestLifecycle:
     @pytest.mark.parametrize(
         "kwargs",
         [
+            {"timeout": float("nan")},
+            {"timeout": float("inf")},
+            {"base_url": "http://api.smooch.io"},
             {"timeout": 0},
             {"timeout": -1},
             {"max_retries": -1},
@@ -127,6 +131,26 @@ class TestLifecycle:
                     http_client=borrowed,
                     transport=httpx.MockTransport(lambda r: httpx.Response(200)),
                 )
+
+    async def test_closed_between_retries(self, api: respx.MockRouter) -> None:
+        """A session closed while a retry waits raises SessionClosedError, sends nothing more."""
+        route = api.get(CLIENTS_PATH).respond(503)
+        session = Session(key_id=KEY_ID, secret=SECRET)
+
+        async def close_instead_of_waiting(delay: float) -> None:
+            await session.aclose()
+
+        session._sleep = close_instead_of_waiting
+        with pytest.raises(sa.SessionClosedError):
+            await clients_of(session).pages().__anext__()
+        assert route.call_count == 1
+
+    async def test_raw_request_path_cannot_change_host(self, session: Session) -> None:
+        """Session.request refuses a path that would send credentials to another host."""
+        with respx.mock(assert_all_mocked=True) as router:
+            with pytest.raises(sa.InvalidArgumentError, match="path"):
+                await session.request("GET", ".evil.example/v2/apps")
+            assert not router.calls
 
 
 class TestHeaders:
@@ -284,6 +308,33 @@ class TestSecrets:
         assert token not in caplog.text
         assert SECRET not in caplog.text
 
+    async def test_transport_error_text_is_scrubbed(
+        self, api: respx.MockRouter, session: Session
+    ) -> None:
+        """An httpx error that quotes the auth header is scrubbed, cause and traceback too."""
+        route = api.get(CLIENTS_PATH).mock(
+            side_effect=httpx.LocalProtocolError(f"Illegal header value b'Basic {BASIC}\\n'")
+        )
+        with pytest.raises(sa.ApiConnectionError) as info:
+            await clients_of(session).pages().__anext__()
+        rendered = "".join(traceback.format_exception(info.value))
+        assert "[secure]" in str(info.value)
+        assert BASIC not in rendered
+        assert SECRET not in rendered
+        assert route.call_count == 1  # resending an illegal request cannot help
+
+    async def test_decoding_error(self, api: respx.MockRouter, session: Session) -> None:
+        """A corrupt compressed body becomes ApiConnectionError (and GET retries it)."""
+        route = api.get(CLIENTS_PATH).mock(
+            side_effect=[httpx.DecodingError("bad gzip"), httpx.Response(200, json={})]
+        )
+        await clients_of(session).pages().__anext__()
+        assert route.call_count == 2
+        api.get(CLIENT_PATH).mock(side_effect=httpx.DecodingError("bad gzip"))
+        session._max_retries = 0
+        with pytest.raises(sa.ApiConnectionError, match="DecodingError"):
+            await session.request("GET", CLIENT_PATH)
+
 
 class TestRetries:
     async def test_get_retries_5xx(
@@ -421,6 +472,17 @@ class TestRetries:
             side_effect=[httpx.ReadTimeout("slow"), httpx.Response(404, json=NOT_FOUND)]
         )
         await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+        assert route.call_count == 2
+
+    async def test_delete_404_after_429_is_an_error(
+        self, api: respx.MockRouter, session: Session
+    ) -> None:
+        """A 429 never reached the client, so a 404 on the retry is a real NotFoundError."""
+        route = api.delete(CLIENT_PATH).mock(
+            side_effect=[httpx.Response(429), httpx.Response(404, json=NOT_FOUND)]
+        )
+        with pytest.raises(sa.NotFoundError):
+            await clients_of(session).remove("5ebee0975ac5304b664a12fa")
         assert route.call_count == 2
 
     async def test_first_delete_404_is_an_error(
