@@ -76,10 +76,15 @@ def _strict(kind: type, *, also: tuple[type, ...] = ()) -> Callable[[object, typ
     return structure
 
 
+_FRACTION: Final = re.compile(r"\.(\d+)")
+
+
 def _structure_datetime(value: object, _: type) -> datetime:
     if not isinstance(value, str):
         raise TypeError(f"expected an ISO-8601 str, got {type(value).__name__} {value!r}")
     text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    # Python 3.10 reads only 3 or 6 digits of fractions: give it 6
+    text = _FRACTION.sub(lambda f: "." + f.group(1)[:6].ljust(6, "0"), text, count=1)
     parsed = datetime.fromisoformat(text)
     # the API speaks UTC; a timestamp without an offset is still UTC
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
@@ -200,19 +205,22 @@ def _register_unions(converter: cattrs.Converter) -> None:
 
 def _register_models(converter: cattrs.Converter) -> None:
     def structure_hook(cls: type) -> Callable[[object, type], object]:
-        fields = [a for a in attrs.fields(cls) if a.init and a.name != "extra"]
-        renames: dict[str, Any] = {a.name: override(rename=camel_case(a.name)) for a in fields}
-        if "extra" in attrs.fields_dict(cls):
-            renames["extra"] = override(omit=True)
         is_response = cls in _RESPONSE_MODELS
+        # fields the SDK fills itself: kept out of the generated code
+        own = {"extra", "nulls"} if is_response else set()
+        renames: dict[str, Any] = {
+            a.name: override(omit=True) if a.name in own else override(rename=camel_case(a.name))
+            for a in attrs.fields(cls)
+            if a.init
+        }
         generated: Callable[[Mapping[str, object], type], Any] = make_dict_structure_fn(
             cls, converter, _cattrs_forbid_extra_keys=not is_response, **renames
         )
-        known = frozenset(camel_case(a.name) for a in attrs.fields(cls))
+        known = frozenset(camel_case(a.name) for a in attrs.fields(cls) if a.name not in own)
         # fixed fields (the `type` tag): checked here, never passed to __init__
         fixed = {camel_case(a.name): a.default for a in attrs.fields(cls) if not a.init}
 
-        def structure(value: object, _: type) -> object:
+        def structure_request(value: object, _: type) -> object:
             if not isinstance(value, Mapping):
                 raise TypeError(f"expected a JSON object, got {type(value).__name__}")
             if fixed and not fixed.keys().isdisjoint(value):
@@ -220,18 +228,30 @@ def _register_models(converter: cattrs.Converter) -> None:
                     if key in value and value[key] != expected:
                         raise ValueError(f"{key} must be {expected!r}, got {value[key]!r}")
                 value = {k: v for k, v in value.items() if k not in fixed}
+            return generated(value, cls)
+
+        def structure_response(value: object, _: type) -> object:
+            if not isinstance(value, Mapping):
+                raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+            nulls: frozenset[str] = frozenset()
+            if None in value.values():
+                # null reads as absent (even where the schema has no null), but is
+                # remembered so that unstructuring gives back the same JSON
+                nulls = frozenset(k for k, v in value.items() if v is None and k in known)
+                value = {k: v for k, v in value.items() if v is not None or k not in known}
             instance = generated(value, cls)
-            if is_response and not known.issuperset(value):
+            if nulls or not known.issuperset(value):
                 unknown = {k: v for k, v in value.items() if k not in known}
-                instance = attrs.evolve(instance, extra=unknown)
+                instance = attrs.evolve(instance, extra=unknown, nulls=nulls)
             return instance
 
-        return structure
+        return structure_response if is_response else structure_request
 
     def unstructure_hook(cls: type) -> Callable[[object], dict[str, object]]:
+        is_response = cls in _RESPONSE_MODELS
         overrides: dict[str, Any] = {}
         for a in attrs.fields(cls):
-            if a.name == "extra":
+            if is_response and a.name in ("extra", "nulls"):
                 overrides[a.name] = override(omit=True)
             else:
                 leave_out = a.default is m.UNSET or a.default is None
@@ -239,12 +259,19 @@ def _register_models(converter: cattrs.Converter) -> None:
         generated: Callable[[object], dict[str, object]] = make_dict_unstructure_fn(
             cls, converter, _cattrs_include_init_false=True, **overrides
         )
-        has_extra = "extra" in attrs.fields_dict(cls)
+        if not is_response:
+            return generated
+        defaults = {camel_case(a.name): (a.name, a.default) for a in attrs.fields(cls)}
 
         def unstructure(instance: Any) -> dict[str, object]:
-            data: dict[str, object] = generated(instance)
-            if has_extra and instance.extra:
+            data = generated(instance)
+            if instance.extra:
                 data = {**instance.extra, **data}
+            for key in instance.nulls:
+                # a null that still holds its default goes back as null
+                name, default = defaults[key]
+                if getattr(instance, name) == default:
+                    data[key] = None
             return data
 
         return unstructure

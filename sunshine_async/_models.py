@@ -492,6 +492,10 @@ def _extra() -> Any:
     return attrs.field(factory=dict, repr=False, eq=False)
 
 
+def _nulls() -> Any:
+    return attrs.field(default=frozenset(), repr=False, eq=False)
+
+
 @final
 @attrs.frozen(kw_only=True)
 class Client:
@@ -499,7 +503,9 @@ class Client:
 
     ``type`` and ``status`` are `ClientType` / `ClientStatus` members, or a plain `str`
     for a value this SDK version does not know. Fields the server left out, or sent as
-    ``null``, are ``None``. Fields it sent that this SDK does not know are in ``extra``.
+    ``null``, are ``None``; ``nulls`` names (in camelCase) those it sent as ``null``, so
+    that converting back gives the same JSON. Fields it sent that this SDK does not know
+    are in ``extra``.
 
     .. versionadded:: 0.1
     """
@@ -516,6 +522,7 @@ class Client:
     info: Mapping[str, object] | None = None
     raw: Mapping[str, object] | None = None
     extra: Mapping[str, object] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @final
@@ -530,6 +537,7 @@ class Meta:
     after_cursor: str | None = None
     before_cursor: str | None = None
     extra: Mapping[str, object] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @final
@@ -543,6 +551,7 @@ class Links:
     next: str | None = None
     prev: str | None = None
     extra: Mapping[str, object] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @final
@@ -557,6 +566,7 @@ class ClientListResponse:
     meta: Meta = Meta()
     links: Links = Links()
     extra: Mapping[str, object] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 # Resolve the string annotations now, while each class's __module__ still names this

@@ -11,7 +11,7 @@ from typing import Protocol, TypeVar, final, overload
 
 import cattrs
 
-from ._converter import CONVERTER, structure_request
+from ._converter import CONVERTER, describe_invalid, structure_request
 from ._exceptions import ApiError, InvalidArgumentError, PaginationError
 from ._models import (
     Client,
@@ -59,7 +59,8 @@ def _decode(response: ApiResponse, cls: type[T], *, key: str | None = None) -> T
     try:
         return CONVERTER.structure(data, cls)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        problems = "; ".join(cattrs.transform_error(exc, path=f"$.{key}" if key else "$"))
+        where = f" in {key!r}" if key else ""
+        problems = "; ".join(describe_invalid(exc)) + where
         request = response.request
         raise ApiError(
             f"{response.status_code} unexpected response body: {problems}"

@@ -213,6 +213,39 @@ class TestResponses:
         assert page.clients == ()
         assert page.meta.has_more is None
 
+    def test_null_and_absent_round_trip(self) -> None:
+        """null and absent both read as None, but each converts back to what was sent."""
+        raw = {"id": "c", "displayName": None, "info": None, "someNewField": None}
+        client = CONVERTER.structure(raw, sa.Client)
+        assert client.display_name is None
+        assert client.nulls == {"displayName", "info"}
+        assert CONVERTER.unstructure(client) == raw
+        assert CONVERTER.unstructure(CONVERTER.structure({"id": "c"}, sa.Client)) == {"id": "c"}
+
+    def test_null_list_parts_read_as_absent(self) -> None:
+        """clients, meta or links sent as null do not break a page."""
+        raw = {"clients": None, "meta": None, "links": None}
+        page = CONVERTER.structure(raw, sa.ClientListResponse)
+        assert page.clients == ()
+        assert page.meta == sa.Meta()
+        assert CONVERTER.unstructure(page)["clients"] is None
+
+    @pytest.mark.parametrize(
+        ("text", "micros"),
+        [
+            ("2020-05-21T16:26:37.12Z", 120000),
+            ("2020-05-21T16:26:37.1234567Z", 123456),
+            ("2020-05-21T16:26:37Z", 0),
+            ("2020-05-21T16:26:37.5+02:00", 500000),
+        ],
+    )
+    def test_fraction_digits(self, text: str, micros: int) -> None:
+        """Any number of fraction digits is read, on every supported Python."""
+        client = CONVERTER.structure({"lastSeen": text}, sa.Client)
+        assert client.last_seen is not None
+        assert client.last_seen.microsecond == micros
+        assert client.last_seen.tzinfo is not None
+
     def test_naive_datetime_is_utc(self) -> None:
         """A timestamp without offset is read as UTC."""
         client = CONVERTER.structure({"lastSeen": "2026-01-02T03:04:05"}, sa.Client)
