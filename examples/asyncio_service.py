@@ -68,8 +68,9 @@ class LinkService:
                 confirmation=sunshine_async.Confirmation(type="immediate"),
                 target=sunshine_async.Target(conversation_id=job.conversation_id),
             )
-        except sunshine_async.SunshineError as error:
-            # one user's bad data must not stop the others' jobs
+        except Exception as error:  # noqa: BLE001
+            # a worker must outlive any one job: a dead worker would leave
+            # queue.join() waiting forever. (Cancellation is not an Exception.)
             self.results.failed.append((job, f"{type(error).__name__}: {error}"))
         else:
             assert client.id is not None

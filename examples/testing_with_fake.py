@@ -63,8 +63,8 @@ async def check_survives_a_flaky_api() -> None:
     fake.add_clients(app, user, 5, status="blocked")
     fake.inject(Status(503), times=1)
 
-    async with fake.session() as session:
-        session._sleep = _no_wait  # the SDK's backoff would otherwise really wait
+    # retry_sleep: the SDK's backoff between retries would otherwise really wait
+    async with fake.session(retry_sleep=_no_wait) as session:
         removed = await remove_stale_clients(session.apps[app].users[user].clients)
 
     assert len(removed) == 5

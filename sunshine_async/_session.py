@@ -162,7 +162,7 @@ class Session:
         )
         self._state = _State.OPEN
         # seams for tests: how to wait and where jitter comes from
-        self._sleep: Callable[[float], Awaitable[None]] = anyio.sleep
+        self._sleep: Callable[[float], Awaitable[object]] = anyio.sleep
         self._rand: Callable[[], float] = random.random
         #: ``session.apps[app_id]``: the way to every resource.
         self.apps = AppsResource(self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import inspect
 import random
 import sys
 import time
@@ -991,3 +992,31 @@ class TestOverSocket:
             assert fake.clients(APP, USER) == []
             created = await session.apps[APP].users[USER].clients.create(EXAMPLE_BODY)
         assert fake.clients(APP, USER) == [created]
+
+
+def test_session_signature_follows_session() -> None:
+    """FakeSunshine.session takes every Session argument (plus retry_sleep), same defaults."""
+    own = inspect.signature(sunshine_async.Session).parameters
+    fake = dict(inspect.signature(FakeSunshine.session).parameters)
+    fake.pop("self")
+    assert fake.pop("retry_sleep").default is None
+    assert list(fake) == list(own)
+    for name in ("use_jwt", "scope", "timeout", "max_retries"):
+        assert fake[name].default == own[name].default
+
+
+@pytest.mark.anyio
+async def test_retry_sleep_replaces_backoff() -> None:
+    """retry_sleep receives the backoff delays instead of anyio.sleep."""
+    fake = FakeSunshine()
+    app = fake.add_app()
+    user = fake.add_user(app)
+    fake.inject(Status(503), times=2)
+    delays: list[float] = []
+
+    async def record(delay: float) -> None:
+        delays.append(delay)
+
+    async with fake.session(retry_sleep=record) as session:
+        assert [c async for c in session.apps[app].users[user].clients.list()] == []
+    assert len(delays) == 2

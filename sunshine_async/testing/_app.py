@@ -395,18 +395,21 @@ class FakeSunshine:
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        retry_sleep: Sleep | None = None,
     ) -> Session:
         """A `Session` talking to this fake in process, with its key and base URL.
 
         Every argument of `Session` can be overridden; with ``jwt=`` the fake's key id
         and secret are not passed, and with ``http_client=`` no transport is.
+        ``retry_sleep`` replaces how the session waits between retries: a test that
+        injects 5xx faults passes a no-op so that backoff costs no time.
         """
         if jwt is None:
             key_id = self.key_id if key_id is None else key_id
             secret = self.secret if secret is None else secret
         if http_client is None and transport is None:
             transport = self.transport()
-        return Session(
+        session = Session(
             key_id=key_id,
             secret=secret,
             jwt=jwt,
@@ -418,6 +421,9 @@ class FakeSunshine:
             http_client=http_client,
             transport=transport,
         )
+        if retry_sleep is not None:
+            session._sleep = retry_sleep
+        return session
 
     # --- ASGI ---
 
