@@ -139,3 +139,26 @@ def test_trio_export(tmp_path: Path) -> None:
 async def test_testing_with_fake(check: str) -> None:
     """The checks the testing example shows pass on both backends."""
     await getattr(load("testing_with_fake"), check)()
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("asyncio_service.py", "linked 20 channels, 1 failed"),
+        ("trio_export.py", "wrote 2640 clients"),
+        ("testing_with_fake.py", "ok  check_survives_a_flaky_api"),
+    ],
+)
+def test_examples_run_as_scripts(tmp_path: Path, script: str, expected: str) -> None:
+    """Each example's own entry point runs against the fake and exits 0."""
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / script), str(tmp_path / "out.jsonl")],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert expected in done.stdout + done.stderr
