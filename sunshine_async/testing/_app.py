@@ -40,6 +40,7 @@ from sunshine_async._models import (
     Links,
     Meta,
 )
+from sunshine_async._sansio import encode_query
 from sunshine_async._session import Session
 from sunshine_async._types import Scope as JwtScope
 
@@ -570,8 +571,7 @@ def _page_link(
         host = server_host if server_port is None else f"{server_host}:{server_port}"
     scheme: str = scope.get("scheme", "http")
     root: str = scope.get("root_path", "")
-    query = f"page[{direction}]={quote(cursor, safe='')}&page[size]={size}"
-    query += "".join(f"&{quote(k, safe='[]')}={quote(v, safe='')}" for k, v in others)
+    query = encode_query([(f"page[{direction}]", cursor), ("page[size]", str(size)), *others])
     return f"{scheme}://{host}{root}{route.collection_path}?{query}"
 
 

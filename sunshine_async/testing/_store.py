@@ -20,10 +20,10 @@ import attrs
 
 from sunshine_async._config import (
     CURSOR_LENGTH,
-    MAX_ID_LENGTH,
     PAGE_SIZE_MAX,
     PAGE_SIZE_MIN,
 )
+from sunshine_async._converter import CONVERTER
 from sunshine_async._models import (
     Client,
     ClientCreate,
@@ -31,6 +31,7 @@ from sunshine_async._models import (
     ClientType,
     MatchCriteriaMailgun,
 )
+from sunshine_async._sansio import check_id
 
 __all__ = [
     "API_DEFAULT_PAGE_SIZE",
@@ -175,26 +176,14 @@ class _App:
     integrations: dict[str, str] = attrs.Factory(dict)
 
 
-def _check_name(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value or len(value) > MAX_ID_LENGTH:
-        raise ValueError(
-            f"{name} must be a non-empty str of at most {MAX_ID_LENGTH} characters, got {value!r}"
-        )
-    return value
-
-
 def _open_type(value: ClientType | str) -> ClientType | str:
-    try:
-        return ClientType(value)
-    except ValueError:
-        return value
+    result: ClientType | str = CONVERTER.structure(value, ClientType | str)  # type: ignore[arg-type]
+    return result
 
 
 def _open_status(value: ClientStatus | str) -> ClientStatus | str:
-    try:
-        return ClientStatus(value)
-    except ValueError:
-        return value
+    result: ClientStatus | str = CONVERTER.structure(value, ClientStatus | str)  # type: ignore[arg-type]
+    return result
 
 
 class Store:
@@ -213,7 +202,7 @@ class Store:
 
     def add_app(self, app_id: str | None = None) -> str:
         """Create an app; returns its id (generated when not given)."""
-        app_id = self.new_id() if app_id is None else _check_name("app_id", app_id)
+        app_id = self.new_id() if app_id is None else check_id("app_id", app_id)
         if app_id in self._apps:
             raise ValueError(f"app {app_id!r} exists already")
         self._apps[app_id] = _App(app_id)
@@ -226,9 +215,9 @@ class Store:
         app = self._apps.get(app_id)
         if app is None:
             app = self._apps[self.add_app(app_id)]
-        user_id = self.new_id() if user_id is None else _check_name("user_id", user_id)
+        user_id = self.new_id() if user_id is None else check_id("user_id", user_id)
         if external_id is not None:
-            _check_name("external_id", external_id)
+            check_id("external_id", external_id)
         if user_id in app.users:
             raise ValueError(f"user {user_id!r} exists already in app {app_id!r}")
         if external_id is not None and external_id in app.by_external_id:
@@ -252,7 +241,7 @@ class Store:
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"n must be an int >= 0, got {n!r}")
         app, found = self._find(app_id, user)
-        kind, state = _open_type(_check_name("type", type)), _open_status(status)
+        kind, state = _open_type(check_id("type", type)), _open_status(status)
         added = []
         for _ in range(n):
             client_id = self.new_id()
