@@ -198,6 +198,26 @@ class TestHeaders:
             assert "authorization" not in borrowed.headers
         assert route.calls.last.request.headers["x-team"] == "ops"
 
+    async def test_minted_jwt_renewed_across_requests(self, api: respx.MockRouter) -> None:
+        """A session reuses its minted token, then sends a fresh one near expiry."""
+        route = api.delete(CLIENT_PATH).respond(200, json={})
+        now = [1_800_000_000.0]
+        async with Session(key_id=KEY_ID, secret=SECRET, use_jwt=True) as session:
+            session._credentials._clock = lambda: now[0]  # type: ignore[attr-defined]
+            for advance in (0, 100, 500):
+                now[0] += advance
+                await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+        tokens = [c.request.headers["authorization"] for c in route.calls]
+        assert tokens[0] == tokens[1]
+        assert tokens[2] != tokens[1]
+        claims = pyjwt.decode(
+            tokens[2].removeprefix("Bearer "),
+            SECRET,
+            algorithms=["HS256"],
+            options={"verify_exp": False},
+        )
+        assert claims["exp"] == 1_800_000_600 + 600
+
 
 class TestErrors:
     @pytest.mark.parametrize(

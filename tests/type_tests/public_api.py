@@ -1,0 +1,52 @@
+"""Checked by mypy only (never run): the public API's types are what users rely on."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+
+import sunshine_async
+from sunshine_async import Client, ClientListResponse, Session
+from sunshine_async.testing import FakeSunshine
+
+
+async def types_of_calls(session: Session) -> None:
+    clients: sunshine_async.ClientsResource = session.apps["a"].users["u"].clients
+    branded: sunshine_async.ClientsResource = session.apps["a"].user("u", brand_id="b").clients
+    each: AsyncIterator[Client] = clients.list(page_size=10)
+    pages: AsyncIterator[ClientListResponse] = branded.pages(after=None, before=None)
+    created: Client = await clients.create(
+        match_criteria=sunshine_async.MatchCriteriaWhatsapp(
+            integration_id="i", phone_number="+1 514-555-5555"
+        ),
+        confirmation=sunshine_async.Confirmation(type="immediate"),
+        target=sunshine_async.Target(conversation_id="c"),
+    )
+    pasted: Mapping[str, object] = {"matchCriteria": {}}
+    from_json: Client = await clients.create(pasted)
+    await clients.remove(created)
+    async for client in each:
+        kind: sunshine_async.ClientType | str | None = client.type
+        status: sunshine_async.ClientStatus | str | None = client.status
+        extra: Mapping[str, object] = client.extra
+    async for page in pages:
+        more: bool | None = page.meta.has_more
+    del from_json, kind, status, extra, more
+
+
+async def types_of_errors(session: Session) -> None:
+    try:
+        await session.apps["a"].users["u"].clients.remove("c")
+    except sunshine_async.RateLimitError as error:
+        wait: float | None = error.retry_after
+        code: str | None = error.code
+        status: int = error.status_code
+        del wait, code, status
+
+
+def types_of_fake() -> Session:
+    fake = FakeSunshine()
+    app: str = fake.add_app()
+    user: str = fake.add_user(app)
+    seeded: list[Client] = fake.add_clients(app, user, 3)
+    del seeded
+    return fake.session(max_retries=0)
