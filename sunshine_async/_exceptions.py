@@ -80,6 +80,16 @@ class RequestInfo:
         return self.url[path_start:] if path_start >= 0 else "/"
 
 
+def _rebuild(
+    cls: type[BaseException], args: tuple[object, ...], state: dict[str, object]
+) -> object:
+    """Unpickle an exception whose __init__ takes keyword-only arguments."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class SunshineError(Exception):
     """Base class of every exception raised by sunshine-async.
 
@@ -122,6 +132,10 @@ class ApiConnectionError(SunshineError):
         super().__init__(message)
         self.request = request
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # keyword-only arguments: pickle (process pools, task queues) needs telling
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
 
 class ApiTimeoutError(ApiConnectionError):
     """The request took longer than the session's ``timeout``.
@@ -158,6 +172,9 @@ class ApiError(SunshineError):
         self.errors = list(errors)
         self.headers = headers
         self.request = request
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), self.args, self.__dict__))
 
     @property
     def code(self) -> str | None:

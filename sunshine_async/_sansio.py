@@ -59,6 +59,7 @@ __all__ = [
     "encode_body",
     "encode_query",
     "error_from_response",
+    "is_local_host",
     "may_have_arrived",
     "next_cursor",
     "normalize_base_url",
@@ -75,7 +76,8 @@ __all__ = [
 # --- URLs -------------------------------------------------------------------------
 
 
-def _is_local_host(host: str) -> bool:
+def is_local_host(host: str) -> bool:
+    """Loopback addresses, ``localhost``, ``*.localhost`` and ``*.test`` (RFC 6761)."""
     if host == "localhost" or host.endswith((".localhost", ".test")):
         return True
     try:
@@ -96,6 +98,9 @@ def normalize_base_url(base_url: str) -> str:
     """
     if not isinstance(base_url, str):
         raise InvalidArgumentError(f"base_url must be a str, got {type(base_url).__name__}")
+    # checked first, before any message quotes the URL: user:password@ is a secret
+    if "@" in base_url.partition("://")[2].partition("/")[0]:
+        raise InvalidArgumentError("base_url must not hold credentials; use key_id= and secret=")
     try:
         parts = urlsplit(base_url)
         host = parts.hostname
@@ -106,9 +111,7 @@ def normalize_base_url(base_url: str) -> str:
         raise InvalidArgumentError(f"base_url must be an https URL with a host, got {base_url!r}")
     if "?" in base_url or "#" in base_url:
         raise InvalidArgumentError(f"base_url must not hold a query or fragment: {base_url!r}")
-    if parts.username is not None or parts.password is not None:
-        raise InvalidArgumentError("base_url must not hold credentials; use key_id= and secret=")
-    if parts.scheme == "http" and not _is_local_host(host):
+    if parts.scheme == "http" and not is_local_host(host):
         raise InvalidArgumentError(
             f"base_url must use https (plain http only for local test servers), got {base_url!r}"
         )
@@ -232,7 +235,7 @@ def parse_json_object(body: bytes) -> dict[str, object] | None:
     """The body as a JSON object, or None when it is not one (HTML, empty, a list)."""
     try:
         value = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python goes
         return None
     return value if isinstance(value, dict) else None
 
@@ -442,10 +445,11 @@ def next_cursor(
         PaginationError: the server says there is more but gives no cursor, or gives a
             cursor already followed, which would loop forever.
     """
-    if not has_more:
-        return None
     cursor = before_cursor if backwards else after_cursor
     direction = "beforeCursor" if backwards else "afterCursor"
+    # every part of the response is optional: with hasMore absent, a cursor says more
+    if has_more is False or (has_more is None and not cursor):
+        return None
     if not cursor:
         raise PaginationError(f"the server said hasMore but sent no {direction}")
     if cursor in seen:

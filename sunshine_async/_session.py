@@ -30,6 +30,7 @@ from ._sansio import (
     build_url,
     encode_body,
     error_from_response,
+    is_local_host,
     may_have_arrived,
     normalize_base_url,
     parse_json_object,
@@ -158,7 +159,12 @@ class Session:
         self._max_retries = max_retries
         self._owns_client = http_client is None
         self._client = http_client or httpx.AsyncClient(
-            transport=transport, timeout=self._timeout, follow_redirects=False
+            transport=transport,
+            timeout=self._timeout,
+            follow_redirects=False,
+            # a proxy from the environment must not catch a local test server (and see
+            # its credentials): httpx does not exempt loopback by itself
+            trust_env=not is_local_host(httpx.URL(self._base_url).host),
         )
         self._state = _State.OPEN
         # seams for tests: how to wait and where jitter comes from
@@ -298,10 +304,19 @@ class Session:
             error.__cause__ = exc
             return None, error, _classify(exc)
         except RuntimeError as exc:
-            if not self._client.is_closed:
-                raise
-            # closed by another task (aclose) while this request was on its way
-            raise SessionClosedError("the Session was closed during the request") from exc
+            if self._client.is_closed:
+                # closed by another task (aclose) while this request was on its way
+                raise SessionClosedError("the Session was closed during the request") from exc
+            # most often "Event loop is closed": the pool's connections belong to the
+            # loop the Session was first used in
+            _scrub(exc, authorization)
+            error = ApiConnectionError(
+                f"RuntimeError: {exc} ({info.method} {info.target}); a Session works in"
+                " one event loop: create it inside the loop that uses it",
+                request=info,
+            )
+            error.__cause__ = exc
+            return None, error, Failure.INVALID
         logger.debug("%s %s -> %d", info.method, info.target, response.status_code)
         if response.is_success:
             # an empty success body is read as {}: nothing to decode, nothing lost

@@ -679,14 +679,26 @@ class TestAuth:
         async with fake.session() as session:
             assert len([c async for c in session.apps[APP].users[USER].clients.list()]) == 2
 
-    @pytest.mark.parametrize("scope", ["app", "account", "integration"])
-    async def test_minted_jwt(self, scope: sunshine_async._types.Scope) -> None:
-        """Session(use_jwt=True) gets in with tokens of every scope."""
-        fake = FakeSunshine(secret=LONG_SECRET)
+    @pytest.mark.parametrize(
+        ("key_id", "scope"),
+        [("app_fake_key", "app"), ("act_fake_key", "account"), ("int_fake_key", "integration")],
+    )
+    async def test_minted_jwt(self, key_id: str, scope: sunshine_async._types.Scope) -> None:
+        """Session(use_jwt=True) gets in with the scope that matches the key's type."""
+        fake = FakeSunshine(key_id=key_id, secret=LONG_SECRET)
         fake.add_user(APP, user_id=USER)
         fake.add_clients(APP, USER, 3)
         async with fake.session(use_jwt=True, scope=scope) as session:
             assert len([c async for c in session.apps[APP].users[USER].clients.list()]) == 3
+
+    @pytest.mark.parametrize("scope", ["account", "integration"])
+    async def test_jwt_scope_must_match_key(self, scope: sunshine_async._types.Scope) -> None:
+        """An app_ key's token with another scope is refused, as the API does."""
+        fake = FakeSunshine(secret=LONG_SECRET)
+        fake.add_user(APP, user_id=USER)
+        async with fake.session(use_jwt=True, scope=scope, max_retries=0) as session:
+            with pytest.raises(sunshine_async.AuthenticationError, match="scoped tokens"):
+                await session.apps[APP].users[USER].clients.list().__anext__()
 
     @pytest.mark.parametrize(
         ("jwt_token", "title"),
@@ -1020,3 +1032,35 @@ async def test_retry_sleep_replaces_backoff() -> None:
     async with fake.session(retry_sleep=record) as session:
         assert [c async for c in session.apps[app].users[user].clients.list()] == []
     assert len(delays) == 2
+
+
+@pytest.mark.anyio
+async def test_base_url_with_path_prefix() -> None:
+    """A Zendesk-style base URL (/sc prefix) works through fake.session(), links included."""
+    fake = FakeSunshine(base_url="https://acme.zendesk.com/sc")
+    app = fake.add_app()
+    user = fake.add_user(app)
+    fake.add_clients(app, user, 5)
+    async with fake.session() as session:
+        pages = [p async for p in session.apps[app].users[user].clients.pages(page_size=2)]
+    assert [len(p.clients) for p in pages] == [2, 2, 1]
+    assert pages[0].links.next is not None
+    assert pages[0].links.next.startswith(f"https://acme.zendesk.com/sc/v2/apps/{app}/")
+    assert fake.requests[0].path.startswith("/sc/v2/apps/")
+
+
+@pytest.mark.anyio
+async def test_stacked_statuses_take_turns() -> None:
+    """Two Status faults with times=1 hit two requests, one each, in order."""
+    fake = FakeSunshine()
+    app = fake.add_app()
+    user = fake.add_user(app)
+    fake.inject(Status(503), times=1)
+    fake.inject(Status(429, retry_after=0), times=1)
+    async with fake.session(max_retries=0) as session:
+        clients = session.apps[app].users[user].clients
+        with pytest.raises(sunshine_async.ServerError):
+            await clients.list().__anext__()
+        with pytest.raises(sunshine_async.RateLimitError):
+            await clients.list().__anext__()
+        assert [c async for c in clients.list()] == []

@@ -273,6 +273,7 @@ class TestErrorFromResponse:
             b'{"errors":[1, null, "x"]}',
             b'{"errors":[{"code":5}]}',
             b"\xff\xfe",
+            b"[" * 100_000,
         ],
     )
     def test_odd_bodies_never_raise(self, body: bytes) -> None:
@@ -402,12 +403,11 @@ class TestNextCursor:
             == "b" * 24
         )
 
-    @pytest.mark.parametrize("has_more", [False, None])
-    def test_done(self, has_more: bool | None) -> None:
-        """No hasMore, or hasMore false, ends the walk."""
+    def test_done(self) -> None:
+        """hasMore false ends the walk, whatever cursor came with it."""
         assert (
             next_cursor(
-                has_more=has_more,
+                has_more=False,
                 after_cursor="a" * 24,
                 before_cursor=None,
                 backwards=False,
@@ -415,6 +415,12 @@ class TestNextCursor:
             )
             is None
         )
+
+    def test_has_more_absent(self) -> None:
+        """With hasMore absent (the schema makes it optional) a cursor means go on."""
+        kwargs: dict[str, object] = {"before_cursor": None, "backwards": False, "seen": set()}
+        assert next_cursor(has_more=None, after_cursor="a" * 24, **kwargs) == "a" * 24  # type: ignore[arg-type]
+        assert next_cursor(has_more=None, after_cursor=None, **kwargs) is None  # type: ignore[arg-type]
 
     def test_missing_cursor(self) -> None:
         """hasMore without a cursor is an error, not an endless loop."""

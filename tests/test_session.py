@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import pickle
 import traceback
 from collections.abc import AsyncIterator
 
@@ -151,6 +152,66 @@ class TestLifecycle:
             with pytest.raises(sa.InvalidArgumentError, match="path"):
                 await session.request("GET", ".evil.example/v2/apps")
             assert not router.calls
+
+    async def test_local_base_url_ignores_proxy_env(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A proxy from the environment never sees requests (or credentials) for a local server."""
+        monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+        async with Session(key_id=KEY_ID, secret=SECRET, base_url="http://127.0.0.1:9") as local:
+            assert local._client.trust_env is False
+        async with Session(key_id=KEY_ID, secret=SECRET) as remote:
+            assert remote._client.trust_env is True
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://app_k:TOPSECRET@api.smooch.io:99999",
+            "https://app_k:TOPSECRET@api.smooch.io/?x=1",
+            "htps://app_k:TOPSECRET@api.smooch.io",
+        ],
+    )
+    async def test_base_url_credentials_never_quoted(self, url: str) -> None:
+        """A base URL holding credentials is refused without repeating them."""
+        with pytest.raises(sa.InvalidArgumentError, match="credentials") as info:
+            Session(key_id=KEY_ID, secret=SECRET, base_url=url)
+        assert "TOPSECRET" not in str(info.value)
+
+    def test_errors_pickle(self) -> None:
+        """Errors survive pickling (process pools, task queues), attributes and all."""
+        info = sa.RequestInfo(method="GET", url="https://api.smooch.io/v2/x")
+        errors: list[sa.ApiError | sa.ApiConnectionError] = [
+            sa.RateLimitError(
+                "429 x",
+                status_code=429,
+                headers=httpx.Headers({"a": "1"}),
+                request=info,
+                retry_after=3.0,
+            ),
+            sa.NotFoundError("404 x", status_code=404, headers=httpx.Headers(), request=info),
+            sa.ApiTimeoutError("slow", request=info),
+        ]
+        for error in errors:
+            copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own object
+            assert type(copy) is type(error)
+            assert str(copy) == str(error)
+            assert copy.request == info
+        assert pickle.loads(pickle.dumps(errors[0])).retry_after == 3.0  # noqa: S301
+
+
+async def test_runtime_error_from_the_pool_is_a_sunshine_error() -> None:
+    """A pool tied to a dead event loop ("Event loop is closed") gives ApiConnectionError."""
+
+    class DeadLoop(httpx.AsyncBaseTransport):
+        calls = 0
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            DeadLoop.calls += 1
+            raise RuntimeError("Event loop is closed")
+
+    async with Session(key_id=KEY_ID, secret=SECRET, transport=DeadLoop()) as session:
+        with pytest.raises(sa.ApiConnectionError, match="one event loop") as info:
+            await clients_of(session).pages().__anext__()
+    assert isinstance(info.value.__cause__, RuntimeError)
+    assert DeadLoop.calls == 1  # not retried: it cannot get better
 
 
 class TestHeaders:

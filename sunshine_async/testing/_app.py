@@ -56,6 +56,8 @@ Send: TypeAlias = Callable[[ASGIMessage], Awaitable[None]]
 Sleep: TypeAlias = Callable[[float], Awaitable[object]]
 
 DEFAULT_FAKE_BASE_URL: Final = "https://fake-sunshine.test"
+# the scope a key's tokens must carry, by the key id's prefix (svc_ keys: not checked)
+_SCOPE_OF_KEY: Final = {"app": "app", "act": "account", "int": "integration"}
 _STATUS_CODES: Final = {
     400: "bad_request",
     401: "unauthorized",
@@ -85,8 +87,12 @@ class RecordedRequest:
     query: tuple[tuple[str, str], ...]
 
 
-class _ConnectionDropped(Exception):
-    """Raised by the app to break the connection (the DropConnection fault)."""
+class _ConnectionDropped(httpx.ReadError):
+    """Raised by the app to break the connection (the DropConnection fault).
+
+    An `httpx.ReadError`, so that even through a bare `httpx.ASGITransport` the client
+    sees what a broken connection gives.
+    """
 
 
 @attrs.frozen
@@ -207,6 +213,10 @@ def _route(scope: ASGIScope) -> _Route:
     root: str = scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root) :]
+    # a base URL with a path prefix (Zendesk's /sc): ids are encoded, so the first
+    # literal /v2/apps/ is where the API's own path starts
+    prefix_end = path.find("/v2/apps/")
+    prefix, path = (path[:prefix_end], path[prefix_end:]) if prefix_end > 0 else ("", path)
     parts = path.split("/")
     if (
         len(parts) in (7, 8)
@@ -220,7 +230,7 @@ def _route(scope: ASGIScope) -> _Route:
             app_id=unquote(parts[3]),
             user=unquote(parts[5]),
             client_id=unquote(parts[7]) if len(parts) == 8 else None,
-            collection_path="/".join(parts[:7]),
+            collection_path=prefix + "/".join(parts[:7]),
         )
     raise ApiFailure(404, "not_found", "Not found")
 
@@ -544,6 +554,14 @@ class FakeSunshine:
         if payload.get("scope") not in JWT_SCOPES:
             raise ApiFailure(
                 401, "unauthorized", "The JWT's scope must be app, account or integration"
+            )
+        expected = _SCOPE_OF_KEY.get(self.key_id.partition("_")[0])
+        if expected is not None and payload["scope"] != expected:
+            raise ApiFailure(
+                401,
+                "unauthorized",
+                f"A {self.key_id.partition('_')[0]}_ key signs {expected!r}-scoped tokens,"
+                f" not {payload['scope']!r}",
             )
 
 

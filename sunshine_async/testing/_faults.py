@@ -159,17 +159,27 @@ class FaultPlan:
 
     def draw(self) -> Decision:
         """Decide the faults for one request, using up ``times`` of those that fire."""
-        fired: list[Fault] = []
+        fired: list[_Injection] = []
         for injection in list(self._injections):
             # every rate-based fault draws on every request, fired or not, so that one
-            # fault's outcome never shifts the random sequence of another
+            # fault's outcome does not shift the draws of the faults injected with it
             if injection.rate is not None and self._random.random() >= injection.rate:
                 continue
-            fired.append(injection.fault)
+            if isinstance(injection.fault, Status) and any(
+                isinstance(f.fault, Status) for f in fired
+            ):
+                continue  # one status per response: a later one waits for its turn
+            fired.append(injection)
+        for injection in fired:
             if injection.times is not None:
                 injection.times -= 1
                 if injection.times == 0:
                     self._injections.remove(injection)
+        faults = [injection.fault for injection in fired]
+        return self._decide(faults)
+
+    @staticmethod
+    def _decide(fired: list[Fault]) -> Decision:
         statuses = [f for f in fired if isinstance(f, Status)]
         return Decision(
             delay=sum(f.seconds for f in fired if isinstance(f, Latency)),
