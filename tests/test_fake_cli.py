@@ -137,7 +137,15 @@ class TestMain:
 
     @pytest.mark.parametrize(
         "argv",
-        [["--port", "70000"], ["--port", "x"], ["--clients", "-1"], ["--latency-ms", "-5"]],
+        [
+            ["--port", "70000"],
+            ["--port", "x"],
+            ["--clients", "-1"],
+            ["--latency-ms", "-5"],
+            ["--user-id", ""],
+            ["--app-id", ""],
+            ["--secret", ""],
+        ],
     )
     def test_bad_arguments(self, argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
         """Bad arguments are a usage error (exit 2)."""

@@ -33,6 +33,12 @@ def port_number(text: str) -> int:
     return value
 
 
+def non_empty(text: str) -> str:
+    if not text:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sunshine_async.testing",
@@ -43,10 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--clients", type=non_negative_int, default=0, help="active clients to seed"
     )
-    parser.add_argument("--app-id", default="5d8cff3cd55b040010928b5b", help="the app id")
-    parser.add_argument("--user-id", default="user-1", help="the seeded user's id")
-    parser.add_argument("--key-id", default="app_fake_key", help="the accepted key id")
-    parser.add_argument("--secret", default="fake-secret", help="that key's secret")
+    parser.add_argument(
+        "--app-id", type=non_empty, default="5d8cff3cd55b040010928b5b", help="the app id"
+    )
+    parser.add_argument("--user-id", type=non_empty, default="user-1", help="the seeded user's id")
+    parser.add_argument(
+        "--key-id", type=non_empty, default="app_fake_key", help="the accepted key id"
+    )
+    parser.add_argument("--secret", type=non_empty, default="fake-secret", help="that key's secret")
     parser.add_argument(
         "--latency-ms", type=non_negative_int, default=0, help="latency added to every request"
     )

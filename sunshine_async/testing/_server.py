@@ -36,6 +36,8 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def _url(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
+    # a wildcard bind is reachable on loopback, the address the SDK accepts over http
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}"
 
