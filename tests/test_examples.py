@@ -27,6 +27,21 @@ def clean_env() -> dict[str, str]:
     return env
 
 
+def run_script(
+    script: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run examples/<script> in a fresh interpreter, as a user would."""
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / script), *args],
+        capture_output=True,
+        text=True,
+        env=clean_env() if env is None else env,
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
+
+
 def load(name: str) -> Any:
     """Import examples/<name>.py as a module (examples/ is not a package)."""
     spec = importlib.util.spec_from_file_location(f"examples_{name}", EXAMPLES / f"{name}.py")
@@ -51,15 +66,7 @@ class TestQuickstart:
 
     def test_runs_as_the_main_job(self) -> None:
         """`python examples/quickstart.py` with no credentials prints the table and exits 0."""
-        env = clean_env()
-        done = subprocess.run(
-            [sys.executable, str(EXAMPLES / "quickstart.py")],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            check=False,
-        )
+        done = run_script("quickstart.py")
         assert done.returncode == 0, done.stderr
         assert "embedded fake server" in done.stdout
         lines = done.stdout.splitlines()
@@ -72,14 +79,7 @@ class TestQuickstart:
         """Some but not all credentials: a clear message and exit code 2."""
         env = clean_env()
         env["SUNSHINE_KEY_ID"] = "app_x"
-        done = subprocess.run(
-            [sys.executable, str(EXAMPLES / "quickstart.py")],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            check=False,
-        )
+        done = run_script("quickstart.py", env=env)
         assert done.returncode == 2
         assert "SUNSHINE_KEY_SECRET" in done.stderr
 
@@ -151,14 +151,6 @@ async def test_testing_with_fake(check: str) -> None:
 )
 def test_examples_run_as_scripts(tmp_path: Path, script: str, expected: str) -> None:
     """Each example's own entry point runs against the fake and exits 0."""
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / script), str(tmp_path / "out.jsonl")],
-        capture_output=True,
-        text=True,
-        env=clean_env(),
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
+    done = run_script(script, str(tmp_path / "out.jsonl"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert expected in done.stdout + done.stderr
