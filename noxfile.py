@@ -13,7 +13,7 @@ RUFF = "ruff==0.17.6"
 MYPY = "mypy==2.4.1"
 
 
-@nox.session
+@nox.session(python=["3.10", "3.11", "3.12", "3.13"])
 def tests(session: nox.Session) -> None:
     """Run the whole suite; every async test runs on asyncio and on trio."""
     session.install("-e", ".[test]")
