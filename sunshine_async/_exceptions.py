@@ -96,6 +96,11 @@ class SunshineError(Exception):
     .. versionadded:: 0.1
     """
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # subclasses take keyword-only arguments, which pickle (process pools, task
+        # queues) cannot pass: rebuild from the message and the attributes instead
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
 
 class InvalidArgumentError(SunshineError, ValueError):
     """An argument is invalid; raised before any request is sent.
@@ -131,10 +136,6 @@ class ApiConnectionError(SunshineError):
     def __init__(self, message: str, *, request: RequestInfo) -> None:
         super().__init__(message)
         self.request = request
-
-    def __reduce__(self) -> tuple[object, ...]:
-        # keyword-only arguments: pickle (process pools, task queues) needs telling
-        return (_rebuild, (type(self), self.args, self.__dict__))
 
 
 class ApiTimeoutError(ApiConnectionError):
@@ -172,9 +173,6 @@ class ApiError(SunshineError):
         self.errors = list(errors)
         self.headers = headers
         self.request = request
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild, (type(self), self.args, self.__dict__))
 
     @property
     def code(self) -> str | None:

@@ -318,9 +318,7 @@ def error_from_response(
     return cls(message, status_code=status_code, errors=details, headers=headers, request=request)
 
 
-def treat_as_success(
-    method: str, status_code: int, error: ApiError, *, earlier_may_have_arrived: bool
-) -> bool:
+def treat_as_success(method: str, error: ApiError, *, earlier_may_have_arrived: bool) -> bool:
     """A retried DELETE that finds the client gone means an earlier attempt removed it.
 
     Only when an earlier attempt may have reached the server (it timed out, lost its
@@ -329,7 +327,7 @@ def treat_as_success(
     return (
         method == "DELETE"
         and earlier_may_have_arrived
-        and status_code == 404
+        and error.status_code == 404
         and error.code == "client_not_found"
     )
 

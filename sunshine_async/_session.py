@@ -236,9 +236,9 @@ class Session:
             if error is None:
                 assert response is not None
                 return response
-            status = response.status_code if response is not None else None
+            status = error.status_code if isinstance(error, ApiError) else None
             if isinstance(error, ApiError) and treat_as_success(
-                method, error.status_code, error, earlier_may_have_arrived=earlier_may_have_arrived
+                method, error, earlier_may_have_arrived=earlier_may_have_arrived
             ):
                 logger.info("%s %s: already removed by an earlier attempt", method, info.target)
                 return ApiResponse(error.status_code, error.headers, {}, info)
@@ -270,7 +270,7 @@ class Session:
     async def _attempt(
         self, info: RequestInfo, content: bytes | None
     ) -> tuple[ApiResponse | None, SunshineError | None, Failure | None]:
-        """One try: a success, or the error it ended with and how it failed."""
+        """One try: a success, or the error it ended with (and how, if it got no response)."""
         authorization = self._credentials.authorization()
         headers = {
             "Authorization": authorization,
@@ -318,24 +318,24 @@ class Session:
             error.__cause__ = exc
             return None, error, Failure.INVALID
         logger.debug("%s %s -> %d", info.method, info.target, response.status_code)
-        if response.is_success:
-            # an empty success body is read as {}: nothing to decode, nothing lost
-            data = parse_json_object(response.content) if response.content else {}
-            ok = ApiResponse(response.status_code, response.headers, data or {}, info)
-            if data is None:
-                return (
-                    ok,
-                    ApiError(
-                        f"{response.status_code} the response body is not a JSON object"
-                        f" ({info.method} {info.target})",
-                        status_code=response.status_code,
-                        headers=response.headers,
-                        request=info,
-                    ),
-                    None,
-                )
-            return ok, None, None
-        api_error = error_from_response(
-            response.status_code, response.headers, response.content, info
-        )
-        return ApiResponse(response.status_code, response.headers, {}, info), api_error, None
+        if not response.is_success:
+            return (
+                None,
+                error_from_response(response.status_code, response.headers, response.content, info),
+                None,
+            )
+        # an empty success body is read as {}: nothing to decode, nothing lost
+        data = parse_json_object(response.content) if response.content else {}
+        if data is None:
+            return (
+                None,
+                ApiError(
+                    f"{response.status_code} the response body is not a JSON object"
+                    f" ({info.method} {info.target})",
+                    status_code=response.status_code,
+                    headers=response.headers,
+                    request=info,
+                ),
+                None,
+            )
+        return ApiResponse(response.status_code, response.headers, data, info), None, None
