@@ -26,8 +26,10 @@ from ._exceptions import InvalidArgumentError as InvalidArgumentError
 from ._exceptions import NotFoundError as NotFoundError
 from ._exceptions import PaginationError as PaginationError
 from ._exceptions import PermissionDeniedError as PermissionDeniedError
+from ._exceptions import PoolTimeoutError as PoolTimeoutError
 from ._exceptions import RateLimitError as RateLimitError
 from ._exceptions import RequestInfo as RequestInfo
+from ._exceptions import ResponseTooLargeError as ResponseTooLargeError
 from ._exceptions import ServerError as ServerError
 from ._exceptions import SessionClosedError as SessionClosedError
 from ._exceptions import SunshineError as SunshineError
@@ -110,8 +112,10 @@ __all__ = [
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
+    "PoolTimeoutError",
     "RateLimitError",
     "RequestInfo",
+    "ResponseTooLargeError",
     "ServerError",
     "Session",
     "SessionClosedError",

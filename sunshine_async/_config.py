@@ -12,6 +12,18 @@ USER_AGENT: Final = f"sunshine-async/{__version__}"
 #: Seconds one attempt of one request may take, connecting and reading included.
 DEFAULT_TIMEOUT: Final = 60.0
 DEFAULT_MAX_RETRIES: Final = 2
+#: Requests one Session has in flight at most; the connection pool has as many slots.
+DEFAULT_MAX_CONNECTIONS: Final = 100
+#: Seconds to establish a connection (TCP and TLS), within the attempt's deadline.
+DEFAULT_CONNECT_TIMEOUT: Final = 10.0
+#: A response body (after decompression) larger than this is refused: 32 MiB.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
+#: An error response needs only its ``errors`` list: its body is read up to this much.
+MAX_ERROR_BODY_BYTES: Final = 64 * 1024
+#: Error messages quote at most this many characters of anything from the server.
+MAX_EXCERPT_CHARS: Final = 200
+#: ... and list at most this many problems of one response.
+MAX_PROBLEMS_SHOWN: Final = 5
 #: First backoff delay in seconds; it doubles on each retry, up to the maximum.
 RETRY_BASE_DELAY: Final = 0.5
 RETRY_MAX_DELAY: Final = 8.0
@@ -26,6 +38,8 @@ CURSOR_LENGTH: Final = 24
 MAX_ID_LENGTH: Final = 1024
 #: The API rejects request bodies over 100 kB.
 MAX_BODY_BYTES: Final = 100_000
+#: A message's ``metadata`` is a flat object of at most 4 kB of JSON.
+MAX_METADATA_BYTES: Final = 4096
 
 #: Minted JWTs live this long (seconds) ...
 JWT_LIFETIME: Final = 600

@@ -25,11 +25,14 @@ from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
+from cattrs.cols import is_sequence, list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.v import format_exception
 
 from . import _models as m
+from ._config import MAX_EXCERPT_CHARS, MAX_PROBLEMS_SHOWN
 from ._exceptions import InvalidArgumentError
+from ._sansio import excerpt, short_repr
 
 __all__ = ["CONVERTER", "camel_case", "describe_invalid", "make_converter", "structure_request"]
 
@@ -56,6 +59,7 @@ def make_converter() -> cattrs.Converter:
     """Build a new converter with every hook the SDK's models need."""
     converter = cattrs.Converter()
     _register_primitives(converter)
+    _register_sequences(converter)
     _register_unions(converter)
     _register_models(converter)
     return converter
@@ -70,7 +74,9 @@ def _strict(kind: type, *, also: tuple[type, ...] = ()) -> Callable[[object, typ
     def structure(value: object, _: type) -> object:
         # bool is an int subclass; a JSON true is never a number here
         if not isinstance(value, accepted) or (isinstance(value, bool) and kind is not bool):
-            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
+            raise TypeError(
+                f"expected {kind.__name__}, got {type(value).__name__} {short_repr(value)}"
+            )
         return value
 
     return structure
@@ -81,7 +87,7 @@ _FRACTION: Final = re.compile(r"\.(\d+)")
 
 def _structure_datetime(value: object, _: type) -> datetime:
     if not isinstance(value, str):
-        raise TypeError(f"expected an ISO-8601 str, got {type(value).__name__} {value!r}")
+        raise TypeError(f"expected an ISO-8601 str, got {type(value).__name__} {short_repr(value)}")
     text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     # Python 3.10 reads only 3 or 6 digits of fractions: give it 6
     text = _FRACTION.sub(lambda f: "." + f.group(1)[:6].ljust(6, "0"), text, count=1)
@@ -104,6 +110,21 @@ def _structure_mapping(value: object, _: type) -> dict[str, object]:
 def _is_mapping(tp: object) -> bool:
     origin: object = typing.get_origin(tp)
     return origin is Mapping
+
+
+def _register_sequences(converter: cattrs.Converter) -> None:
+    def list_hook(tp: Any) -> Callable[[object, object], object]:
+        items = list_structure_factory(tp, converter)
+
+        def structure(value: object, _: object) -> object:
+            # a str is iterable too: read as a list, each character would fail alone
+            if not isinstance(value, list | tuple):
+                raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+            return items(value, tp)
+
+        return structure
+
+    converter.register_structure_hook_factory(is_sequence, list_hook)
 
 
 def _register_primitives(converter: cattrs.Converter) -> None:
@@ -145,7 +166,7 @@ def _open_enum_hook(tp: object) -> Callable[[object, object], object]:
         if value is None and nullable:
             return None
         if not isinstance(value, str):
-            raise TypeError(f"expected str, got {type(value).__name__} {value!r}")
+            raise TypeError(f"expected str, got {type(value).__name__} {short_repr(value)}")
         return by_value.get(value, value)
 
     return structure
@@ -306,11 +327,14 @@ def describe_invalid(exc: Exception) -> list[str]:
     ['expected str, got int 5 @ $.conversationId']
     """
     problems = []
-    for problem in cattrs.transform_error(exc, path="$", format_exception=_describe):
+    found = cattrs.transform_error(exc, path="$", format_exception=_describe)
+    for problem in found[:MAX_PROBLEMS_SHOWN]:
         message, at, path = problem.rpartition(" @ ")
         if at:
             problem = f"{message} @ {_PATH_FIELD.sub(lambda f: camel_case(f.group()), path)}"
-        problems.append(problem)
+        problems.append(excerpt(problem, MAX_EXCERPT_CHARS))
+    if len(found) > MAX_PROBLEMS_SHOWN:
+        problems.append(f"and {len(found) - MAX_PROBLEMS_SHOWN} more problems")
     return problems
 
 

@@ -6,8 +6,10 @@ The tree::
     ├── InvalidArgumentError (also ValueError)  bad input, raised before any request
     ├── SessionClosedError (also RuntimeError)  the Session was closed
     ├── PaginationError                         the server's cursors would loop forever
+    ├── ResponseTooLargeError                   a response body over max_response_bytes
     ├── ApiConnectionError                      the request got no HTTP response
     │   └── ApiTimeoutError                     ... because it ran out of time
+    │       └── PoolTimeoutError                ... waiting for a free connection slot
     └── ApiError                                the API answered with an error
         ├── BadRequestError        400
         ├── AuthenticationError    401
@@ -43,8 +45,10 @@ __all__ = [
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
+    "PoolTimeoutError",
     "RateLimitError",
     "RequestInfo",
+    "ResponseTooLargeError",
     "ServerError",
     "SessionClosedError",
     "SunshineError",
@@ -128,14 +132,26 @@ class PaginationError(SunshineError):
 class ApiConnectionError(SunshineError):
     """The request got no HTTP response: DNS, connect, TLS or a dropped connection.
 
-    The httpx exception that caused it is ``__cause__``.
+    Attributes:
+        request: Method and URL of the request.
+        may_have_reached_server: False when the request provably never left this
+            machine (the connection could not be made, or no slot was free), so the
+            server cannot have acted on it; True when it may have been received and
+            acted on, e.g. a create whose response was lost. A create that fails with
+            True may have created the client: list the user's clients to find out.
+
+    The underlying exception (httpx's, or the deadline's `TimeoutError`) is ``__cause__``.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 ``may_have_reached_server``.
     """
 
-    def __init__(self, message: str, *, request: RequestInfo) -> None:
+    def __init__(
+        self, message: str, *, request: RequestInfo, may_have_reached_server: bool = True
+    ) -> None:
         super().__init__(message)
         self.request = request
+        self.may_have_reached_server = may_have_reached_server
 
 
 class ApiTimeoutError(ApiConnectionError):
@@ -143,6 +159,37 @@ class ApiTimeoutError(ApiConnectionError):
 
     .. versionadded:: 0.1
     """
+
+
+class PoolTimeoutError(ApiTimeoutError):
+    """No connection slot came free within the session's ``pool_timeout``.
+
+    The request was never sent (``may_have_reached_server`` is False) and is not
+    retried: the wait was the time the caller allowed.
+
+    .. versionadded:: 0.2
+    """
+
+
+class ResponseTooLargeError(SunshineError):
+    """The response body, decompressed, was larger than the session's ``max_response_bytes``.
+
+    The SDK stopped reading and closed the connection. The server did answer, so a
+    create may have succeeded. Not retried.
+
+    Attributes:
+        status_code: The HTTP status of the refused response.
+        limit: The limit in bytes that was exceeded.
+        request: Method and URL of the request.
+
+    .. versionadded:: 0.2
+    """
+
+    def __init__(self, message: str, *, status_code: int, limit: int, request: RequestInfo) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.limit = limit
+        self.request = request
 
 
 class ApiError(SunshineError):

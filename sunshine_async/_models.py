@@ -15,6 +15,7 @@ enum values the SDK does not know stay plain `str`, and unknown fields are kept 
 from __future__ import annotations
 
 import enum
+import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, final
 
 import attrs
 
+from ._config import MAX_METADATA_BYTES
 from ._exceptions import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -249,6 +251,33 @@ def _one_of(enum_type: type[_WireEnum]) -> _Validator:
     return validate
 
 
+def _flat_metadata(instance: object, attribute: Attribute[Any], value: object) -> None:
+    # the API keeps message metadata as a flat object of at most 4 kB
+    if value is None or value is UNSET:
+        return
+    _of_type(Mapping)(instance, attribute, value)
+    assert isinstance(value, Mapping)
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str | int | float | bool | None):
+            raise InvalidArgumentError(
+                f"{_where(instance, attribute)} must be flat: str keys and str, number,"
+                f" bool or None values; {key!r} holds {type(item).__name__}"
+            )
+    try:
+        size = len(
+            json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+        )
+    except ValueError:  # NaN or infinity
+        raise InvalidArgumentError(
+            f"{_where(instance, attribute)} must hold finite numbers only"
+        ) from None
+    if size > MAX_METADATA_BYTES:
+        raise InvalidArgumentError(
+            f"{_where(instance, attribute)} must be at most {MAX_METADATA_BYTES} bytes"
+            f" of JSON, got {size}"
+        )
+
+
 _ID = _non_empty_str
 _OPT_STR = _optional(_of_type(str))
 _OPT_BOOL = _optional(_of_type(bool))
@@ -435,7 +464,7 @@ class MessagePost:
     author: Author = attrs.field(validator=_of_type(Author))
     content: MessageContent = attrs.field(validator=_of_type(TextContent, ImageContent))
     metadata: Mapping[str, object] | Unset | None = attrs.field(
-        default=UNSET, validator=_OPT_NULLABLE_MAPPING
+        default=UNSET, validator=_flat_metadata
     )
     destination: Mapping[str, object] | Unset = attrs.field(default=UNSET, validator=_OPT_MAPPING)
     override: Mapping[str, object] | Unset = attrs.field(default=UNSET, validator=_OPT_MAPPING)

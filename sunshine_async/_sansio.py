@@ -23,6 +23,7 @@ from ._config import (
     CURSOR_LENGTH,
     DEFAULT_PAGE_SIZE,
     MAX_BODY_BYTES,
+    MAX_EXCERPT_CHARS,
     MAX_ID_LENGTH,
     PAGE_SIZE_MAX,
     PAGE_SIZE_MIN,
@@ -59,6 +60,7 @@ __all__ = [
     "encode_body",
     "encode_query",
     "error_from_response",
+    "excerpt",
     "is_local_host",
     "may_have_arrived",
     "next_cursor",
@@ -68,6 +70,7 @@ __all__ = [
     "parse_retry_after",
     "quote_segment",
     "retry_delay",
+    "short_repr",
     "should_retry",
     "treat_as_success",
 ]
@@ -86,34 +89,69 @@ def is_local_host(host: str) -> bool:
         return False
 
 
+def excerpt(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out.
+
+    >>> excerpt("abcdefgh", 4)
+    'abcd… (4 more characters)'
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def short_repr(value: object, limit: int = 60) -> str:
+    """``repr(value)``, made from at most ``limit`` characters of a long str or bytes.
+
+    >>> short_repr("x" * 100, 5)
+    "'xxxxx'… (95 more characters)"
+    """
+    if isinstance(value, str | bytes) and len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value) - limit} more characters)"
+    if isinstance(value, list | dict) and len(value) > 10:
+        return f"a {type(value).__name__} of {len(value)} items"
+    return excerpt(repr(value), limit * 2)
+
+
 def normalize_base_url(base_url: str) -> str:
     """Check a base URL and drop its trailing slashes; it may carry a path prefix.
 
     Plain ``http`` is accepted only for local test servers (loopback addresses,
     ``localhost``, ``*.localhost``, ``*.test``): anywhere else the credentials would
-    cross the network unencrypted.
+    cross the network unencrypted. No error quotes the URL: a mistyped one may hold a
+    password or a token.
 
     >>> normalize_base_url("https://acme.zendesk.com/sc/")
     'https://acme.zendesk.com/sc'
     """
     if not isinstance(base_url, str):
         raise InvalidArgumentError(f"base_url must be a str, got {type(base_url).__name__}")
-    # checked first, before any message quotes the URL: user:password@ is a secret
-    if "@" in base_url.partition("://")[2].partition("/")[0]:
+    if any(ch.isspace() or not ch.isprintable() for ch in base_url):
+        raise InvalidArgumentError("base_url must not hold spaces or control characters")
+    # anywhere, not only before the host: "https:/user:pw@host" is a typo with a secret
+    if "@" in base_url:
         raise InvalidArgumentError("base_url must not hold credentials; use key_id= and secret=")
+    if "?" in base_url or "#" in base_url:
+        raise InvalidArgumentError("base_url must not hold a query or a fragment")
     try:
         parts = urlsplit(base_url)
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError as exc:
-        raise InvalidArgumentError(f"base_url is not a valid URL: {base_url!r} ({exc})") from None
-    if parts.scheme not in ("https", "http") or not host:
-        raise InvalidArgumentError(f"base_url must be an https URL with a host, got {base_url!r}")
-    if "?" in base_url or "#" in base_url:
-        raise InvalidArgumentError(f"base_url must not hold a query or fragment: {base_url!r}")
+    except ValueError:
+        raise InvalidArgumentError(
+            "base_url is not a valid URL (check its host and port)"
+        ) from None
+    if (
+        parts.scheme not in ("https", "http")
+        or not host
+        or not base_url.startswith(f"{parts.scheme}://")
+    ):
+        raise InvalidArgumentError(
+            "base_url must be an https URL with a host, like https://api.smooch.io"
+        )
     if parts.scheme == "http" and not is_local_host(host):
         raise InvalidArgumentError(
-            f"base_url must use https (plain http only for local test servers), got {base_url!r}"
+            f"base_url must use https (plain http only for local test servers), not http://{host}"
         )
     return base_url.rstrip("/")
 
@@ -302,7 +340,9 @@ def error_from_response(
         )
     else:
         summary = _REASONS.get(status_code, "error")
-    message = f"{status_code} {summary} ({request.method} {request.target})"
+    message = (
+        f"{status_code} {excerpt(summary, MAX_EXCERPT_CHARS)} ({request.method} {request.target})"
+    )
     cls = _ERRORS_BY_STATUS.get(status_code)
     if cls is None:
         cls = ServerError if status_code >= 500 else ApiError
@@ -353,6 +393,9 @@ class Failure(enum.Enum):
     NETWORK = "network"
     #: httpx refused the request as built (an illegal header, say): resending cannot help.
     INVALID = "invalid"
+    #: No connection slot came free within ``pool_timeout``: never sent, and the caller's
+    #: bound on waiting is spent, so not retried either.
+    POOL_TIMEOUT = "pool timeout"
 
 
 _IDEMPOTENT = frozenset({"GET", "DELETE", "HEAD", "OPTIONS", "PUT"})
@@ -366,7 +409,7 @@ def should_retry(
     The API has no idempotency key, so a POST is resent only when it cannot have been
     acted on: on 429, or when it never left this machine.
     """
-    if failure is Failure.INVALID:
+    if failure in (Failure.INVALID, Failure.POOL_TIMEOUT):
         return False
     if status_code == 429 or failure is Failure.NOT_SENT:
         return True

@@ -13,13 +13,25 @@ import anyio
 import httpx
 
 from ._auth import Credentials, make_credentials
-from ._config import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, USER_AGENT
+from ._config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    MAX_ERROR_BODY_BYTES,
+    USER_AGENT,
+)
+from ._decoding import ACCEPT_ENCODING, BodyDecodeError, BodyTooLargeError, BoundedDecoder
 from ._exceptions import (
     ApiConnectionError,
     ApiError,
     ApiTimeoutError,
     InvalidArgumentError,
+    PoolTimeoutError,
     RequestInfo,
+    ResponseTooLargeError,
     SessionClosedError,
     SunshineError,
 )
@@ -39,6 +51,20 @@ from ._sansio import (
     should_retry,
     treat_as_success,
 )
+from ._transport import (
+    CURRENT_TRACKER,
+    TRANSPORT_NAMES,
+    SendTracker,
+    TransportKind,
+    TransportName,
+    aiohttp_installed,
+    build_client,
+    classify,
+    describe_transport_error,
+    environment_proxy_applies,
+    pick_transport,
+    running_backend,
+)
 from ._types import JSONObject, Method, QueryParams, Scope
 
 __all__ = ["Session"]
@@ -49,18 +75,6 @@ logger = logging.getLogger("sunshine_async")
 class _State(enum.Enum):
     OPEN = "open"
     CLOSED = "closed"
-
-
-def _classify(exc: Exception) -> Failure:
-    # connect failures and pool waits happen before a byte of the request is written
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return Failure.NOT_SENT
-    if isinstance(exc, httpx.TimeoutException):
-        return Failure.TIMEOUT
-    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError | httpx.DecodingError):
-        return Failure.NETWORK
-    # LocalProtocolError, UnsupportedProtocol, InvalidURL, ...: the request itself is wrong
-    return Failure.INVALID
 
 
 def _scrub(exc: Exception, authorization: str) -> None:
@@ -74,12 +88,48 @@ def _scrub(exc: Exception, authorization: str) -> None:
         exc.args = (text,)
 
 
+def _seconds(name: str, value: object, *, optional: bool = False) -> float | None:
+    if value is None and optional:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value < float("inf")
+    ):
+        hint = " or None" if optional else ""
+        raise InvalidArgumentError(f"{name} must be a positive number{hint}, got {value!r}")
+    return float(value)
+
+
+def _count(name: str, value: object, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidArgumentError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return value
+
+
+class _Received:
+    """A response whose body has been read (within the limit) and the connection freed."""
+
+    __slots__ = ("body", "headers", "status_code")
+
+    def __init__(self, status_code: int, headers: httpx.Headers, body: bytes) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.body = body
+
+
 @final
 class Session:
     """A connection to the Sunshine Conversations API: credentials, base URL, HTTP pool.
 
     Use it as an async context manager and share it between tasks; it closes the
     `httpx.AsyncClient` it created on exit (never one passed in as ``http_client``).
+    The client is made when the session opens (``async with``, or its first request),
+    for the event loop running then: a Session belongs to one event loop.
+
+    At most ``max_connections`` requests are in flight at once; the others wait their
+    turn, first come first served, without holding anything. An attempt's ``timeout``
+    starts only once it holds a connection slot.
 
     Args:
         key_id: API key id (``app_…``, ``act_…``, ``svc_…``, ``int_…``).
@@ -92,14 +142,24 @@ class Session:
             ``"integration"``, matching the key.
         base_url: ``https://api.smooch.io`` by default; a Zendesk account's
             ``https://{subdomain}.zendesk.com/sc`` keeps its ``/sc`` prefix.
-        timeout: Seconds one attempt may take in all (connect, send, read).
+        timeout: Seconds one attempt may take in all (connect, send, read), counted
+            from when it holds a connection slot (default 60).
+        connect_timeout: Seconds to open a connection, within ``timeout`` (default 10).
         max_retries: How often a failed request is retried (default 2; 0 disables).
             GET and DELETE are retried on 429, 5xx, timeouts and broken connections; a
             POST only on 429 or when it never left this machine.
+        max_connections: Requests in flight at once, and connections in the pool
+            (default 100).
+        pool_timeout: Seconds a request may wait for a free slot before
+            `PoolTimeoutError`; None (default) waits as long as it takes.
+        max_response_bytes: The largest response body read, decompressed (default
+            32 MiB); a larger one raises `ResponseTooLargeError`.
         http_client: An `httpx.AsyncClient` to use instead of creating one; the
-            caller keeps it and closes it.
-        transport: An httpx transport for the client the session creates (for tests,
-            proxies or custom TLS).
+            caller keeps it and closes it. Size ``max_connections`` to its pool.
+        transport: ``"auto"`` (default): httpx over aiohttp on asyncio when the
+            ``speed`` extra is installed, else httpx's own; ``"httpcore"`` or
+            ``"aiohttp"`` to choose; or an httpx transport object for the client the
+            session creates (for tests, proxies or custom TLS).
 
     Raises:
         InvalidArgumentError: missing or conflicting credentials, or a bad setting.
@@ -112,18 +172,27 @@ class Session:
                 print(client.id, client.type, client.status)
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 ``connect_timeout``, ``max_connections``, ``pool_timeout``,
+       ``max_response_bytes`` and transports by name.
     """
 
     __slots__ = (
         "_base_url",
         "_client",
+        "_connect_timeout",
         "_credentials",
+        "_given_client",
+        "_kind",
+        "_max_connections",
+        "_max_response_bytes",
         "_max_retries",
-        "_owns_client",
+        "_pool_timeout",
         "_rand",
         "_sleep",
+        "_slots",
         "_state",
         "_timeout",
+        "_transport",
         "apps",
     )
 
@@ -137,35 +206,46 @@ class Session:
         scope: Scope = "app",
         base_url: str = DEFAULT_BASE_URL,
         timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        pool_timeout: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx.AsyncBaseTransport | TransportName | None = "auto",
     ) -> None:
         self._credentials: Credentials = make_credentials(
             key_id=key_id, secret=secret, jwt=jwt, use_jwt=use_jwt, scope=scope
         )
         self._base_url = normalize_base_url(base_url)
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, int | float)
-            or not 0 < timeout < float("inf")
-        ):
-            raise InvalidArgumentError(f"timeout must be a positive number, got {timeout!r}")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise InvalidArgumentError(f"max_retries must be an int >= 0, got {max_retries!r}")
-        if http_client is not None and transport is not None:
-            raise InvalidArgumentError("pass http_client= or transport=, not both")
-        self._timeout = float(timeout)
-        self._max_retries = max_retries
-        self._owns_client = http_client is None
-        self._client = http_client or httpx.AsyncClient(
-            transport=transport,
-            timeout=self._timeout,
-            follow_redirects=False,
-            # a proxy from the environment must not catch a local test server (and see
-            # its credentials): httpx does not exempt loopback by itself
-            trust_env=not is_local_host(httpx.URL(self._base_url).host),
+        self._timeout: float = _seconds("timeout", timeout)  # type: ignore[assignment]
+        self._connect_timeout: float = _seconds(  # type: ignore[assignment]
+            "connect_timeout", connect_timeout
         )
+        self._pool_timeout = _seconds("pool_timeout", pool_timeout, optional=True)
+        self._max_retries = _count("max_retries", max_retries, minimum=0)
+        self._max_connections = _count("max_connections", max_connections, minimum=1)
+        self._max_response_bytes = _count("max_response_bytes", max_response_bytes, minimum=1)
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise InvalidArgumentError(
+                f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
+            )
+        if transport is None:
+            transport = "auto"
+        if not isinstance(transport, httpx.AsyncBaseTransport) and transport not in (
+            TRANSPORT_NAMES
+        ):
+            raise InvalidArgumentError(
+                "transport must be 'auto', 'httpcore', 'aiohttp' or an"
+                f" httpx.AsyncBaseTransport, got {transport!r}"
+            )
+        if http_client is not None and transport != "auto":
+            raise InvalidArgumentError("pass http_client= or transport=, not both")
+        self._given_client = http_client
+        self._transport: httpx.AsyncBaseTransport | TransportName = transport
+        self._client: httpx.AsyncClient | None = None
+        self._kind: TransportKind | None = None
+        self._slots: anyio.Semaphore | None = None
         self._state = _State.OPEN
         # seams for tests: how to wait and where jitter comes from
         self._sleep: Callable[[float], Awaitable[object]] = anyio.sleep
@@ -189,9 +269,14 @@ class Session:
         """Whether `aclose` has been called (or the ``async with`` block has ended)."""
         return self._state is _State.CLOSED
 
+    @property
+    def transport(self) -> TransportKind | None:
+        """What carries the requests: ``"httpcore"``, ``"aiohttp"``, ``"custom"`` (a
+        client or transport object you passed), or None before the session opens."""
+        return self._kind
+
     async def __aenter__(self) -> Session:
-        if self._state is _State.CLOSED:
-            raise SessionClosedError("this Session is closed and cannot be entered again")
+        self._open()
         return self
 
     async def __aexit__(
@@ -207,10 +292,53 @@ class Session:
         if self._state is _State.CLOSED:
             return
         self._state = _State.CLOSED
-        if self._owns_client:
+        client = self._client
+        if client is not None and client is not self._given_client:
             # finish closing even when the surrounding task is being cancelled
             with anyio.CancelScope(shield=True):
-                await self._client.aclose()
+                await client.aclose()
+
+    def _open(self) -> httpx.AsyncClient:
+        """The HTTP client, made on first use for the running event loop."""
+        if self._state is _State.CLOSED:
+            raise SessionClosedError("this Session is closed; create a new one")
+        client = self._client
+        if client is None:
+            client = self._client = self._make_client()
+            self._slots = anyio.Semaphore(self._max_connections)
+        if client.is_closed:
+            raise SessionClosedError("the http_client given to this Session has been closed")
+        return client
+
+    def _make_client(self) -> httpx.AsyncClient:
+        local = is_local_host(httpx.URL(self._base_url).host)
+        if self._given_client is not None:
+            self._kind = "custom"
+            return self._given_client
+        if isinstance(self._transport, httpx.AsyncBaseTransport):
+            self._kind = "custom"
+            return httpx.AsyncClient(
+                transport=self._transport,
+                timeout=httpx.Timeout(self._timeout, connect=self._connect_timeout),
+                follow_redirects=False,
+            )
+        # a proxy from the environment must not catch a local test server (and see
+        # its credentials): httpx does not exempt loopback by itself
+        trust_env = not local
+        kind = pick_transport(
+            self._transport,
+            running_backend(),
+            aiohttp_ok=aiohttp_installed(),
+            proxy=trust_env and environment_proxy_applies(self._base_url),
+        )
+        self._kind = kind
+        return build_client(
+            kind,
+            max_connections=self._max_connections,
+            timeout=self._timeout,
+            connect_timeout=self._connect_timeout,
+            trust_env=trust_env,
+        )
 
     async def request(
         self,
@@ -231,8 +359,8 @@ class Session:
         attempt = 0
         earlier_may_have_arrived = False
         while True:
-            self._check_open()
-            response, error, failure = await self._attempt(info, content)
+            client = self._open()
+            response, error, failure = await self._attempt(client, info, content)
             if error is None:
                 assert response is not None
                 return response
@@ -259,52 +387,72 @@ class Session:
                     )
                     await self._sleep(delay)
                     continue
+            if isinstance(error, ApiConnectionError) and earlier_may_have_arrived:
+                # this attempt never left, but an earlier one may have been acted on
+                error.may_have_reached_server = True
             raise error from error.__cause__
 
-    def _check_open(self) -> None:
-        if self._state is _State.CLOSED:
-            raise SessionClosedError("this Session is closed; create a new one")
-        if self._client.is_closed:
-            raise SessionClosedError("the http_client given to this Session has been closed")
-
     async def _attempt(
-        self, info: RequestInfo, content: bytes | None
+        self, client: httpx.AsyncClient, info: RequestInfo, content: bytes | None
     ) -> tuple[ApiResponse | None, SunshineError | None, Failure | None]:
         """One try: a success, or the error it ended with (and how, if it got no response)."""
         authorization = self._credentials.authorization()
         headers = {
             "Authorization": authorization,
             "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
             "User-Agent": USER_AGENT,
         }
         if content is not None:
             headers["Content-Type"] = "application/json"
+        tracker = None if self._kind == "custom" else SendTracker()
+        slots = self._slots
+        assert slots is not None
         try:
-            request = self._client.build_request(
-                info.method, info.url, content=content, headers=headers
-            )
-            with anyio.fail_after(self._timeout):
-                response = await self._client.send(request)
+            if self._pool_timeout is None:
+                await slots.acquire()
+            else:
+                with anyio.fail_after(self._pool_timeout):
+                    await slots.acquire()
         except TimeoutError as exc:
-            error: SunshineError = ApiTimeoutError(
-                f"no response within {self._timeout:g}s ({info.method} {info.target})",
+            error: SunshineError = PoolTimeoutError(
+                f"no free connection slot within {self._pool_timeout:g}s"
+                f" ({info.method} {info.target})",
                 request=info,
+                may_have_reached_server=False,
             )
             error.__cause__ = exc
-            return None, error, Failure.TIMEOUT
-        except (httpx.RequestError, httpx.InvalidURL) as exc:
+            return None, error, Failure.POOL_TIMEOUT
+        token = CURRENT_TRACKER.set(tracker)
+        try:
+            with anyio.fail_after(self._timeout):
+                received = await self._exchange(client, info, content, headers, tracker)
+        except TimeoutError as exc:
+            failure = classify(exc, sent=None if tracker is None else tracker.sent)
+            error = ApiTimeoutError(
+                f"no response within {self._timeout:g}s ({info.method} {info.target})",
+                request=info,
+                may_have_reached_server=may_have_arrived(None, failure),
+            )
+            error.__cause__ = exc
+            return None, error, failure
+        except (httpx.RequestError, httpx.InvalidURL, httpx.DecodingError) as exc:
             _scrub(exc, authorization)
+            failure = classify(exc, sent=None if tracker is None else tracker.sent)
             kind = (
                 ApiTimeoutError if isinstance(exc, httpx.TimeoutException) else ApiConnectionError
             )
             error = kind(
-                f"{type(exc).__name__}: {exc or 'connection failed'} ({info.method} {info.target})",
+                f"{describe_transport_error(exc)} ({info.method} {info.target})",
                 request=info,
+                may_have_reached_server=may_have_arrived(None, failure),
             )
             error.__cause__ = exc
-            return None, error, _classify(exc)
+            return None, error, failure
+        except ResponseTooLargeError as exc:
+            return None, exc, Failure.INVALID
         except RuntimeError as exc:
-            if self._client.is_closed:
+            if client.is_closed:
                 # closed by another task (aclose) while this request was on its way
                 raise SessionClosedError("the Session was closed during the request") from exc
             # most often "Event loop is closed": the pool's connections belong to the
@@ -314,28 +462,84 @@ class Session:
                 f"RuntimeError: {exc} ({info.method} {info.target}); a Session works in"
                 " one event loop: create it inside the loop that uses it",
                 request=info,
+                may_have_reached_server=False,
             )
             error.__cause__ = exc
             return None, error, Failure.INVALID
-        logger.debug("%s %s -> %d", info.method, info.target, response.status_code)
-        if not response.is_success:
+        finally:
+            CURRENT_TRACKER.reset(token)
+            slots.release()
+        logger.debug("%s %s -> %d", info.method, info.target, received.status_code)
+        if not 200 <= received.status_code < 300:
             return (
                 None,
-                error_from_response(response.status_code, response.headers, response.content, info),
+                error_from_response(received.status_code, received.headers, received.body, info),
                 None,
             )
         # an empty success body is read as {}: nothing to decode, nothing lost
-        data = parse_json_object(response.content) if response.content else {}
+        data = parse_json_object(received.body) if received.body else {}
         if data is None:
             return (
                 None,
                 ApiError(
-                    f"{response.status_code} the response body is not a JSON object"
+                    f"{received.status_code} the response body is not a JSON object"
                     f" ({info.method} {info.target})",
-                    status_code=response.status_code,
-                    headers=response.headers,
+                    status_code=received.status_code,
+                    headers=received.headers,
                     request=info,
                 ),
                 None,
             )
-        return ApiResponse(response.status_code, response.headers, data, info), None, None
+        return ApiResponse(received.status_code, received.headers, data, info), None, None
+
+    async def _exchange(
+        self,
+        client: httpx.AsyncClient,
+        info: RequestInfo,
+        content: bytes | None,
+        headers: dict[str, str],
+        tracker: SendTracker | None,
+    ) -> _Received:
+        """Send the request and read its body within the size limit; always frees the
+        connection (a body left unread closes it rather than return it to the pool)."""
+        extensions = {} if tracker is None else {"trace": tracker.httpcore_trace}
+        request = client.build_request(
+            info.method, info.url, content=content, headers=headers, extensions=extensions
+        )
+        response = await client.send(request, stream=True)
+        try:
+            ok = 200 <= response.status_code < 300
+            # an error needs only its "errors": past a small limit the body is dropped
+            limit = self._max_response_bytes if ok else MAX_ERROR_BODY_BYTES
+            try:
+                body = await _read_limited(response, limit)
+            except BodyTooLargeError:
+                if ok:
+                    raise ResponseTooLargeError(
+                        f"{response.status_code} the response body is larger than {limit} bytes"
+                        f" ({info.method} {info.target})",
+                        status_code=response.status_code,
+                        limit=limit,
+                        request=info,
+                    ) from None
+                body = b""
+            except BodyDecodeError as exc:
+                if ok:
+                    raise httpx.DecodingError(str(exc), request=request) from None
+                body = b""
+        finally:
+            with anyio.CancelScope(shield=True):
+                await response.aclose()
+        return _Received(response.status_code, response.headers, body)
+
+
+async def _read_limited(response: httpx.Response, limit: int) -> bytes:
+    """The decoded body, or `BodyTooLargeError` as soon as it passes ``limit`` bytes."""
+    encoding = response.headers.get("content-encoding")
+    length = response.headers.get("content-length")
+    if encoding is None and length is not None and length.isdigit() and int(length) > limit:
+        raise BodyTooLargeError(f"{length} bytes announced")  # no need to read them
+    decoder = BoundedDecoder(encoding, limit=limit)
+    parts = [decoder.feed(chunk) async for chunk in response.aiter_raw()]
+    parts.append(decoder.finish())
+    return b"".join(parts)

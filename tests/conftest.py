@@ -37,6 +37,19 @@ def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object
     return request.param  # type: ignore[no-any-return]
 
 
+@pytest.fixture(autouse=True)
+def _httpcore_unless_marked(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """respx mocks httpx's own transport: "auto" picks it unless a test is marked.
+
+    A test marked ``with_aiohttp`` sees the real choice (aiohttp on asyncio when
+    installed), as a user's Session would.
+    """
+    if request.node.get_closest_marker("with_aiohttp") is None:
+        monkeypatch.setattr("sunshine_async._session.aiohttp_installed", lambda: False)
+
+
 @pytest.fixture
 def api() -> Iterator[respx.MockRouter]:
     """A respx router for the default base URL that fails on any unmocked or unused route."""

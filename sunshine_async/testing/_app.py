@@ -24,6 +24,9 @@ import cattrs
 import httpx
 
 from sunshine_async._config import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     JWT_SCOPES,
@@ -42,6 +45,7 @@ from sunshine_async._models import (
 )
 from sunshine_async._sansio import encode_query
 from sunshine_async._session import Session
+from sunshine_async._transport import TransportName
 from sunshine_async._types import Scope as JwtScope
 
 from ._faults import Decision, Fault, FaultPlan, Status
@@ -403,15 +407,21 @@ class FakeSunshine:
         scope: JwtScope = "app",
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        pool_timeout: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx.AsyncBaseTransport | TransportName | None = None,
         retry_sleep: Sleep | None = None,
     ) -> Session:
         """A `Session` talking to this fake in process, with its key and base URL.
 
         Every argument of `Session` can be overridden; with ``jwt=`` the fake's key id
-        and secret are not passed, and with ``http_client=`` no transport is.
+        and secret are not passed, and with ``http_client=`` or a ``transport=`` by name
+        the in-process transport is not: ``fake.session(base_url=url,
+        transport="aiohttp")`` talks to the fake served on a socket (`serve_in_thread`).
         ``retry_sleep`` replaces how the session waits between retries: a test that
         injects 5xx faults passes a no-op so that backoff costs no time.
         """
@@ -428,7 +438,11 @@ class FakeSunshine:
             scope=scope,
             base_url=self.base_url if base_url is None else base_url,
             timeout=timeout,
+            connect_timeout=connect_timeout,
             max_retries=max_retries,
+            max_connections=max_connections,
+            pool_timeout=pool_timeout,
+            max_response_bytes=max_response_bytes,
             http_client=http_client,
             transport=transport,
         )
