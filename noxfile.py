@@ -33,4 +33,4 @@ def typecheck(session: nox.Session) -> None:
     """Type-check the package with mypy --strict (and the tests and examples)."""
     session.install("-e", ".[test]", MYPY)
     session.run("mypy", "--strict", "sunshine_async")
-    session.run("mypy", "tests", "examples")
+    session.run("mypy", "tests", "examples", "benchmarks")

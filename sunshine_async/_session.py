@@ -149,7 +149,7 @@ class Session:
             GET and DELETE are retried on 429, 5xx, timeouts and broken connections; a
             POST only on 429 or when it never left this machine.
         max_connections: Requests in flight at once, and connections in the pool
-            (default 100).
+            (default 20).
         pool_timeout: Seconds a request may wait for a free slot before
             `PoolTimeoutError`; None (default) waits as long as it takes.
         max_response_bytes: The largest response body read, decompressed (default

@@ -64,6 +64,7 @@ class TestLifecycle:
         """The session closes the httpx client it created."""
         async with Session(key_id=KEY_ID, secret=SECRET) as session:
             inner = session._client
+            assert inner is not None
             open_inside = not inner.is_closed
         assert open_inside
         assert inner.is_closed
@@ -102,6 +103,7 @@ class TestLifecycle:
         session = Session(key_id=KEY_ID, secret=SECRET)
         await clients_of(session).remove("5ebee0975ac5304b664a12fa")
         await session.aclose()
+        assert session._client is not None
         assert session._client.is_closed
 
     @pytest.mark.parametrize(
@@ -157,8 +159,10 @@ class TestLifecycle:
         """A proxy from the environment never sees requests (or credentials) for a local server."""
         monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
         async with Session(key_id=KEY_ID, secret=SECRET, base_url="http://127.0.0.1:9") as local:
+            assert local._client is not None
             assert local._client.trust_env is False
         async with Session(key_id=KEY_ID, secret=SECRET) as remote:
+            assert remote._client is not None
             assert remote._client.trust_env is True
 
     @pytest.mark.parametrize(

@@ -172,6 +172,8 @@ def _parse_create_body(body: bytes | None) -> ClientCreate:
         data = json.loads(body)
     except ValueError as exc:
         raise ApiFailure(400, "bad_request", f"Request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ApiFailure(400, "bad_request", "Request body is nested too deeply") from None
     if not isinstance(data, dict):
         raise ApiFailure(400, "bad_request", "Request body must be a JSON object")
     try:
@@ -536,7 +538,7 @@ class FakeSunshine:
     def _check_basic(self, credentials: str) -> None:
         try:
             decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, ValueError):  # not base64 (non-ASCII too), not UTF-8
             raise ApiFailure(401, "unauthorized", "Malformed Basic credentials") from None
         key_id, _, secret = decoded.partition(":")
         # compare both, always, in constant time

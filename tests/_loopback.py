@@ -1,0 +1,155 @@
+"""Helpers for tests over real loopback sockets: a canned-response server, a probe of
+a Session's connection pool, and an ASGI wrapper that counts requests in flight."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import anyio.abc
+import attrs
+
+from sunshine_async import Session
+
+ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
+
+
+@attrs.define
+class CannedServer:
+    """Answers every request on 127.0.0.1 with the same bytes, then keeps reading.
+
+    ``response`` is either the raw bytes to send, or a list of chunks sent one by one
+    (a client that gives up stops the rest). Counts the connections it accepted.
+    """
+
+    response: bytes | list[bytes]
+    url: str = ""
+    connections: int = 0
+    requests: int = 0
+    #: Chunks a connection still had to send when the client went away.
+    unsent_chunks: list[int] = attrs.field(factory=list)
+
+    async def _handle(self, stream: anyio.abc.SocketStream) -> None:
+        self.connections += 1
+        chunks = [self.response] if isinstance(self.response, bytes) else self.response
+        async with stream:
+            buffer = b""
+            for _ in range(100):  # requests per connection, bounded
+                try:
+                    while b"\r\n\r\n" not in buffer:
+                        buffer += await stream.receive()
+                except (anyio.EndOfStream, anyio.BrokenResourceError):
+                    return
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
+                while len(buffer) < length:
+                    buffer += await stream.receive()
+                buffer = buffer[length:]
+                self.requests += 1
+                for index, chunk in enumerate(chunks):
+                    try:
+                        await stream.send(chunk)
+                    except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                        self.unsent_chunks.append(len(chunks) - index)
+                        return
+
+
+@asynccontextmanager
+async def canned_server(response: bytes | list[bytes]) -> AsyncIterator[CannedServer]:
+    """Serve ``response`` on an ephemeral loopback port for the block's duration."""
+    server = CannedServer(response)
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    server.url = f"http://127.0.0.1:{port}"
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, server._handle)
+        try:
+            yield server
+        finally:
+            tg.cancel_scope.cancel()
+            await listener.aclose()
+
+
+def http_response(
+    body: bytes, *, status: str = "200 OK", headers: tuple[str, ...] = (), length: bool = True
+) -> bytes:
+    """The bytes of an HTTP/1.1 response."""
+    lines = [f"HTTP/1.1 {status}", "Content-Type: application/json", *headers]
+    if length:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+@attrs.frozen
+class PoolHealth:
+    """What a Session's pool holds: connections in use, connecting, idle, and waiters."""
+
+    in_use: int
+    connecting: int
+    idle: int
+    queued: int
+    free_slots: int
+
+
+def pool_health(session: Session) -> PoolHealth:
+    """Look inside the Session's own client (httpcore or aiohttp) without changing it."""
+    client = session._client
+    slots = session._slots
+    assert client is not None
+    assert slots is not None
+    transport = client._transport
+    if session.transport == "aiohttp":
+        connector = transport.client.connector  # type: ignore[attr-defined]
+        idle = sum(len(conns) for conns in connector._conns.values())
+        return PoolHealth(
+            in_use=len(connector._acquired),
+            connecting=0,
+            idle=idle,
+            queued=sum(len(waiters) for waiters in connector._waiters.values()),
+            free_slots=slots.value,
+        )
+    pool = transport._pool  # type: ignore[attr-defined]
+    states = [connection.info() for connection in pool.connections]
+    return PoolHealth(
+        in_use=sum("ACTIVE" in state for state in states),
+        connecting=sum(state == "CONNECTING" for state in states),
+        idle=sum("IDLE" in state for state in states),
+        queued=sum(request.is_queued() for request in pool._requests),
+        free_slots=slots.value,
+    )
+
+
+@attrs.define
+class InFlight:
+    """Wraps an ASGI app; records the most requests it ever had in flight at once.
+
+    The served app runs in the server's thread, so the count is kept under a lock.
+    """
+
+    app: ASGIApp
+    now: int = 0
+    most: int = 0
+    _lock: threading.Lock = attrs.field(factory=threading.Lock)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            with self._lock:
+                self.now -= 1

@@ -1,0 +1,290 @@
+"""Load and faults on one shared Session, over real loopback sockets, on both backends.
+
+The fake runs in uvicorn on 127.0.0.1 in a background thread; the Session runs in the
+test's event loop (asyncio or trio) on each transport it can use there. Every scenario
+ends by checking that the pool holds no connection in use, connecting or queued, that
+every slot of the Session's limiter is free, and that the Session still works.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import warnings
+from collections.abc import Iterator
+
+import anyio
+import pytest
+
+import sunshine_async as sa
+from sunshine_async import Session
+from sunshine_async.testing import (
+    DropConnection,
+    FakeSunshine,
+    Latency,
+    Status,
+    serve_in_thread,
+)
+
+from ._loopback import InFlight, pool_health
+
+pytestmark = [pytest.mark.anyio, pytest.mark.with_aiohttp]
+
+
+@pytest.fixture(
+    params=[pytest.param(("asyncio", {}), id="asyncio"), pytest.param(("trio", {}), id="trio")]
+)
+def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object]]:
+    """Both backends, asyncio without debug mode: its per-callback bookkeeping and slow
+    callback reports would dominate a load test (the other tests keep debug mode on)."""
+    return request.param  # type: ignore[no-any-return]
+
+
+APP = "5d8cff3cd55b040010928b5b"
+USER = "user-1"
+INTEGRATION = "582dedf230e788746891281a"
+CONVERSATION = "029c31f25a21b47effd7be90"
+
+
+@pytest.fixture(params=["httpcore", "aiohttp"])
+def transport(request: pytest.FixtureRequest, anyio_backend: tuple[str, object]) -> str:
+    """Each transport the running backend can use (aiohttp is asyncio only)."""
+    if request.param == "aiohttp" and anyio_backend[0] != "asyncio":
+        pytest.skip("aiohttp runs on asyncio only")
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def fake() -> FakeSunshine:
+    server = FakeSunshine(seed=7)
+    server.add_user(APP, user_id=USER)
+    return server
+
+
+@pytest.fixture
+def served(fake: FakeSunshine) -> Iterator[str]:
+    with serve_in_thread(fake) as url:
+        yield url
+
+
+async def no_wait(seconds: float) -> None:
+    """Retry backoff costs no time in these tests."""
+
+
+def phone(index: int) -> str:
+    return f"+1514{index:07d}"
+
+
+def create_body(index: int) -> dict[str, object]:
+    return {
+        "matchCriteria": {
+            "type": "whatsapp",
+            "integrationId": INTEGRATION,
+            "phoneNumber": phone(index),
+        },
+        "confirmation": {"type": "immediate"},
+        "target": {"conversationId": CONVERSATION},
+    }
+
+
+def assert_pool_healthy(session: Session, max_connections: int) -> None:
+    health = pool_health(session)
+    assert health.in_use == 0, health
+    assert health.connecting == 0, health
+    assert health.queued == 0, health
+    assert health.free_slots == max_connections, health
+
+
+async def assert_still_works(session: Session, expected: int) -> None:
+    clients = session.apps[APP].users[USER].clients
+    assert len([c async for c in clients.list()]) == expected
+
+
+class TestFaultBurst:
+    """500 creates at once on one Session, with a fifth of the requests faulted."""
+
+    async def test_nothing_lost_nothing_duplicated(
+        self, fake: FakeSunshine, served: str, transport: str
+    ) -> None:
+        tasks = 500
+        fake.inject(Status(429, retry_after=0), rate=0.07)
+        fake.inject(Status(503), rate=0.07)
+        fake.inject(DropConnection(), rate=0.07)
+        returned: dict[int, sa.Client] = {}
+        not_created: dict[int, sa.SunshineError] = {}
+        unknown: dict[int, sa.SunshineError] = {}
+
+        async def create(index: int) -> None:
+            try:
+                returned[index] = await clients.create(create_body(index))
+            except (sa.ServerError, sa.ApiConnectionError) as error:
+                # a 5xx or a lost response: the create may or may not have happened
+                maybe = getattr(error, "may_have_reached_server", True)
+                (unknown if maybe else not_created)[index] = error
+            except sa.RateLimitError as error:
+                not_created[index] = error
+
+        async with fake.session(
+            base_url=served,
+            transport=transport,  # type: ignore[arg-type]
+            max_connections=50,
+            timeout=10,
+            retry_sleep=no_wait,
+        ) as session:
+            clients = session.apps[APP].users[USER].clients
+            with anyio.fail_after(60):
+                async with anyio.create_task_group() as tg:
+                    for index in range(tasks):
+                        tg.start_soon(create, index)
+            fake.clear_faults()
+            assert_pool_healthy(session, 50)
+            stored = fake.clients(APP, USER)
+            await assert_still_works(session, len(stored))
+
+        assert len(returned) + len(not_created) + len(unknown) == tasks
+        by_phone: dict[str, list[sa.Client]] = {}
+        for client in stored:
+            by_phone.setdefault(str(client.external_id), []).append(client)
+        duplicated = [p for p, found in by_phone.items() if len(found) > 1]
+        assert duplicated == []
+        # every create that returned a client is stored, as returned
+        for index, client in returned.items():
+            assert by_phone[phone(index)] == [client]
+        # nothing that was said not to exist does
+        assert [i for i in not_created if phone(i) in by_phone] == []
+        # a stored client nobody got back was reported as "fate unknown" to its caller
+        silent = [p for p in by_phone if int(p[5:]) not in returned and int(p[5:]) not in unknown]
+        assert silent == []
+        # the faults really happened, and some creates were lost in transit
+        assert unknown
+        assert any(phone(i) in by_phone for i in unknown)
+        assert len(fake.requests) > tasks
+
+    async def test_deadlines_under_a_queue_kill_no_slot(
+        self, fake: FakeSunshine, served: str, transport: str
+    ) -> None:
+        """Attempts whose deadline fires (slow server) while many more wait for a slot."""
+        fake.inject(Latency(1.0), rate=0.05)
+        fake.inject(DropConnection(), rate=0.07)
+        failures: list[sa.SunshineError] = []
+
+        async def create(index: int) -> None:
+            try:
+                await clients.create(create_body(index))
+            except sa.SunshineError as error:
+                failures.append(error)
+
+        async with fake.session(
+            base_url=served,
+            transport=transport,  # type: ignore[arg-type]
+            max_connections=20,
+            timeout=0.3,
+            retry_sleep=no_wait,
+        ) as session:
+            clients = session.apps[APP].users[USER].clients
+            with anyio.fail_after(60):
+                async with anyio.create_task_group() as tg:
+                    for index in range(300):
+                        tg.start_soon(create, index)
+            fake.clear_faults()
+            assert_pool_healthy(session, 20)
+            timeouts = [f for f in failures if isinstance(f, sa.ApiTimeoutError)]
+            assert timeouts
+            assert all(f.may_have_reached_server for f in timeouts)
+            await assert_still_works(session, len(fake.clients(APP, USER)))
+        # the queue kept moving: with dead slots only the first few ever reached the
+        # server (an attempt that timed out before the server read it may not show)
+        assert len(failures) < 300
+        assert sum(r.method == "POST" for r in fake.requests) >= 250
+
+
+class TestCancellation:
+    """1,000 list iterations abandoned or cancelled at random points."""
+
+    async def test_random_abandon_and_cancel(
+        self, fake: FakeSunshine, served: str, transport: str
+    ) -> None:
+        fake.add_clients(APP, USER, 120)
+        fake.inject(Latency(0.002), rate=0.3)
+        chance = random.Random(11)
+        # half the walks get a deadline somewhere in their first 20 ms
+        plans = [
+            (
+                chance.randrange(1, 100),
+                chance.randrange(1, 130),
+                chance.random() * 0.02 if chance.random() < 0.5 else float("inf"),
+            )
+            for _ in range(1000)
+        ]
+        finished = 0
+
+        async def walk(page_size: int, stop_after: int, deadline: float) -> None:
+            nonlocal finished
+            with anyio.move_on_after(deadline):
+                seen = 0
+                async for _ in clients.list(page_size=page_size):
+                    seen += 1
+                    if seen >= stop_after:
+                        break  # abandon the iterator mid-way
+                finished += 1
+
+        async def worker(share: list[tuple[int, int, float]]) -> None:
+            for plan in share:
+                await walk(*plan)
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            async with fake.session(
+                base_url=served,
+                transport=transport,  # type: ignore[arg-type]
+                max_connections=10,
+            ) as session:
+                clients = session.apps[APP].users[USER].clients
+                with anyio.fail_after(90):
+                    async with anyio.create_task_group() as tg:
+                        for start in range(40):
+                            tg.start_soon(worker, plans[start::40])
+                fake.clear_faults()
+                assert_pool_healthy(session, 10)
+                await assert_still_works(session, 120)
+            gc.collect()
+        assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+        # both kinds of ending happened: cancelled walks and finished ones
+        assert 0 < finished < 1000
+
+
+class TestBurst:
+    """1,000 calls at once against a server that answers at once."""
+
+    async def test_thousand_calls(self, fake: FakeSunshine, transport: str) -> None:
+        fake.add_clients(APP, USER, 5)
+        counting = InFlight(fake)
+        with serve_in_thread(counting) as url:  # type: ignore[arg-type]
+            async with fake.session(
+                base_url=url,
+                transport=transport,  # type: ignore[arg-type]
+                timeout=20,
+            ) as session:
+                clients = session.apps[APP].users[USER].clients
+                counts: list[int] = []
+
+                most_queued = 0
+
+                async def one() -> None:
+                    nonlocal most_queued
+                    counts.append(len((await clients.pages().__anext__()).clients))
+                    most_queued = max(most_queued, pool_health(session).queued)
+
+                start = anyio.current_time()
+                # a bound against a crawl; it has been tens of seconds before the limiter
+                with anyio.fail_after(30):
+                    async with anyio.create_task_group() as tg:
+                        for _ in range(1000):
+                            tg.start_soon(one)
+                elapsed = anyio.current_time() - start
+                assert_pool_healthy(session, 20)
+        assert counts == [5] * 1000
+        # the limiter holds the pool's own queue (quadratic in httpcore) at zero
+        assert most_queued == 0
+        assert 1 <= counting.most <= 20
+        print(f"1,000 calls on {transport}: {elapsed:.2f}s")
