@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import final
 
@@ -439,9 +440,7 @@ class Session:
         except (httpx.RequestError, httpx.InvalidURL, httpx.DecodingError) as exc:
             _scrub(exc, authorization)
             failure = classify(exc, sent=None if tracker is None else tracker.sent)
-            kind = (
-                ApiTimeoutError if isinstance(exc, httpx.TimeoutException) else ApiConnectionError
-            )
+            kind = ApiTimeoutError if failure is Failure.TIMEOUT else ApiConnectionError
             error = kind(
                 f"{describe_transport_error(exc)} ({info.method} {info.target})",
                 request=info,
@@ -540,6 +539,26 @@ async def _read_limited(response: httpx.Response, limit: int) -> bytes:
     if encoding is None and length is not None and length.isdigit() and int(length) > limit:
         raise BodyTooLargeError(f"{length} bytes announced")  # no need to read them
     decoder = BoundedDecoder(encoding, limit=limit)
-    parts = [decoder.feed(chunk) async for chunk in response.aiter_raw()]
+    chunks = response.aiter_raw()
+    try:
+        parts = [decoder.feed(chunk) async for chunk in chunks]
+    except BaseException:
+        await _abandon(response, chunks)
+        raise
     parts.append(decoder.finish())
     return b"".join(parts)
+
+
+async def _abandon(response: httpx.Response, chunks: AsyncIterator[bytes]) -> None:
+    """Stop reading a body half-way without leaving unfinished async generators.
+
+    httpx reads through a chain of async generators; left suspended, trio warns about
+    each when it is collected. Once the response (and so its connection) is closed,
+    the next step fails at the bottom of the chain and every generator ends.
+    """
+    with anyio.CancelScope(shield=True):
+        await response.aclose()
+        # any way it ends is the end we want, StopAsyncIteration or the closed stream
+        with anyio.move_on_after(1), contextlib.suppress(StopAsyncIteration, Exception):
+            for _ in range(64):  # what the parser had buffered, then the failure
+                await chunks.__anext__()

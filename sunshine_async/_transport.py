@@ -221,7 +221,14 @@ _DEFAULT_TEXT: Final[dict[type[Exception], str]] = {
 
 
 def describe_transport_error(exc: Exception) -> str:
-    """``ReadError: <text>``: the type and a short text, never an empty one."""
+    """``ReadError: <text>``: the type and a short text, never an empty one.
+
+    An error httpx-aiohttp translated is told by aiohttp's own type, which is the
+    accurate one (see `classify`).
+    """
+    cause = exc.__cause__
+    if isinstance(cause, Exception) and type(cause).__module__.startswith("aiohttp"):
+        exc = cause
     text = excerpt(str(exc), MAX_EXCERPT_CHARS)
     if not text.strip():
         text = next(

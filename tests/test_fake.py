@@ -421,6 +421,7 @@ class TestCreateErrors:
             (b'{"matchCriteria": ', "not valid JSON"),
             (b"[1, 2]", "must be a JSON object"),
             (b'"text"', "must be a JSON object"),
+            (b'{"a":' * 15_000 + b"1" + b"}" * 15_000, "nested too deeply"),  # < 100 kB
         ],
     )
     async def test_not_a_json_object(
@@ -648,6 +649,8 @@ class TestAuth:
             (basic("app_fake_key", "wrong"), "Invalid key id or secret"),
             (basic("app_other", "fake-secret"), "Invalid key id or secret"),
             ("Basic !!!not-base64", "Malformed Basic credentials"),
+            ("Basic \u00e9t\u00e9", "Malformed Basic credentials"),  # not ASCII at all
+            ("Basic " + base64.b64encode(b"\xff\xfe:x").decode(), "Malformed Basic credentials"),
             ("Digest abc", "Authorization must be Basic or Bearer"),
             ("Bearer not-a-jwt", "Invalid JWT"),
         ],
@@ -656,7 +659,10 @@ class TestAuth:
         self, fake: FakeSunshine, authorization: str | None, title: str
     ) -> None:
         """Missing or wrong credentials are a 401 unauthorized."""
-        headers = {} if authorization is None else {"authorization": authorization}
+        # latin-1 bytes: httpx refuses a non-ASCII str header, a server still gets them
+        headers: dict[bytes, bytes] = (
+            {} if authorization is None else {b"authorization": authorization.encode("latin-1")}
+        )
         async with httpx.AsyncClient(
             transport=fake.transport(), base_url=fake.base_url, headers=headers
         ) as client:

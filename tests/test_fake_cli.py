@@ -153,3 +153,21 @@ class TestMain:
             main(argv)
         assert caught.value.code == 2
         assert "usage:" in capsys.readouterr().err
+
+
+def test_listening_socket_turns_nagle_off() -> None:
+    """The pre-bound socket says TCP, so asyncio sets TCP_NODELAY on each connection.
+
+    With proto 0 asyncio skips it, and every response waited ~40 ms for a delayed ACK.
+    """
+    import socket
+
+    from sunshine_async.testing._server import _bind
+
+    sock = _bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        assert sock.getsockname()[1] > 0
+    finally:
+        sock.close()

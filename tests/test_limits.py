@@ -1,0 +1,381 @@
+"""What a Session will read, wait for and say: body limits, decompression bombs, hostile
+bodies, the pool timeout, whether a failed request may have reached the server, and the
+transport it picks. Servers here are canned responses on 127.0.0.1."""
+
+from __future__ import annotations
+
+import gzip
+import tracemalloc
+import zlib
+
+import anyio
+import httpx
+import pytest
+
+import sunshine_async as sa
+from sunshine_async import Session
+from sunshine_async._decoding import BodyDecodeError, BodyTooLargeError, BoundedDecoder
+from sunshine_async._transport import pick_transport
+from sunshine_async.testing import FakeSunshine, serve_in_thread
+
+from ._loopback import canned_server, http_response
+from .conftest import APP_ID, EXAMPLE_BODY, KEY_ID, SECRET, USER_ID
+
+pytestmark = pytest.mark.anyio
+
+PAGE = b'{"clients":[],"meta":{"hasMore":false}}'
+
+
+@pytest.fixture(params=["httpcore", "aiohttp"])
+def transport(request: pytest.FixtureRequest, anyio_backend: tuple[str, object]) -> str:
+    """Each transport the running backend can use (aiohttp is asyncio only)."""
+    if request.param == "aiohttp" and anyio_backend[0] != "asyncio":
+        pytest.skip("aiohttp runs on asyncio only")
+    return request.param  # type: ignore[no-any-return]
+
+
+def session_for(url: str, transport: str, **settings: object) -> Session:
+    return Session(
+        key_id=KEY_ID,
+        secret=SECRET,
+        base_url=url,
+        transport=transport,  # type: ignore[arg-type]
+        **settings,  # type: ignore[arg-type]
+    )
+
+
+async def first_page(session: Session) -> sa.ClientListResponse:
+    return await session.apps[APP_ID].users[USER_ID].clients.pages().__anext__()
+
+
+class TestBoundedDecoder:
+    """The pure decoder: every encoding it reads, and every way it refuses."""
+
+    DATA = b'{"clients":[]}' * 500
+
+    @pytest.mark.parametrize(
+        ("encoding", "encode"),
+        [
+            (None, lambda d: d),
+            ("identity", lambda d: d),
+            ("gzip", gzip.compress),
+            ("x-gzip", gzip.compress),
+            ("deflate", zlib.compress),
+            ("deflate", lambda d: zlib.compress(d)[2:-4]),  # raw deflate, as some servers send
+            ("gzip, gzip", lambda d: gzip.compress(gzip.compress(d))),
+            ("GZip", gzip.compress),
+        ],
+    )
+    def test_decodes_in_any_chunking(self, encoding: str | None, encode: object) -> None:
+        body = encode(self.DATA)  # type: ignore[operator]
+        for size in (1, 7, 4096, len(body)):
+            decoder = BoundedDecoder(encoding, limit=len(self.DATA))
+            chunks = [decoder.feed(body[i : i + size]) for i in range(0, len(body), size)]
+            assert b"".join(chunks) + decoder.finish() == self.DATA
+
+    def test_one_byte_over_the_limit(self) -> None:
+        decoder = BoundedDecoder("gzip", limit=len(self.DATA) - 1)
+        body = gzip.compress(self.DATA)
+        with pytest.raises(BodyTooLargeError):
+            decoder.feed(body) + decoder.finish()
+
+    def test_bomb_stops_early_with_bounded_memory(self) -> None:
+        """1 GiB of zeros in two gzip layers (~2 kB) stops just past the limit."""
+        bomb = gzip.compress(gzip.compress(bytes(1 << 30), 9), 9)
+        assert len(bomb) < 10_000
+        tracemalloc.start()
+        try:
+            decoder = BoundedDecoder("gzip, gzip", limit=1 << 20)
+            with pytest.raises(BodyTooLargeError):
+                decoder.feed(bomb)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 8 << 20
+
+    @pytest.mark.parametrize("encoding", ["br", "zstd", "compress", "gzip, gzip, gzip"])
+    def test_refuses_unknown_or_stacked(self, encoding: str) -> None:
+        with pytest.raises(BodyDecodeError):
+            BoundedDecoder(encoding, limit=100)
+
+    def test_corrupt_gzip(self) -> None:
+        decoder = BoundedDecoder("gzip", limit=100)
+        with pytest.raises(BodyDecodeError):
+            decoder.feed(b"this is not gzip at all")
+
+
+@pytest.mark.with_aiohttp
+class TestResponseLimits:
+    """The limits at work through a Session, over a socket, on each transport."""
+
+    async def test_gzip_bomb(self, transport: str) -> None:
+        bomb = gzip.compress(gzip.compress(bytes(1 << 30), 9), 9)
+        response = http_response(bomb, headers=("Content-Encoding: gzip, gzip",))
+        async with canned_server(response) as server:
+            tracemalloc.start()
+            try:
+                async with session_for(
+                    server.url, transport, max_response_bytes=1 << 20, max_retries=0
+                ) as session:
+                    with pytest.raises(sa.ResponseTooLargeError) as caught:
+                        await first_page(session)
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+        assert caught.value.status_code == 200
+        assert caught.value.limit == 1 << 20
+        assert "larger than 1048576 bytes" in str(caught.value)
+        assert peak < 16 << 20
+
+    async def test_oversized_streamed_page_drops_the_connection(self, transport: str) -> None:
+        """A chunked body past the limit: typed error, and the connection is not reused."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        head += b"Transfer-Encoding: chunked\r\n\r\n"
+        chunk = b"x" * 65536
+        framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+        oversized = [head, *([framed] * 64), b"0\r\n\r\n"]  # 4 MiB
+        async with canned_server(oversized) as server:
+            async with session_for(
+                server.url, transport, max_response_bytes=256 * 1024, max_retries=0
+            ) as session:
+                with pytest.raises(sa.ResponseTooLargeError):
+                    await first_page(session)
+                with pytest.raises(sa.ResponseTooLargeError):
+                    await first_page(session)
+            # each attempt had a connection of its own: the first was dropped, not reused
+            assert server.connections == 2
+            assert server.requests == 2
+
+    async def test_announced_length_refused_unread(self, transport: str) -> None:
+        response = http_response(b"{}", headers=("Content-Length: 50000000",), length=False)
+        async with (
+            canned_server(response) as server,
+            session_for(server.url, transport, max_retries=0) as session,
+        ):
+            with pytest.raises(sa.ResponseTooLargeError):
+                await first_page(session)
+
+    async def test_hostile_body_gives_a_short_message(self, transport: str) -> None:
+        """A 1 MB string where a list belongs: one short message, not megabytes."""
+        body = b'{"clients":"' + b"x" * 1_000_000 + b'"}'
+        async with (
+            canned_server(http_response(body)) as server,
+            session_for(server.url, transport, max_retries=0) as session,
+        ):
+            with pytest.raises(sa.ApiError) as caught:
+                await first_page(session)
+        assert len(str(caught.value)) < 300
+        assert "expected a JSON array, got str @ $.clients" in str(caught.value)
+
+    async def test_big_error_body_is_not_read_whole(self, transport: str) -> None:
+        """An error's body past 64 kB is dropped: the status still tells what happened."""
+        body = b'{"errors":[{"code":"x","title":"' + b"y" * 200_000 + b'"}]}'
+        async with (
+            canned_server(http_response(body, status="404 Not Found")) as server,
+            session_for(server.url, transport, max_retries=0) as session,
+        ):
+            with pytest.raises(sa.NotFoundError) as caught:
+                await first_page(session)
+        assert str(caught.value).startswith("404 Not Found (GET ")
+
+    async def test_refused_connection_was_not_sent(self) -> None:
+        listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+        port = listener.extra(anyio.abc.SocketAttribute.local_port)
+        await listener.aclose()  # nothing listens there any more
+        async with Session(
+            key_id=KEY_ID, secret=SECRET, base_url=f"http://127.0.0.1:{port}", max_retries=0
+        ) as session:
+            with pytest.raises(sa.ApiConnectionError) as caught:
+                await session.apps[APP_ID].users[USER_ID].clients.create(EXAMPLE_BODY)
+        assert caught.value.may_have_reached_server is False
+
+    async def test_lost_response_may_have_arrived(self, transport: str) -> None:
+        """The server read the create and hung up: the client may exist."""
+        async with (
+            canned_server(b"") as server,
+            session_for(server.url, transport, max_retries=2) as session,
+        ):
+            with pytest.raises(sa.ApiConnectionError) as caught:
+                await session.apps[APP_ID].users[USER_ID].clients.create(EXAMPLE_BODY)
+            assert server.requests == 1  # a create that may have arrived is not resent
+        assert caught.value.may_have_reached_server is True
+        assert any(
+            kind in str(caught.value)
+            for kind in ("ReadError", "RemoteProtocolError", "ServerDisconnectedError")
+        )
+        assert ":  (" not in str(caught.value)
+
+    async def test_connect_stuck_past_the_deadline_is_retried(
+        self, transport: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A create whose connect outlives the attempt's deadline never left: resent once."""
+        fake = FakeSunshine()
+        fake.add_user(APP_ID, user_id=USER_ID)
+        stuck = anyio.Event()
+        if transport == "aiohttp":
+            import aiohttp
+
+            target = aiohttp.TCPConnector
+            name = "_create_connection"
+        else:
+            import httpcore
+
+            target = httpcore.AsyncHTTPConnection  # type: ignore[assignment]
+            name = "_connect"
+        original = getattr(target, name)
+
+        async def first_connect_hangs(self: object, *args: object, **kwargs: object) -> object:
+            if not stuck.is_set():
+                stuck.set()
+                await anyio.sleep_forever()
+            return await original(self, *args, **kwargs)
+
+        monkeypatch.setattr(target, name, first_connect_hangs)
+        with serve_in_thread(fake) as url:
+            async with fake.session(
+                base_url=url,
+                transport=transport,  # type: ignore[arg-type]
+                timeout=0.2,
+                retry_sleep=_no_wait,
+            ) as session:
+                created = await session.apps[APP_ID].users[USER_ID].clients.create(EXAMPLE_BODY)
+        assert stuck.is_set()
+        assert fake.clients(APP_ID, USER_ID) == [created]
+        assert [r.method for r in fake.requests] == ["POST"]
+
+    async def test_pool_timeout(self, transport: str) -> None:
+        """With every slot taken, a wait past pool_timeout fails unsent and unretried."""
+        fake = FakeSunshine()
+        fake.add_user(APP_ID, user_id=USER_ID)
+        with serve_in_thread(fake) as url:
+            async with fake.session(
+                base_url=url,
+                transport=transport,  # type: ignore[arg-type]
+                max_connections=1,
+                pool_timeout=0.05,
+            ) as session:
+                assert session._slots is not None
+                await session._slots.acquire()  # someone else holds the only slot
+                try:
+                    with pytest.raises(sa.PoolTimeoutError) as caught:
+                        await session.apps[APP_ID].users[USER_ID].clients.create(EXAMPLE_BODY)
+                finally:
+                    session._slots.release()
+                await first_page(session)
+        assert caught.value.may_have_reached_server is False
+        assert isinstance(caught.value, sa.ApiTimeoutError)
+        assert [r.method for r in fake.requests] == ["GET"]
+
+
+async def _no_wait(seconds: float) -> None:
+    """Retries without backoff."""
+
+
+class TestTransportChoice:
+    @pytest.mark.parametrize(
+        ("choice", "backend", "ok", "proxy", "picked"),
+        [
+            ("auto", "asyncio", True, False, "aiohttp"),
+            ("auto", "asyncio", False, False, "httpcore"),
+            ("auto", "asyncio", True, True, "httpcore"),
+            ("auto", "trio", True, False, "httpcore"),
+            ("httpcore", "asyncio", True, False, "httpcore"),
+            ("aiohttp", "asyncio", True, True, "aiohttp"),
+        ],
+    )
+    def test_pick(self, choice: str, backend: str, ok: bool, proxy: bool, picked: str) -> None:
+        assert pick_transport(choice, backend, aiohttp_ok=ok, proxy=proxy) == picked  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        ("backend", "ok", "words"), [("trio", True, "asyncio only"), ("asyncio", False, "speed")]
+    )
+    def test_aiohttp_where_it_cannot_run(self, backend: str, ok: bool, words: str) -> None:
+        with pytest.raises(sa.InvalidArgumentError, match=words):
+            pick_transport("aiohttp", backend, aiohttp_ok=ok, proxy=False)
+
+    @pytest.mark.with_aiohttp
+    async def test_chosen_when_the_session_opens(self, anyio_backend: tuple[str, object]) -> None:
+        session = Session(key_id=KEY_ID, secret=SECRET)
+        before = session.transport
+        async with session:
+            expected = "aiohttp" if anyio_backend[0] == "asyncio" else "httpcore"
+            assert session.transport == expected
+        assert before is None
+        async with Session(
+            key_id=KEY_ID,
+            secret=SECRET,
+            transport=httpx.MockTransport(lambda r: httpx.Response(204)),
+        ) as custom:
+            assert custom.transport == "custom"
+
+    @pytest.mark.with_aiohttp
+    async def test_environment_proxy_keeps_httpcore(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+        async with Session(key_id=KEY_ID, secret=SECRET) as session:
+            assert session.transport == "httpcore"
+
+    @pytest.mark.with_aiohttp
+    async def test_aiohttp_on_trio_is_refused(self) -> None:
+        session = Session(key_id=KEY_ID, secret=SECRET, transport="aiohttp")
+        if anyio_backend_name() == "trio":
+            with pytest.raises(sa.InvalidArgumentError, match="asyncio only"):
+                await session.__aenter__()
+        else:
+            async with session:
+                assert session.transport == "aiohttp"
+
+
+def anyio_backend_name() -> str:
+    import sniffio
+
+    return sniffio.current_async_library()
+
+
+class TestSettings:
+    @pytest.mark.parametrize(
+        "settings",
+        [
+            {"max_connections": 0},
+            {"max_connections": 2.5},
+            {"max_connections": True},
+            {"pool_timeout": 0},
+            {"pool_timeout": float("nan")},
+            {"connect_timeout": -1},
+            {"max_response_bytes": 0},
+            {"transport": "urllib3"},
+            {"transport": object()},
+            {"http_client": object()},
+            {"http_client": httpx.Client()},
+        ],
+    )
+    def test_refused(self, settings: dict[str, object]) -> None:
+        with pytest.raises(sa.InvalidArgumentError):
+            Session(key_id=KEY_ID, secret=SECRET, **settings)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://user:pa/ss@api.smooch.io",
+            "https:/user:s3cr3t-pw@api.smooch.io",
+            "https://api.smooch.io/?token=s3cr3t-pw",
+            "https://api.smooch.io/#s3cr3t-pw",
+            "https://api.smooch.io/s3cr3t-pw\n",
+            "https://api.smooch.io/\ts3cr3t-pw",
+            "https://api.smooch.io/\x00s3cr3t-pw",
+            "https://api.smooch.io:99999/s3cr3t-pw",
+            "https//api.smooch.io/s3cr3t-pw",
+        ],
+    )
+    def test_base_url_typos_never_quoted(self, url: str) -> None:
+        with pytest.raises(sa.InvalidArgumentError) as caught:
+            Session(key_id=KEY_ID, secret=SECRET, base_url=url)
+        assert "s3cr3t" not in str(caught.value)
+        assert "pa/ss" not in str(caught.value)
+
+    def test_metadata_is_flat_and_small(self) -> None:
+        author = sa.Author(type="business")
+        content = sa.TextContent(text="Link?")
+        sa.MessagePost(author=author, content=content, metadata={"a": 1, "b": None, "c": "x"})
+        for metadata in ({"a": {"b": 1}}, {"a": [1]}, {"a": "x" * 4100}, {"a": float("nan")}):
+            with pytest.raises(sa.InvalidArgumentError, match=r"MessagePost\.metadata"):
+                sa.MessagePost(author=author, content=content, metadata=metadata)
