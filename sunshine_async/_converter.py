@@ -16,6 +16,7 @@ in `sunshine_async.testing`) uses. The rules:
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 import typing
@@ -26,6 +27,7 @@ from typing import Any, Final, TypeVar
 import attrs
 import cattrs
 from cattrs.cols import is_sequence, list_structure_factory
+from cattrs.errors import AttributeValidationNote, ClassValidationError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.v import format_exception
 
@@ -86,12 +88,16 @@ _FRACTION: Final = re.compile(r"\.(\d+)")
 
 
 def _structure_datetime(value: object, _: type) -> datetime:
-    if not isinstance(value, str):
+    if type(value) is not str:
         raise TypeError(f"expected an ISO-8601 str, got {type(value).__name__} {short_repr(value)}")
-    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-    # Python 3.10 reads only 3 or 6 digits of fractions: give it 6
-    text = _FRACTION.sub(lambda f: "." + f.group(1)[:6].ljust(6, "0"), text, count=1)
-    parsed = datetime.fromisoformat(text)
+    try:
+        # Python 3.11 reads "Z" and any number of fraction digits itself
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+        # Python 3.10 reads only 3 or 6 digits of fractions: give it 6
+        text = _FRACTION.sub(lambda f: "." + f.group(1)[:6].ljust(6, "0"), text, count=1)
+        parsed = datetime.fromisoformat(text)
     # the API speaks UTC; a timestamp without an offset is still UTC
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
 
@@ -156,11 +162,15 @@ def _is_open_enum(tp: object) -> bool:
     return len(enums) == 1 and members == {enums[0], str}
 
 
-def _open_enum_hook(tp: object) -> Callable[[object, object], object]:
+def _open_enum_values(tp: object) -> dict[str, object]:
     members = _union_members(tp) or ()
     enum_type = next(t for t in members if isinstance(t, type) and issubclass(t, m._WireEnum))
-    by_value = {member.value: member for member in enum_type}
-    nullable = type(None) in members
+    return {member.value: member for member in enum_type}
+
+
+def _open_enum_hook(tp: object) -> Callable[[object, object], object]:
+    by_value = _open_enum_values(tp)
+    nullable = type(None) in (_union_members(tp) or ())
 
     def structure(value: object, _: object) -> object:
         if value is None and nullable:
@@ -226,18 +236,16 @@ def _register_unions(converter: cattrs.Converter) -> None:
 
 def _register_models(converter: cattrs.Converter) -> None:
     def structure_hook(cls: type) -> Callable[[object, type], object]:
-        is_response = cls in _RESPONSE_MODELS
-        # fields the SDK fills itself: kept out of the generated code
-        own = {"extra", "nulls"} if is_response else set()
+        if cls in _RESPONSE_MODELS:
+            # fields the SDK fills itself, from what it reads: never from the JSON
+            read = _response_reader(converter, cls, own={"extra", "nulls"})
+            return lambda value, _: read(value)
         renames: dict[str, Any] = {
-            a.name: override(omit=True) if a.name in own else override(rename=camel_case(a.name))
-            for a in attrs.fields(cls)
-            if a.init
+            a.name: override(rename=camel_case(a.name)) for a in attrs.fields(cls) if a.init
         }
         generated: Callable[[Mapping[str, object], type], Any] = make_dict_structure_fn(
-            cls, converter, _cattrs_forbid_extra_keys=not is_response, **renames
+            cls, converter, _cattrs_forbid_extra_keys=True, **renames
         )
-        known = frozenset(camel_case(a.name) for a in attrs.fields(cls) if a.name not in own)
         # fixed fields (the `type` tag): checked here, never passed to __init__
         fixed = {camel_case(a.name): a.default for a in attrs.fields(cls) if not a.init}
 
@@ -251,22 +259,7 @@ def _register_models(converter: cattrs.Converter) -> None:
                 value = {k: v for k, v in value.items() if k not in fixed}
             return generated(value, cls)
 
-        def structure_response(value: object, _: type) -> object:
-            if not isinstance(value, Mapping):
-                raise TypeError(f"expected a JSON object, got {type(value).__name__}")
-            nulls: frozenset[str] = frozenset()
-            if None in value.values():
-                # null reads as absent (even where the schema has no null), but is
-                # remembered so that unstructuring gives back the same JSON
-                nulls = frozenset(k for k, v in value.items() if v is None and k in known)
-                value = {k: v for k, v in value.items() if v is not None or k not in known}
-            instance = generated(value, cls)
-            if nulls or not known.issuperset(value):
-                unknown = {k: v for k, v in value.items() if k not in known}
-                instance = attrs.evolve(instance, extra=unknown, nulls=nulls)
-            return instance
-
-        return structure_response if is_response else structure_request
+        return structure_request
 
     def unstructure_hook(cls: type) -> Callable[[object], dict[str, object]]:
         is_response = cls in _RESPONSE_MODELS
@@ -304,6 +297,99 @@ def _register_models(converter: cattrs.Converter) -> None:
 #: The converter every part of the SDK uses. Build your own with `make_converter()`
 #: rather than adding hooks to this one.
 CONVERTER: Final = make_converter()
+
+
+def _read_str(value: object) -> object:
+    if type(value) is str:
+        return value
+    raise TypeError(f"expected str, got {type(value).__name__} {short_repr(value)}")
+
+
+def _field_reader(converter: cattrs.Converter, tp: Any) -> Callable[[object], object]:
+    """How one response field reads a non-null JSON value; built once per field."""
+    members = _union_members(tp)
+    inner = tp
+    if members is not None and not _is_open_enum(tp) and tp not in _TAGGED_UNIONS:
+        rest = [t for t in members if t not in (type(None), m.Unset)]
+        if len(rest) == 1:
+            inner = rest[0]  # nulls never get here: the reader sets them aside
+    if inner is str:
+        return _read_str
+    if inner is datetime:
+        return functools.partial(_structure_datetime, _=datetime)
+    if _is_open_enum(inner):
+        by_value = _open_enum_values(inner)
+
+        def read_enum(value: object) -> object:
+            if type(value) is str:
+                return by_value.get(value, value)
+            raise TypeError(f"expected str, got {type(value).__name__} {short_repr(value)}")
+
+        return read_enum
+    hook = converter.get_structure_hook(inner)
+    return lambda value: hook(value, inner)
+
+
+def _response_reader(
+    converter: cattrs.Converter, cls: type, own: set[str]
+) -> Callable[[object], object]:
+    """Structure a response model in one pass over the JSON object.
+
+    Unknown keys go to ``extra`` and nulls are named in ``nulls`` (read as absent), in
+    the same pass and the same constructor call. A field that fails is reported the
+    way cattrs reports it (a `ClassValidationError` with attribute notes), so
+    `describe_invalid` gives the same paths.
+    """
+    fields = {
+        camel_case(a.name): (a.name, _field_reader(converter, a.type), a.type)
+        for a in attrs.fields(cls)
+        if a.init and a.name not in own
+    }
+
+    def read(value: object) -> object:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+        kwargs: dict[str, object] = {}
+        extra: dict[str, object] | None = None
+        nulls: list[str] | None = None
+        errors: list[Exception] | None = None
+        for key, item in value.items():
+            spec = fields.get(key)
+            if spec is None:
+                if extra is None:
+                    extra = {}
+                extra[key] = item
+            elif item is None:
+                # null reads as absent (even where the schema has no null), but is
+                # remembered so that unstructuring gives back the same JSON
+                if nulls is None:
+                    nulls = []
+                nulls.append(key)
+            else:
+                name, reader, tp = spec
+                if reader is _read_str and type(item) is str:
+                    kwargs[name] = item  # most fields: no call needed
+                    continue
+                try:
+                    kwargs[name] = reader(item)
+                except Exception as exc:  # noqa: BLE001 - collected and raised below
+                    note = f"Structuring class {cls.__qualname__} @ attribute {name}"
+                    exc.__notes__ = [  # type: ignore[attr-defined]
+                        *getattr(exc, "__notes__", []),
+                        AttributeValidationNote(note, name, tp),
+                    ]
+                    if errors is None:
+                        errors = []
+                    errors.append(exc)
+        if errors:
+            raise ClassValidationError(f"While structuring {cls.__name__}", errors, cls)
+        if extra:
+            kwargs["extra"] = extra
+        if nulls:
+            kwargs["nulls"] = frozenset(nulls)
+        return cls(**kwargs)
+
+    return read
 
 
 def _describe(exc: BaseException, tp: type | None) -> str:

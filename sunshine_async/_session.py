@@ -55,16 +55,13 @@ from ._sansio import (
 from ._transport import (
     CURRENT_TRACKER,
     TRANSPORT_NAMES,
+    Carrier,
     SendTracker,
     TransportKind,
     TransportName,
-    aiohttp_installed,
-    build_client,
     classify,
     describe_transport_error,
-    environment_proxy_applies,
-    pick_transport,
-    running_backend,
+    open_carrier,
 )
 from ._types import JSONObject, Method, QueryParams, Scope
 
@@ -179,11 +176,10 @@ class Session:
 
     __slots__ = (
         "_base_url",
-        "_client",
+        "_carrier",
         "_connect_timeout",
         "_credentials",
         "_given_client",
-        "_kind",
         "_max_connections",
         "_max_response_bytes",
         "_max_retries",
@@ -244,8 +240,7 @@ class Session:
             raise InvalidArgumentError("pass http_client= or transport=, not both")
         self._given_client = http_client
         self._transport: httpx.AsyncBaseTransport | TransportName = transport
-        self._client: httpx.AsyncClient | None = None
-        self._kind: TransportKind | None = None
+        self._carrier: Carrier | None = None
         self._slots: anyio.Semaphore | None = None
         self._state = _State.OPEN
         # seams for tests: how to wait and where jitter comes from
@@ -274,7 +269,7 @@ class Session:
     def transport(self) -> TransportKind | None:
         """What carries the requests: ``"httpcore"``, ``"aiohttp"``, ``"custom"`` (a
         client or transport object you passed), or None before the session opens."""
-        return self._kind
+        return None if self._carrier is None else self._carrier.kind
 
     async def __aenter__(self) -> Session:
         self._open()
@@ -293,53 +288,30 @@ class Session:
         if self._state is _State.CLOSED:
             return
         self._state = _State.CLOSED
-        client = self._client
-        if client is not None and client is not self._given_client:
+        if self._carrier is not None:
             # finish closing even when the surrounding task is being cancelled
             with anyio.CancelScope(shield=True):
-                await client.aclose()
+                await self._carrier.aclose()
 
-    def _open(self) -> httpx.AsyncClient:
-        """The HTTP client, made on first use for the running event loop."""
+    def _open(self) -> Carrier:
+        """What carries the requests, made on first use for the running event loop."""
         if self._state is _State.CLOSED:
             raise SessionClosedError("this Session is closed; create a new one")
-        client = self._client
-        if client is None:
-            client = self._client = self._make_client()
-            self._slots = anyio.Semaphore(self._max_connections)
-        if client.is_closed:
-            raise SessionClosedError("the http_client given to this Session has been closed")
-        return client
-
-    def _make_client(self) -> httpx.AsyncClient:
-        local = is_local_host(httpx.URL(self._base_url).host)
-        if self._given_client is not None:
-            self._kind = "custom"
-            return self._given_client
-        if isinstance(self._transport, httpx.AsyncBaseTransport):
-            self._kind = "custom"
-            return httpx.AsyncClient(
-                transport=self._transport,
-                timeout=httpx.Timeout(self._timeout, connect=self._connect_timeout),
-                follow_redirects=False,
+        carrier = self._carrier
+        if carrier is None:
+            carrier = self._carrier = open_carrier(
+                self._transport,
+                client=self._given_client,
+                base_url=self._base_url,
+                local=is_local_host(httpx.URL(self._base_url).host),
+                max_connections=self._max_connections,
+                timeout=self._timeout,
+                connect_timeout=self._connect_timeout,
             )
-        # a proxy from the environment must not catch a local test server (and see
-        # its credentials): httpx does not exempt loopback by itself
-        trust_env = not local
-        kind = pick_transport(
-            self._transport,
-            running_backend(),
-            aiohttp_ok=aiohttp_installed(),
-            proxy=trust_env and environment_proxy_applies(self._base_url),
-        )
-        self._kind = kind
-        return build_client(
-            kind,
-            max_connections=self._max_connections,
-            timeout=self._timeout,
-            connect_timeout=self._connect_timeout,
-            trust_env=trust_env,
-        )
+            self._slots = anyio.Semaphore(self._max_connections)
+        if carrier.is_closed:
+            raise SessionClosedError("the http_client given to this Session has been closed")
+        return carrier
 
     async def request(
         self,
@@ -360,8 +332,8 @@ class Session:
         attempt = 0
         earlier_may_have_arrived = False
         while True:
-            client = self._open()
-            response, error, failure = await self._attempt(client, info, content)
+            carrier = self._open()
+            response, error, failure = await self._attempt(carrier, info, content)
             if error is None:
                 assert response is not None
                 return response
@@ -394,7 +366,7 @@ class Session:
             raise error from error.__cause__
 
     async def _attempt(
-        self, client: httpx.AsyncClient, info: RequestInfo, content: bytes | None
+        self, carrier: Carrier, info: RequestInfo, content: bytes | None
     ) -> tuple[ApiResponse | None, SunshineError | None, Failure | None]:
         """One try: a success, or the error it ended with (and how, if it got no response)."""
         authorization = self._credentials.authorization()
@@ -406,7 +378,7 @@ class Session:
         }
         if content is not None:
             headers["Content-Type"] = "application/json"
-        tracker = None if self._kind == "custom" else SendTracker()
+        tracker = SendTracker() if carrier.tracked else None
         slots = self._slots
         assert slots is not None
         try:
@@ -427,7 +399,7 @@ class Session:
         token = CURRENT_TRACKER.set(tracker)
         try:
             with anyio.fail_after(self._timeout):
-                received = await self._exchange(client, info, content, headers, tracker)
+                received = await self._exchange(carrier, info, content, headers, tracker)
         except TimeoutError as exc:
             failure = classify(exc, sent=None if tracker is None else tracker.sent)
             error = ApiTimeoutError(
@@ -451,7 +423,7 @@ class Session:
         except ResponseTooLargeError as exc:
             return None, exc, Failure.INVALID
         except RuntimeError as exc:
-            if client.is_closed:
+            if carrier.is_closed:
                 # closed by another task (aclose) while this request was on its way
                 raise SessionClosedError("the Session was closed during the request") from exc
             # most often "Event loop is closed": the pool's connections belong to the
@@ -493,7 +465,7 @@ class Session:
 
     async def _exchange(
         self,
-        client: httpx.AsyncClient,
+        carrier: Carrier,
         info: RequestInfo,
         content: bytes | None,
         headers: dict[str, str],
@@ -501,11 +473,9 @@ class Session:
     ) -> _Received:
         """Send the request and read its body within the size limit; always frees the
         connection (a body left unread closes it rather than return it to the pool)."""
-        extensions = {} if tracker is None else {"trace": tracker.httpcore_trace}
-        request = client.build_request(
-            info.method, info.url, content=content, headers=headers, extensions=extensions
+        response = await carrier.send(
+            info.method, info.url, content=content, headers=headers, trace=tracker
         )
-        response = await client.send(request, stream=True)
         try:
             ok = 200 <= response.status_code < 300
             # an error needs only its "errors": past a small limit the body is dropped
@@ -524,7 +494,7 @@ class Session:
                 body = b""
             except BodyDecodeError as exc:
                 if ok:
-                    raise httpx.DecodingError(str(exc), request=request) from None
+                    raise httpx.DecodingError(str(exc), request=response.request) from None
                 body = b""
         finally:
             with anyio.CancelScope(shield=True):

@@ -10,7 +10,9 @@ by the transport's own events: httpcore's ``trace`` extension, aiohttp's trace h
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import ssl
 import urllib.request
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
@@ -26,13 +28,14 @@ if TYPE_CHECKING:
     import aiohttp
 
 __all__ = [
+    "Carrier",
     "SendTracker",
     "TransportKind",
     "TransportName",
     "aiohttp_installed",
-    "build_client",
     "classify",
     "describe_transport_error",
+    "open_carrier",
     "pick_transport",
     "running_backend",
 ]
@@ -116,6 +119,13 @@ async def _aiohttp_connection_ready(*_: object) -> None:
         tracker.sent = True
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # built once per process: loading the CA bundle takes tens of milliseconds, and a
+    # context can serve every connection of every session
+    return httpx.create_ssl_context()
+
+
 def _aiohttp_session(max_connections: int) -> aiohttp.ClientSession:
     import aiohttp
 
@@ -123,41 +133,136 @@ def _aiohttp_session(max_connections: int) -> aiohttp.ClientSession:
     # from here on the request is being written on a connection of its own
     trace.on_connection_create_end.append(_aiohttp_connection_ready)
     trace.on_connection_reuseconn.append(_aiohttp_connection_ready)
-    connector = aiohttp.TCPConnector(
-        limit=max_connections, limit_per_host=0, ssl=httpx.create_ssl_context()
-    )
+    connector = aiohttp.TCPConnector(limit=max_connections, limit_per_host=0, ssl=_tls_context())
     return aiohttp.ClientSession(
         connector=connector, trace_configs=[trace], auto_decompress=False, trust_env=False
     )
 
 
-def build_client(
-    kind: Literal["httpcore", "aiohttp"],
+def _limits(max_connections: int) -> httpx.Limits:
+    # every slot the Session's limiter allows is kept alive: a smaller keep-alive pool
+    # would close and reopen connections under steady load
+    return httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+
+
+class Carrier:
+    """Carries a Session's requests: straight to an httpx transport, or through a client.
+
+    The Session does what httpx's client layer would (credentials, deadlines, no
+    redirects, no cookies), so its own transports are called directly, which halves
+    httpx's cost per request. A client is used where it adds something: the caller's
+    own ``http_client``, or a proxy named by the environment.
+    """
+
+    __slots__ = ("_client", "_closed", "_owned", "_timeouts", "kind", "transport")
+
+    def __init__(
+        self,
+        kind: TransportKind,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        client: httpx.AsyncClient | None = None,
+        owned: bool,
+        timeouts: httpx.Timeout,
+    ) -> None:
+        #: ``"httpcore"`` or ``"aiohttp"`` (the SDK's own), or ``"custom"`` (the caller's).
+        self.kind = kind
+        #: The transport called directly, or None when a client carries the requests.
+        self.transport = transport
+        self._client = client
+        self._owned = owned
+        self._timeouts = timeouts.as_dict()
+        self._closed = False
+
+    @property
+    def tracked(self) -> bool:
+        """Whether a `SendTracker` learns from this carrier when a request leaves."""
+        return self.kind != "custom"
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether it can carry no more requests (a given client may be closed by its owner)."""
+        return self._client.is_closed if self._client is not None else self._closed
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        content: bytes | None,
+        headers: dict[str, str],
+        trace: SendTracker | None,
+    ) -> httpx.Response:
+        """Send the request; the response's body is left to read (``aiter_raw``)."""
+        extensions: dict[str, Any] = {} if trace is None else {"trace": trace.httpcore_trace}
+        client = self._client
+        if client is not None:
+            request = client.build_request(
+                method, url, content=content, headers=headers, extensions=extensions
+            )
+            return await client.send(request, stream=True)
+        assert self.transport is not None
+        extensions["timeout"] = self._timeouts
+        request = httpx.Request(
+            method, url, content=content, headers=headers, extensions=extensions
+        )
+        response = await self.transport.handle_async_request(request)
+        response.request = request
+        return response
+
+    async def aclose(self) -> None:
+        """Close what this carrier made (never a client or transport it was given)."""
+        self._closed = True
+        if not self._owned:
+            return
+        if self._client is not None:
+            await self._client.aclose()
+        elif self.transport is not None:
+            await self.transport.aclose()
+
+
+def open_carrier(
+    choice: httpx.AsyncBaseTransport | TransportName,
     *,
+    client: httpx.AsyncClient | None,
+    base_url: str,
+    local: bool,
     max_connections: int,
     timeout: float,
     connect_timeout: float,
-    trust_env: bool,
-) -> httpx.AsyncClient:
-    """The session's own `httpx.AsyncClient`, with ``max_connections`` pool slots."""
+) -> Carrier:
+    """The carrier a Session opens with, for the event loop running now."""
     timeouts = httpx.Timeout(timeout, connect=min(connect_timeout, timeout))
-    # every slot the Session's limiter allows is kept alive: a smaller keep-alive pool
-    # would close and reopen connections under steady load
-    limits = httpx.Limits(
-        max_connections=max_connections, max_keepalive_connections=max_connections
-    )
+    if client is not None:
+        return Carrier("custom", client=client, owned=False, timeouts=timeouts)
+    if isinstance(choice, httpx.AsyncBaseTransport):
+        return Carrier("custom", transport=choice, owned=False, timeouts=timeouts)
+    # a proxy from the environment must not catch a local test server (and see its
+    # credentials): httpx does not exempt loopback by itself
+    proxy = not local and environment_proxy_applies(base_url)
+    kind = pick_transport(choice, running_backend(), aiohttp_ok=aiohttp_installed(), proxy=proxy)
     if kind == "aiohttp":
         from httpx_aiohttp import AiohttpTransport
 
-        transport = AiohttpTransport(
-            limits=limits, client=lambda: _aiohttp_session(max_connections)
+        # aiohttp binds to the running loop here: a Session belongs to one loop
+        aiohttp_transport = AiohttpTransport(
+            limits=_limits(max_connections), client=_aiohttp_session(max_connections)
         )
-        return httpx.AsyncClient(
-            transport=transport, timeout=timeouts, follow_redirects=False, trust_env=False
+        return Carrier("aiohttp", transport=aiohttp_transport, owned=True, timeouts=timeouts)
+    if proxy:
+        # httpx's client turns the environment's proxy settings into its mounts
+        proxied = httpx.AsyncClient(
+            verify=_tls_context(),
+            timeout=timeouts,
+            limits=_limits(max_connections),
+            follow_redirects=False,
+            trust_env=True,
         )
-    return httpx.AsyncClient(
-        timeout=timeouts, limits=limits, follow_redirects=False, trust_env=trust_env
+        return Carrier("httpcore", client=proxied, owned=True, timeouts=timeouts)
+    httpcore_transport = httpx.AsyncHTTPTransport(
+        verify=_tls_context(), limits=_limits(max_connections), trust_env=False
     )
+    return Carrier("httpcore", transport=httpcore_transport, owned=True, timeouts=timeouts)
 
 
 _INVALID: Final = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL)

@@ -109,11 +109,11 @@ class PoolHealth:
 
 def pool_health(session: Session) -> PoolHealth:
     """Look inside the Session's own client (httpcore or aiohttp) without changing it."""
-    client = session._client
+    carrier = session._carrier
     slots = session._slots
-    assert client is not None
+    assert carrier is not None
     assert slots is not None
-    transport = client._transport
+    transport = carrier.transport
     if session.transport == "aiohttp":
         connector = transport.client.connector  # type: ignore[attr-defined]
         idle = sum(len(conns) for conns in connector._conns.values())

@@ -47,7 +47,7 @@ def _httpcore_unless_marked(
     installed), as a user's Session would.
     """
     if request.node.get_closest_marker("with_aiohttp") is None:
-        monkeypatch.setattr("sunshine_async._session.aiohttp_installed", lambda: False)
+        monkeypatch.setattr("sunshine_async._transport.aiohttp_installed", lambda: False)
 
 
 @pytest.fixture

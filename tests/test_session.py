@@ -60,14 +60,23 @@ def clients_of(session: Session) -> sa.ClientsResource:
 
 
 class TestLifecycle:
-    async def test_closes_its_own_client(self) -> None:
-        """The session closes the httpx client it created."""
+    async def test_closes_its_own_transport(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The session closes the httpx transport (and so the pool) it created."""
+        closed: list[object] = []
+        original = httpx.AsyncHTTPTransport.aclose
+
+        async def spy(transport: httpx.AsyncHTTPTransport) -> None:
+            closed.append(transport)
+            await original(transport)
+
+        monkeypatch.setattr(httpx.AsyncHTTPTransport, "aclose", spy)
         async with Session(key_id=KEY_ID, secret=SECRET) as session:
-            inner = session._client
-            assert inner is not None
-            open_inside = not inner.is_closed
+            carrier = session._carrier
+            assert carrier is not None
+            open_inside = not carrier.is_closed
         assert open_inside
-        assert inner.is_closed
+        assert carrier.is_closed
+        assert closed == [carrier.transport]
         assert session.is_closed
 
     async def test_never_closes_a_borrowed_client(self) -> None:
@@ -103,8 +112,8 @@ class TestLifecycle:
         session = Session(key_id=KEY_ID, secret=SECRET)
         await clients_of(session).remove("5ebee0975ac5304b664a12fa")
         await session.aclose()
-        assert session._client is not None
-        assert session._client.is_closed
+        assert session._carrier is not None
+        assert session._carrier.is_closed
 
     @pytest.mark.parametrize(
         "kwargs",
@@ -158,12 +167,14 @@ class TestLifecycle:
     async def test_local_base_url_ignores_proxy_env(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """A proxy from the environment never sees requests (or credentials) for a local server."""
         monkeypatch.setenv("HTTP_PROXY", "http://proxy.invalid:3128")
+        monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
         async with Session(key_id=KEY_ID, secret=SECRET, base_url="http://127.0.0.1:9") as local:
-            assert local._client is not None
-            assert local._client.trust_env is False
+            assert local._carrier is not None
+            assert local._carrier._client is None  # straight to a transport: no proxy
         async with Session(key_id=KEY_ID, secret=SECRET) as remote:
-            assert remote._client is not None
-            assert remote._client.trust_env is True
+            assert remote._carrier is not None
+            assert remote._carrier._client is not None
+            assert remote._carrier._client.trust_env is True
 
     @pytest.mark.parametrize(
         "url",
