@@ -113,9 +113,9 @@ def pool_health(session: Session) -> PoolHealth:
     slots = session._slots
     assert carrier is not None
     assert slots is not None
-    transport = carrier.transport
+    transport: Any = carrier.transport
     if session.transport == "aiohttp":
-        connector = transport.client.connector  # type: ignore[attr-defined]
+        connector = transport.client.connector
         idle = sum(len(conns) for conns in connector._conns.values())
         return PoolHealth(
             in_use=len(connector._acquired),
@@ -124,7 +124,7 @@ def pool_health(session: Session) -> PoolHealth:
             queued=sum(len(waiters) for waiters in connector._waiters.values()),
             free_slots=slots.value,
         )
-    pool = transport._pool  # type: ignore[attr-defined]
+    pool = transport._pool
     states = [connection.info() for connection in pool.connections]
     return PoolHealth(
         in_use=sum("ACTIVE" in state for state in states),
