@@ -347,7 +347,8 @@ def _response_reader(
     }
 
     def read(value: object) -> object:
-        if not isinstance(value, Mapping):
+        # decoded JSON is a dict: the ABC check is for other mappings only (it is slow)
+        if type(value) is not dict and not isinstance(value, Mapping):
             raise TypeError(f"expected a JSON object, got {type(value).__name__}")
         kwargs: dict[str, object] = {}
         extra: dict[str, object] | None = None
