@@ -34,3 +34,13 @@ def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[test]", MYPY)
     session.run("mypy", "--strict", "sunshine_async")
     session.run("mypy", "tests", "examples", "benchmarks")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the official SDK and bare clients: prints medians, ratios, goals.
+
+    Pass options after ``--``: ``nox -s bench -- --rounds 3``, ``-- --quick``.
+    """
+    session.install("-e", ".[speed]", "-r", "benchmarks/requirements.txt")
+    session.run("python", "benchmarks/run.py", *session.posargs)
