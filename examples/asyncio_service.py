@@ -42,6 +42,9 @@ class LinkJob:
 class LinkResults:
     linked: list[str] = attrs.Factory(list)
     failed: list[tuple[LinkJob, str]] = attrs.Factory(list)
+    #: Jobs whose create may or may not have happened (the response was lost, or a
+    #: 5xx): list the user's clients before trying again, or the channel is linked twice.
+    unknown: list[tuple[LinkJob, str]] = attrs.Factory(list)
 
 
 class LinkService:
@@ -68,6 +71,10 @@ class LinkService:
                 confirmation=sunshine_async.Confirmation(type="immediate"),
                 target=sunshine_async.Target(conversation_id=job.conversation_id),
             )
+        except (sunshine_async.ApiConnectionError, sunshine_async.ServerError) as error:
+            maybe = getattr(error, "may_have_reached_server", True)  # a 5xx: maybe too
+            outcome = self.results.unknown if maybe else self.results.failed
+            outcome.append((job, f"{type(error).__name__}: {error}"))
         except Exception as error:  # noqa: BLE001
             # a worker must outlive any one job: a dead worker would leave
             # queue.join() waiting forever. (Cancellation is not an Exception.)
@@ -127,6 +134,8 @@ async def main() -> int:
     print(f"linked {len(results.linked)} channels, {len(results.failed)} failed")
     for job, reason in results.failed:
         print(f"  {job.user_id}: {reason}")
+    for job, reason in results.unknown:
+        print(f"  {job.user_id}: fate unknown, check before retrying ({reason})")
     return 0
 
 

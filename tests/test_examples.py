@@ -101,6 +101,30 @@ def test_asyncio_service() -> None:
     assert len(results.linked) == 12
     assert [job.user_id for job, _ in results.failed] == ["nobody"]
     assert "NotFoundError" in results.failed[0][1]
+    assert results.unknown == []
+    assert all(len(fake.clients(app, u)) == 1 for u in users)
+
+
+def test_asyncio_service_reports_unknown_fates() -> None:
+    """A create whose response is lost is reported as unknown, not as failed or linked."""
+    from sunshine_async.testing import DropConnection
+
+    service = load("asyncio_service")
+    fake = FakeSunshine()
+    app = fake.add_app()
+    users = [fake.add_user(app) for _ in range(3)]
+    jobs = [service.LinkJob(u, f"+1 514-555-{n:04d}", "c" * 24) for n, u in enumerate(users)]
+    fake.inject(DropConnection(), times=1)  # handled, but the answer never comes
+
+    async def run() -> Any:
+        async with fake.session() as session:
+            return await service.run_service(session, app, "i" * 24, jobs)
+
+    results = asyncio.run(run())
+    assert len(results.linked) == 2
+    assert results.failed == []
+    assert len(results.unknown) == 1
+    # the unknown one did happen: that is why it must be checked before a retry
     assert all(len(fake.clients(app, u)) == 1 for u in users)
 
 
