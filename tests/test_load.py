@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import random
 import warnings
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import anyio
 import pytest
@@ -87,6 +87,14 @@ def create_body(index: int) -> dict[str, object]:
     }
 
 
+async def all_at_once(count: int, job: Callable[[int], Awaitable[None]]) -> None:
+    """Start ``count`` tasks together and wait for every one, within a minute."""
+    with anyio.fail_after(60):
+        async with anyio.create_task_group() as tg:
+            for index in range(count):
+                tg.start_soon(job, index)
+
+
 def assert_pool_healthy(session: Session, max_connections: int) -> None:
     health = pool_health(session)
     assert health.in_use == 0, health
@@ -132,10 +140,7 @@ class TestFaultBurst:
             retry_sleep=no_wait,
         ) as session:
             clients = session.apps[APP].users[USER].clients
-            with anyio.fail_after(60):
-                async with anyio.create_task_group() as tg:
-                    for index in range(tasks):
-                        tg.start_soon(create, index)
+            await all_at_once(tasks, create)
             fake.clear_faults()
             assert_pool_healthy(session, 50)
             stored = fake.clients(APP, USER)
@@ -182,10 +187,7 @@ class TestFaultBurst:
             retry_sleep=no_wait,
         ) as session:
             clients = session.apps[APP].users[USER].clients
-            with anyio.fail_after(60):
-                async with anyio.create_task_group() as tg:
-                    for index in range(300):
-                        tg.start_soon(create, index)
+            await all_at_once(300, create)
             fake.clear_faults()
             assert_pool_healthy(session, 20)
             timeouts = [f for f in failures if isinstance(f, sa.ApiTimeoutError)]
@@ -228,8 +230,8 @@ class TestCancellation:
                         break  # abandon the iterator mid-way
                 finished += 1
 
-        async def worker(share: list[tuple[int, int, float]]) -> None:
-            for plan in share:
+        async def worker(start: int) -> None:
+            for plan in plans[start::40]:
                 await walk(*plan)
 
         with warnings.catch_warnings(record=True) as caught:
@@ -240,10 +242,7 @@ class TestCancellation:
                 max_connections=10,
             ) as session:
                 clients = session.apps[APP].users[USER].clients
-                with anyio.fail_after(90):
-                    async with anyio.create_task_group() as tg:
-                        for start in range(40):
-                            tg.start_soon(worker, plans[start::40])
+                await all_at_once(40, worker)
                 fake.clear_faults()
                 assert_pool_healthy(session, 10)
                 await assert_still_works(session, 120)
@@ -270,17 +269,14 @@ class TestBurst:
 
                 most_queued = 0
 
-                async def one() -> None:
+                async def one(_: int) -> None:
                     nonlocal most_queued
                     counts.append(len((await clients.pages().__anext__()).clients))
                     most_queued = max(most_queued, pool_health(session).queued)
 
                 start = anyio.current_time()
-                # a bound against a crawl; it has been tens of seconds before the limiter
-                with anyio.fail_after(30):
-                    async with anyio.create_task_group() as tg:
-                        for _ in range(1000):
-                            tg.start_soon(one)
+                # bounded: it took tens of seconds before the limiter, and then failed
+                await all_at_once(1000, one)
                 elapsed = anyio.current_time() - start
                 assert_pool_healthy(session, 20)
         assert counts == [5] * 1000
