@@ -11,7 +11,8 @@ from __future__ import annotations
 import gc
 import random
 import warnings
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
 
 import anyio
 import pytest
@@ -87,7 +88,7 @@ def create_body(index: int) -> dict[str, object]:
     }
 
 
-async def all_at_once(count: int, job: Callable[[int], Awaitable[None]]) -> None:
+async def all_at_once(count: int, job: Callable[[int], Coroutine[Any, Any, None]]) -> None:
     """Start ``count`` tasks together and wait for every one, within a minute."""
     with anyio.fail_after(60):
         async with anyio.create_task_group() as tg:
