@@ -246,7 +246,9 @@ def open_carrier(
 
         # aiohttp binds to the running loop here: a Session belongs to one loop
         aiohttp_transport = AiohttpTransport(
-            limits=_limits(max_connections), client=_aiohttp_session(max_connections)
+            verify=_tls_context(),  # else it loads the CA bundle again, for nothing
+            limits=_limits(max_connections),
+            client=_aiohttp_session(max_connections),
         )
         return Carrier("aiohttp", transport=aiohttp_transport, owned=True, timeouts=timeouts)
     if proxy:
