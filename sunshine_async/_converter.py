@@ -299,6 +299,16 @@ def _register_models(converter: cattrs.Converter) -> None:
 CONVERTER: Final = make_converter()
 
 
+def _read_date_or_text(value: object) -> object:
+    # the spec says "string" and gives the format in prose: a date that does not
+    # parse is kept as sent rather than failing the page it came in
+    text = _read_str(value)
+    try:
+        return _structure_datetime(text, datetime)
+    except ValueError:
+        return text
+
+
 def _read_str(value: object) -> object:
     if type(value) is str:
         return value
@@ -317,6 +327,8 @@ def _field_reader(converter: cattrs.Converter, tp: Any) -> Callable[[object], ob
         return _read_str
     if inner is datetime:
         return functools.partial(_structure_datetime, _=datetime)
+    if set(_union_members(inner) or ()) - {type(None)} == {datetime, str}:
+        return _read_date_or_text
     if _is_open_enum(inner):
         by_value = _open_enum_values(inner)
 

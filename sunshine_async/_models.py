@@ -531,7 +531,9 @@ class Client:
     """A client: one channel through which a user is reachable.
 
     ``type`` and ``status`` are `ClientType` / `ClientStatus` members, or a plain `str`
-    for a value this SDK version does not know. Fields the server left out, or sent as
+    for a value this SDK version does not know. ``last_seen`` and ``linked_at`` are
+    aware datetimes, or the string as sent when it is not an ISO-8601 date (one odd
+    value never fails a page). Fields the server left out, or sent as
     ``null``, are ``None``; ``nulls`` names (in camelCase) those it sent as ``null``, so
     that converting back gives the same JSON. Fields it sent that this SDK does not know
     are in ``extra``.
@@ -544,8 +546,8 @@ class Client:
     status: ClientStatus | str | None = None
     integration_id: str | None = None
     external_id: str | None = None
-    last_seen: datetime | None = None
-    linked_at: datetime | None = None
+    last_seen: datetime | str | None = None
+    linked_at: datetime | str | None = None
     display_name: str | None = None
     avatar_url: str | None = None
     info: Mapping[str, object] | None = None

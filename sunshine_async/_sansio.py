@@ -170,6 +170,10 @@ def check_id(name: str, value: object) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidArgumentError(f"{name} is not valid Unicode text: {value!r}") from None
+    if value.strip(".") == "":
+        # even encoded (%2E%2E), URL normalizers in proxies turn it into a dot segment:
+        # clients.remove("..") would reach them as the user's own path
+        raise InvalidArgumentError(f"{name} must not be made of dots only, got {value!r}")
     return value
 
 
@@ -177,7 +181,8 @@ def quote_segment(value: str) -> str:
     """Percent-encode ``value`` as exactly one path segment.
 
     Everything but letters, digits and ``-._~`` is encoded, and a segment of only dots
-    is encoded too, so that ``..`` can never climb out of the path.
+    is encoded too, so that ``..`` can never climb out of the path (`check_id` refuses
+    such ids anyway: some URL normalizers decode ``%2E`` before resolving dots).
 
     >>> quote_segment("a/b?c#d e")
     'a%2Fb%3Fc%23d%20e'

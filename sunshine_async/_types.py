@@ -10,4 +10,4 @@ JSONObject: TypeAlias = Mapping[str, object]
 #: Query parameters in the order they go on the wire.
 QueryParams: TypeAlias = Sequence[tuple[str, str]]
 Scope: TypeAlias = Literal["app", "account", "integration"]
-Method: TypeAlias = Literal["GET", "POST", "DELETE"]
+Method: TypeAlias = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]

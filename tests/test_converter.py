@@ -184,7 +184,7 @@ class TestResponses:
         }
         client = CONVERTER.structure(raw, sa.Client)
         assert client.last_seen == datetime(2026, 11, 20, 10, 11, 12, 345000, tzinfo=timezone.utc)
-        assert client.linked_at is not None
+        assert isinstance(client.linked_at, datetime)
         assert client.linked_at.tzinfo is not None
         assert client.info == {"phone": "+15145555555"}
         assert client.raw == {"profile": {"name": "Steve"}}
@@ -245,9 +245,24 @@ class TestResponses:
     def test_fraction_digits(self, text: str, micros: int) -> None:
         """Any number of fraction digits is read, on every supported Python."""
         client = CONVERTER.structure({"lastSeen": text}, sa.Client)
-        assert client.last_seen is not None
+        assert isinstance(client.last_seen, datetime)
         assert client.last_seen.microsecond == micros
         assert client.last_seen.tzinfo is not None
+
+    @pytest.mark.parametrize("odd", ["yesterday", "2020-13-45T99:99:99Z", ""])
+    def test_odd_date_kept_as_text(self, odd: str) -> None:
+        """A date that is not ISO-8601 stays the string it was; the page still reads."""
+        page = CONVERTER.structure(
+            {"clients": [{"id": "a", "lastSeen": odd}, {"id": "b", "linkedAt": "2026-01-02"}]},
+            sa.ClientListResponse,
+        )
+        assert page.clients[0].last_seen == odd
+        assert isinstance(page.clients[1].linked_at, datetime)
+        assert CONVERTER.unstructure(page.clients[0])["lastSeen"] == odd
+
+    def test_date_of_wrong_type_is_an_error(self) -> None:
+        with pytest.raises(cattrs.BaseValidationError):
+            CONVERTER.structure({"lastSeen": 5}, sa.Client)
 
     def test_naive_datetime_is_utc(self) -> None:
         """A timestamp without offset is read as UTC."""

@@ -219,11 +219,22 @@ class TestRemove:
         with pytest.raises(sa.InvalidArgumentError, match="client_id"):
             await clients.remove(bad)  # type: ignore[arg-type]
 
+    @pytest.mark.parametrize("dots", [".", "..", "..."])
+    async def test_dot_only_ids_refused(self, session: Session, dots: str) -> None:
+        """A normalizing proxy would make "..%2E" a dot segment: refused before sending."""
+        with respx.mock(assert_all_mocked=True) as router:
+            with pytest.raises(sa.InvalidArgumentError, match="dots only"):
+                await session.apps["app"].users["user-1"].clients.remove(dots)
+            with pytest.raises(sa.InvalidArgumentError, match="dots only"):
+                session.apps["app"].users[dots]
+            with pytest.raises(sa.InvalidArgumentError, match="dots only"):
+                session.apps[dots]
+            assert not router.calls
+
     @pytest.mark.parametrize(
         ("hostile", "encoded"),
         [
             ("../../apps/other", "..%2F..%2Fapps%2Fother"),
-            ("..", "%2E%2E"),
             ("a?x=1#f", "a%3Fx%3D1%23f"),
             ("ünï cödé", "%C3%BCn%C3%AF%20c%C3%B6d%C3%A9"),
         ],

