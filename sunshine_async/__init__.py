@@ -30,6 +30,7 @@ from ._exceptions import PoolTimeoutError as PoolTimeoutError
 from ._exceptions import RateLimitError as RateLimitError
 from ._exceptions import RequestInfo as RequestInfo
 from ._exceptions import ResponseTooLargeError as ResponseTooLargeError
+from ._exceptions import ResponseValidationError as ResponseValidationError
 from ._exceptions import ServerError as ServerError
 from ._exceptions import SessionClosedError as SessionClosedError
 from ._exceptions import SunshineError as SunshineError
@@ -116,6 +117,7 @@ __all__ = [
     "RateLimitError",
     "RequestInfo",
     "ResponseTooLargeError",
+    "ResponseValidationError",
     "ServerError",
     "Session",
     "SessionClosedError",

@@ -7,6 +7,7 @@ The tree::
     ├── SessionClosedError (also RuntimeError)  the Session was closed
     ├── PaginationError                         the server's cursors would loop forever
     ├── ResponseTooLargeError                   a response body over max_response_bytes
+    ├── ResponseValidationError                 a success whose body does not decode
     ├── ApiConnectionError                      the request got no HTTP response
     │   └── ApiTimeoutError                     ... because it ran out of time
     │       └── PoolTimeoutError                ... waiting for a free connection slot
@@ -49,6 +50,7 @@ __all__ = [
     "RateLimitError",
     "RequestInfo",
     "ResponseTooLargeError",
+    "ResponseValidationError",
     "ServerError",
     "SessionClosedError",
     "SunshineError",
@@ -192,6 +194,35 @@ class ResponseTooLargeError(SunshineError):
         self.request = request
 
 
+class ResponseValidationError(SunshineError):
+    """The API answered with a success whose body does not decode: not a JSON object,
+    or not the shape the operation returns. The request did succeed.
+
+    Attributes:
+        status_code: The HTTP status (2xx).
+        headers: The response headers.
+        request: Method and URL of the request.
+        body: The start of the raw body (at most 64 kB), to see what came.
+
+    .. versionadded:: 0.2
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        headers: httpx.Headers,
+        request: RequestInfo,
+        body: bytes = b"",
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.headers = headers
+        self.request = request
+        self.body = body
+
+
 class ApiError(SunshineError):
     """The API answered with a status that is not a success.
 
@@ -202,8 +233,11 @@ class ApiError(SunshineError):
         headers: The response headers, kept because the API documents no request id.
         request: Method and URL of the request (its headers, and so its
             credentials, are not kept).
+        body: The raw body (at most 64 kB are read of an error response).
+        retry_after: Seconds the server asked to wait (``Retry-After``), or None.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 ``body`` and ``retry_after`` on every status.
     """
 
     def __init__(
@@ -214,12 +248,16 @@ class ApiError(SunshineError):
         errors: Sequence[ErrorDetail] = (),
         headers: httpx.Headers,
         request: RequestInfo,
+        body: bytes = b"",
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.errors = list(errors)
         self.headers = headers
         self.request = request
+        self.body = body
+        self.retry_after = retry_after
 
     @property
     def code(self) -> str | None:
@@ -263,28 +301,10 @@ class ConflictError(ApiError):
 
 
 class RateLimitError(ApiError):
-    """429: too many requests.
-
-    Attributes:
-        retry_after: Seconds the server asked to wait (from ``Retry-After``), or None.
+    """429: too many requests; ``retry_after`` says how long the server asked to wait.
 
     .. versionadded:: 0.1
     """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int,
-        errors: Sequence[ErrorDetail] = (),
-        headers: httpx.Headers,
-        request: RequestInfo,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(
-            message, status_code=status_code, errors=errors, headers=headers, request=request
-        )
-        self.retry_after = retry_after
 
 
 class ServerError(ApiError):

@@ -12,7 +12,7 @@ from typing import Protocol, TypeVar, final, overload
 import cattrs
 
 from ._converter import CONVERTER, describe_invalid, structure_request
-from ._exceptions import ApiError, InvalidArgumentError, PaginationError
+from ._exceptions import InvalidArgumentError, PaginationError
 from ._models import (
     Client,
     ClientCreate,
@@ -21,7 +21,14 @@ from ._models import (
     MatchCriteria,
     Target,
 )
-from ._sansio import ApiResponse, check_id, clients_path, next_cursor, page_params
+from ._sansio import (
+    ApiResponse,
+    check_id,
+    clients_path,
+    next_cursor,
+    page_params,
+    undecodable_response,
+)
 from ._types import JSONObject, Method, QueryParams
 
 __all__ = [
@@ -54,20 +61,19 @@ class Requester(Protocol):
 
 
 def _decode(response: ApiResponse, cls: type[T], *, key: str | None = None) -> T:
-    """Structure a response body (or one key of it) into ``cls``, as an `ApiError` if it fails."""
+    """Structure a response body (or one key of it) into ``cls``.
+
+    Raises:
+        ResponseValidationError: the body is not what the operation returns.
+    """
     data = response.data if key is None else response.data.get(key)
     try:
         return CONVERTER.structure(data, cls)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
         where = f" in {key!r}" if key else ""
         problems = "; ".join(describe_invalid(exc)) + where
-        request = response.request
-        raise ApiError(
-            f"{response.status_code} unexpected response body: {problems}"
-            f" ({request.method} {request.target})",
-            status_code=response.status_code,
-            headers=response.headers,
-            request=request,
+        raise undecodable_response(
+            response.status_code, response.headers, response.body, response.request, problems
         ) from exc
 
 

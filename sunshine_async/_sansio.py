@@ -23,6 +23,7 @@ from ._config import (
     CURSOR_LENGTH,
     DEFAULT_PAGE_SIZE,
     MAX_BODY_BYTES,
+    MAX_ERROR_BODY_BYTES,
     MAX_EXCERPT_CHARS,
     MAX_ID_LENGTH,
     PAGE_SIZE_MAX,
@@ -43,6 +44,7 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     RequestInfo,
+    ResponseValidationError,
     ServerError,
 )
 from ._types import JSONObject, QueryParams
@@ -73,6 +75,7 @@ __all__ = [
     "short_repr",
     "should_retry",
     "treat_as_success",
+    "undecodable_response",
 ]
 
 
@@ -272,6 +275,8 @@ class ApiResponse:
     headers: httpx.Headers
     data: dict[str, object]
     request: RequestInfo
+    #: The raw body, for the error if ``data`` turns out not to be what was expected.
+    body: bytes = b""
 
 
 def parse_json_object(body: bytes) -> dict[str, object] | None:
@@ -351,16 +356,29 @@ def error_from_response(
     cls = _ERRORS_BY_STATUS.get(status_code)
     if cls is None:
         cls = ServerError if status_code >= 500 else ApiError
-    if cls is RateLimitError:
-        return RateLimitError(
-            message,
-            status_code=status_code,
-            errors=details,
-            headers=headers,
-            request=request,
-            retry_after=parse_retry_after(headers.get("retry-after"), now=now),
-        )
-    return cls(message, status_code=status_code, errors=details, headers=headers, request=request)
+    return cls(
+        message,
+        status_code=status_code,
+        errors=details,
+        headers=headers,
+        request=request,
+        body=body[:MAX_ERROR_BODY_BYTES],
+        retry_after=parse_retry_after(headers.get("retry-after"), now=now),
+    )
+
+
+def undecodable_response(
+    status_code: int, headers: httpx.Headers, body: bytes, request: RequestInfo, problem: str
+) -> ResponseValidationError:
+    """The exception for a success whose body is not what the operation returns."""
+    return ResponseValidationError(
+        f"{status_code} unexpected response body: {excerpt(problem, 4 * MAX_EXCERPT_CHARS)}"
+        f" ({request.method} {request.target})",
+        status_code=status_code,
+        headers=headers,
+        request=request,
+        body=body[:MAX_ERROR_BODY_BYTES],
+    )
 
 
 def treat_as_success(method: str, error: ApiError, *, earlier_may_have_arrived: bool) -> bool:

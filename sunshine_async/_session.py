@@ -47,10 +47,10 @@ from ._sansio import (
     may_have_arrived,
     normalize_base_url,
     parse_json_object,
-    parse_retry_after,
     retry_delay,
     should_retry,
     treat_as_success,
+    undecodable_response,
 )
 from ._transport import (
     CURRENT_TRACKER,
@@ -347,11 +347,7 @@ class Session:
             if attempt < self._max_retries and should_retry(
                 method, status_code=status, failure=failure
             ):
-                retry_after = (
-                    parse_retry_after(error.headers.get("retry-after"))
-                    if isinstance(error, ApiError)
-                    else None
-                )
+                retry_after = error.retry_after if isinstance(error, ApiError) else None
                 delay = retry_delay(attempt, retry_after, rand=self._rand)
                 if delay is not None:
                     attempt += 1
@@ -450,18 +446,13 @@ class Session:
         # an empty success body is read as {}: nothing to decode, nothing lost
         data = parse_json_object(received.body) if received.body else {}
         if data is None:
-            return (
-                None,
-                ApiError(
-                    f"{received.status_code} the response body is not a JSON object"
-                    f" ({info.method} {info.target})",
-                    status_code=received.status_code,
-                    headers=received.headers,
-                    request=info,
-                ),
-                None,
+            problem = "the body is not a JSON object"
+            error = undecodable_response(
+                received.status_code, received.headers, received.body, info, problem
             )
-        return ApiResponse(received.status_code, received.headers, data, info), None, None
+            return None, error, Failure.INVALID
+        response = ApiResponse(received.status_code, received.headers, data, info, received.body)
+        return response, None, None
 
     async def _exchange(
         self,

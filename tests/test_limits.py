@@ -162,7 +162,7 @@ class TestResponseLimits:
             canned_server(http_response(body)) as server,
             session_for(server.url, transport, max_retries=0) as session,
         ):
-            with pytest.raises(sa.ApiError) as caught:
+            with pytest.raises(sa.ResponseValidationError) as caught:
                 await first_page(session)
         assert len(str(caught.value)) < 300
         assert "expected a JSON array, got str @ $.clients" in str(caught.value)

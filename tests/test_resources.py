@@ -168,14 +168,17 @@ class TestCreate:
                 await clients.create(*args, **kwargs)  # type: ignore[call-overload]
             assert not router.calls
 
-    async def test_bad_response_is_api_error(
+    async def test_bad_response_is_a_validation_error(
         self, api: respx.MockRouter, clients: sa.ClientsResource
     ) -> None:
-        """A 201 without a client object is an ApiError, not a crash."""
+        """A 201 without a client object: ResponseValidationError, never a failed status."""
         api.post(CLIENTS_PATH).respond(201, json={"clients": []})
-        with pytest.raises(sa.ApiError, match="unexpected response body") as info:
+        with pytest.raises(sa.ResponseValidationError, match="unexpected response body") as info:
             await clients.create(EXAMPLE_BODY)
+        assert not isinstance(info.value, sa.ApiError)
         assert info.value.status_code == 201
+        assert info.value.body == b'{"clients":[]}'
+        assert api.calls.call_count == 1
 
 
 class TestRemove:

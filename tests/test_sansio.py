@@ -288,6 +288,14 @@ class TestErrorFromResponse:
         assert isinstance(error, RateLimitError)
         assert error.retry_after == 3.0
 
+    def test_every_error_keeps_retry_after_and_body(self) -> None:
+        """Retry-After is read once, for any status; the raw body is kept, bounded."""
+        body = b"<html>" + b"x" * 100_000
+        error = error_from_response(503, httpx.Headers({"Retry-After": "2"}), body, REQUEST)
+        assert error.retry_after == 2.0
+        assert error.body == body[: 64 * 1024]
+        assert error_from_response(400, httpx.Headers(), b"{}", REQUEST).retry_after is None
+
 
 class TestTreatAsSuccess:
     def test_retried_delete_404(self) -> None:

@@ -327,10 +327,12 @@ class TestErrors:
             await clients_of(session).list().__anext__()
 
     async def test_success_that_is_not_json(self, api: respx.MockRouter, session: Session) -> None:
-        """A 200 whose body is not a JSON object is an ApiError."""
-        api.get(CLIENTS_PATH).respond(200, text="OK")
-        with pytest.raises(sa.ApiError, match="not a JSON object"):
+        """A 200 whose body is not a JSON object: ResponseValidationError, not retried."""
+        route = api.get(CLIENTS_PATH).respond(200, text="OK")
+        with pytest.raises(sa.ResponseValidationError, match="not a JSON object") as caught:
             await clients_of(session).list().__anext__()
+        assert caught.value.body == b"OK"
+        assert route.call_count == 1
 
     async def test_connection_error(self, api: respx.MockRouter, session: Session) -> None:
         """A transport error becomes ApiConnectionError with the original as __cause__."""
