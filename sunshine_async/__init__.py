@@ -65,6 +65,7 @@ from ._resources import ClientPageIterator as ClientPageIterator
 from ._resources import ClientsResource as ClientsResource
 from ._resources import UserResource as UserResource
 from ._resources import UsersResource as UsersResource
+from ._retry import RetryPolicy as RetryPolicy
 from ._sansio import ApiResponse as ApiResponse
 from ._session import Session as Session
 from ._version import __version__ as __version__
@@ -118,6 +119,7 @@ __all__ = [
     "RequestInfo",
     "ResponseTooLargeError",
     "ResponseValidationError",
+    "RetryPolicy",
     "ServerError",
     "Session",
     "SessionClosedError",

@@ -465,14 +465,20 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, float(seconds))
 
 
-def backoff_delay(attempt: int, *, rand: Callable[[], float] = random.random) -> float:
+def backoff_delay(
+    attempt: int,
+    *,
+    rand: Callable[[], float] = random.random,
+    base: float = RETRY_BASE_DELAY,
+    ceiling: float = RETRY_MAX_DELAY,
+) -> float:
     """Exponential backoff with jitter: between half and all of ``base * 2**attempt``.
 
     ``attempt`` counts retries from 0. The random half spreads out clients that failed
     together, so they do not come back together.
     """
-    ceiling = min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * 2.0**attempt)
-    return ceiling * (0.5 + rand() / 2)
+    top = min(ceiling, base * 2.0**attempt)
+    return top * (0.5 + rand() / 2)
 
 
 def retry_delay(
@@ -481,6 +487,8 @@ def retry_delay(
     *,
     rand: Callable[[], float] = random.random,
     cap: float = RETRY_AFTER_CAP,
+    base: float = RETRY_BASE_DELAY,
+    ceiling: float = RETRY_MAX_DELAY,
 ) -> float | None:
     """Seconds to wait before retry number ``attempt`` (from 0), or None to give up.
 
@@ -488,7 +496,7 @@ def retry_delay(
     longer than that, the SDK gives the error to the caller instead of stalling.
     """
     if retry_after is None:
-        return backoff_delay(attempt, rand=rand)
+        return backoff_delay(attempt, rand=rand, base=base, ceiling=ceiling)
     return retry_after if retry_after <= cap else None
 
 

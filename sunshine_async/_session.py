@@ -5,8 +5,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
-import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import final
 
@@ -37,6 +36,7 @@ from ._exceptions import (
     SunshineError,
 )
 from ._resources import AppsResource
+from ._retry import RetryPolicy
 from ._sansio import (
     ApiResponse,
     Failure,
@@ -47,7 +47,6 @@ from ._sansio import (
     may_have_arrived,
     normalize_base_url,
     parse_json_object,
-    retry_delay,
     should_retry,
     treat_as_success,
     undecodable_response,
@@ -121,7 +120,8 @@ class Session:
     """A connection to the Sunshine Conversations API: credentials, base URL, HTTP pool.
 
     Use it as an async context manager and share it between tasks; it closes the
-    `httpx.AsyncClient` it created on exit (never one passed in as ``http_client``).
+    transport it created on exit (never an ``http_client`` passed in). Entered again
+    (``async with`` inside ``async with``), it closes when the outermost block ends.
     The client is made when the session opens (``async with``, or its first request),
     for the event loop running then: a Session belongs to one event loop.
 
@@ -143,9 +143,11 @@ class Session:
         timeout: Seconds one attempt may take in all (connect, send, read), counted
             from when it holds a connection slot (default 60).
         connect_timeout: Seconds to open a connection, within ``timeout`` (default 10).
-        max_retries: How often a failed request is retried (default 2; 0 disables).
-            GET and DELETE are retried on 429, 5xx, timeouts and broken connections; a
-            POST only on 429 or when it never left this machine.
+        max_retries: How often a failed request is retried (default 2; 0 disables):
+            a shortcut for ``retry=RetryPolicy(max_retries=...)``. GET and DELETE are
+            retried on 429, 5xx, timeouts and broken connections; a POST only on 429
+            or when it never left this machine.
+        retry: The whole `RetryPolicy` (waits, caps, and for tests how to sleep).
         max_connections: Requests in flight at once, and connections in the pool
             (default 20).
         pool_timeout: Seconds a request may wait for a free slot before
@@ -179,13 +181,12 @@ class Session:
         "_carrier",
         "_connect_timeout",
         "_credentials",
+        "_entries",
         "_given_client",
         "_max_connections",
         "_max_response_bytes",
-        "_max_retries",
         "_pool_timeout",
-        "_rand",
-        "_sleep",
+        "_retry",
         "_slots",
         "_state",
         "_timeout",
@@ -204,7 +205,8 @@ class Session:
         base_url: str = DEFAULT_BASE_URL,
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         pool_timeout: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
@@ -220,7 +222,17 @@ class Session:
             "connect_timeout", connect_timeout
         )
         self._pool_timeout = _seconds("pool_timeout", pool_timeout, optional=True)
-        self._max_retries = _count("max_retries", max_retries, minimum=0)
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise InvalidArgumentError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
+        if retry is not None and max_retries is not None:
+            raise InvalidArgumentError("pass max_retries= or retry=, not both")
+        if retry is None:
+            retry = RetryPolicy(
+                max_retries=DEFAULT_MAX_RETRIES
+                if max_retries is None
+                else _count("max_retries", max_retries, minimum=0)
+            )
+        self._retry = retry
         self._max_connections = _count("max_connections", max_connections, minimum=1)
         self._max_response_bytes = _count("max_response_bytes", max_response_bytes, minimum=1)
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
@@ -243,9 +255,7 @@ class Session:
         self._carrier: Carrier | None = None
         self._slots: anyio.Semaphore | None = None
         self._state = _State.OPEN
-        # seams for tests: how to wait and where jitter comes from
-        self._sleep: Callable[[float], Awaitable[object]] = anyio.sleep
-        self._rand: Callable[[], float] = random.random
+        self._entries = 0
         #: ``session.apps[app_id]``: the way to every resource.
         self.apps = AppsResource(self)
 
@@ -273,6 +283,7 @@ class Session:
 
     async def __aenter__(self) -> Session:
         self._open()
+        self._entries += 1
         return self
 
     async def __aexit__(
@@ -281,7 +292,9 @@ class Session:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.aclose()
+        self._entries -= 1
+        if self._entries <= 0:
+            await self.aclose()
 
     async def aclose(self) -> None:
         """Close the session and, if the session created it, its HTTP client. Idempotent."""
@@ -344,17 +357,19 @@ class Session:
                 logger.info("%s %s: already removed by an earlier attempt", method, info.target)
                 return ApiResponse(error.status_code, error.headers, {}, info)
             earlier_may_have_arrived |= may_have_arrived(status, failure)
-            if attempt < self._max_retries and should_retry(
-                method, status_code=status, failure=failure
-            ):
+            if should_retry(method, status_code=status, failure=failure):
                 retry_after = error.retry_after if isinstance(error, ApiError) else None
-                delay = retry_delay(attempt, retry_after, rand=self._rand)
+                delay = self._retry.delay(attempt, retry_after)
                 if delay is not None:
                     attempt += 1
                     logger.info(
-                        "%s; retry %d of %d in %.2fs", error, attempt, self._max_retries, delay
+                        "%s; retry %d of %d in %.2fs",
+                        error,
+                        attempt,
+                        self._retry.max_retries,
+                        delay,
                     )
-                    await self._sleep(delay)
+                    await self._retry.sleep(delay)
                     continue
             if isinstance(error, ApiConnectionError) and earlier_may_have_arrived:
                 # this attempt never left, but an earlier one may have been acted on

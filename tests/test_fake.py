@@ -79,13 +79,6 @@ class Recorder:
         self.calls.append(seconds)
 
 
-def quick(session: Session) -> Recorder:
-    """Make a session's retry waits instantaneous; returns what they would have been."""
-    recorder = Recorder()
-    session._sleep = recorder
-    return recorder
-
-
 class TestSeeding:
     """The helpers that fill and inspect the fake's state."""
 
@@ -791,8 +784,8 @@ class TestFaults:
         """A 429 with Retry-After is retried by the SDK after the asked delay."""
         fake.add_clients(APP, USER, 3)
         fake.inject(Status(429, retry_after=3), times=1)
-        async with fake.session() as session:
-            waits = quick(session)
+        waits = Recorder()
+        async with fake.session(retry_sleep=waits) as session:
             assert len([c async for c in session.apps[APP].users[USER].clients.list()]) == 3
         assert waits.calls == [3.0]
         assert [r.method for r in fake.requests] == ["GET", "GET"]
@@ -817,8 +810,7 @@ class TestFaults:
     async def test_503_until_cleared(self, fake: FakeSunshine) -> None:
         """A 503 on every request exhausts the retries; clear_faults ends it."""
         fake.inject(Status(503))
-        async with fake.session(max_retries=2) as session:
-            quick(session)
+        async with fake.session(max_retries=2, retry_sleep=Recorder()) as session:
             clients = session.apps[APP].users[USER].clients
             with pytest.raises(sunshine_async.ServerError) as caught:
                 await clients.list().__anext__()
@@ -840,16 +832,14 @@ class TestFaults:
         """A dropped GET is retried by the SDK and succeeds."""
         fake.add_clients(APP, USER, 4)
         fake.inject(DropConnection(), times=1)
-        async with fake.session() as session:
-            quick(session)
+        async with fake.session(retry_sleep=Recorder()) as session:
             assert len([c async for c in session.apps[APP].users[USER].clients.list()]) == 4
         assert [r.method for r in fake.requests] == ["GET", "GET"]
 
     async def test_drop_post_is_not_retried(self, fake: FakeSunshine) -> None:
         """A dropped POST is not retried: the client exists once, the caller sees an error."""
         fake.inject(DropConnection(), times=1)
-        async with fake.session() as session:
-            quick(session)
+        async with fake.session(retry_sleep=Recorder()) as session:
             with pytest.raises(sunshine_async.ApiConnectionError) as caught:
                 await session.apps[APP].users[USER].clients.create(EXAMPLE_BODY)
         assert isinstance(caught.value.__cause__, httpx.ReadError)
@@ -860,8 +850,7 @@ class TestFaults:
     async def test_refused_post_is_retried(self, fake: FakeSunshine) -> None:
         """A refused POST never reached the app, so the SDK sends it again."""
         fake.inject(RefuseConnection(), times=1)
-        async with fake.session() as session:
-            quick(session)
+        async with fake.session(retry_sleep=Recorder()) as session:
             created = await session.apps[APP].users[USER].clients.create(EXAMPLE_BODY)
         assert fake.clients(APP, USER) == [created]
         assert [r.method for r in fake.requests] == ["POST", "POST"]
@@ -989,8 +978,10 @@ class TestOverSocket:
         """A dropped connection is seen as broken, and a GET is retried."""
         fake.add_clients(APP, USER, 3)
         fake.inject(DropConnection(), times=1)
-        async with Session(key_id=fake.key_id, secret=fake.secret, base_url=served) as session:
-            quick(session)
+        quick = sunshine_async.RetryPolicy(sleep=Recorder())
+        async with Session(
+            key_id=fake.key_id, secret=fake.secret, base_url=served, retry=quick
+        ) as session:
             assert len([c async for c in session.apps[APP].users[USER].clients.list()]) == 3
         fake.inject(DropConnection(), times=1)
         async with Session(
@@ -1003,8 +994,10 @@ class TestOverSocket:
     async def test_refuse_connection(self, fake: FakeSunshine, served: str) -> None:
         """Over a socket, RefuseConnection breaks the connection without handling the request."""
         fake.inject(RefuseConnection(), times=1)
-        async with Session(key_id=fake.key_id, secret=fake.secret, base_url=served) as session:
-            quick(session)
+        quick = sunshine_async.RetryPolicy(sleep=Recorder())
+        async with Session(
+            key_id=fake.key_id, secret=fake.secret, base_url=served, retry=quick
+        ) as session:
             with pytest.raises(sunshine_async.ApiConnectionError):
                 await session.apps[APP].users[USER].clients.create(EXAMPLE_BODY)
             assert fake.clients(APP, USER) == []

@@ -49,9 +49,15 @@ def sleeps() -> SleepRecorder:
 
 @pytest.fixture
 async def session(sleeps: SleepRecorder) -> AsyncIterator[Session]:
-    async with Session(key_id=KEY_ID, secret=SECRET) as s:
-        s._sleep = sleeps
-        s._rand = lambda: 1.0
+    retry = sa.RetryPolicy(sleep=sleeps, random=lambda: 1.0)
+    async with Session(key_id=KEY_ID, secret=SECRET, retry=retry) as s:
+        yield s
+
+
+@pytest.fixture
+async def once() -> AsyncIterator[Session]:
+    """A session that never retries."""
+    async with Session(key_id=KEY_ID, secret=SECRET, max_retries=0) as s:
         yield s
 
 
@@ -60,6 +66,16 @@ def clients_of(session: Session) -> sa.ClientsResource:
 
 
 class TestLifecycle:
+    async def test_nested_async_with_closes_at_the_outermost(self, api: respx.MockRouter) -> None:
+        """Entering again does not close the session under the outer block."""
+        api.delete(CLIENT_PATH).respond(200, json={})
+        async with Session(key_id=KEY_ID, secret=SECRET) as session:
+            async with session as inner:
+                assert inner is session
+            assert not session.is_closed
+            await clients_of(session).remove("5ebee0975ac5304b664a12fa")
+        assert session.is_closed
+
     async def test_closes_its_own_transport(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """The session closes the httpx transport (and so the pool) it created."""
         closed: list[object] = []
@@ -147,14 +163,16 @@ class TestLifecycle:
     async def test_closed_between_retries(self, api: respx.MockRouter) -> None:
         """A session closed while a retry waits raises SessionClosedError, sends nothing more."""
         route = api.get(CLIENTS_PATH).respond(503)
-        session = Session(key_id=KEY_ID, secret=SECRET)
+
+        made: list[Session] = []
 
         async def close_instead_of_waiting(delay: float) -> None:
-            await session.aclose()
+            await made[0].aclose()
 
-        session._sleep = close_instead_of_waiting
+        retry = sa.RetryPolicy(sleep=close_instead_of_waiting)
+        made.append(Session(key_id=KEY_ID, secret=SECRET, retry=retry))
         with pytest.raises(sa.SessionClosedError):
-            await clients_of(session).pages().__anext__()
+            await clients_of(made[0]).pages().__anext__()
         assert route.call_count == 1
 
     async def test_raw_request_path_cannot_change_host(self, session: Session) -> None:
@@ -319,12 +337,12 @@ class TestErrors:
         assert info.value.request.method == "DELETE"
         assert info.value.request.url == BASE_URL + CLIENT_PATH
 
-    async def test_html_502(self, api: respx.MockRouter, session: Session) -> None:
+    async def test_html_502(self, api: respx.MockRouter) -> None:
         """An HTML 502 page from a proxy still gives a ServerError."""
-        session._max_retries = 0
         api.get(CLIENTS_PATH).respond(502, html="<html><h1>Bad Gateway</h1></html>")
-        with pytest.raises(sa.ServerError, match="502 Bad Gateway"):
-            await clients_of(session).list().__anext__()
+        async with Session(key_id=KEY_ID, secret=SECRET, max_retries=0) as session:
+            with pytest.raises(sa.ServerError, match="502 Bad Gateway"):
+                await clients_of(session).list().__anext__()
 
     async def test_success_that_is_not_json(self, api: respx.MockRouter, session: Session) -> None:
         """A 200 whose body is not a JSON object: ResponseValidationError, not retried."""
@@ -334,21 +352,19 @@ class TestErrors:
         assert caught.value.body == b"OK"
         assert route.call_count == 1
 
-    async def test_connection_error(self, api: respx.MockRouter, session: Session) -> None:
+    async def test_connection_error(self, api: respx.MockRouter, once: Session) -> None:
         """A transport error becomes ApiConnectionError with the original as __cause__."""
-        session._max_retries = 0
         api.get(CLIENTS_PATH).mock(side_effect=httpx.ConnectError("refused"))
         with pytest.raises(sa.ApiConnectionError) as info:
-            await clients_of(session).list().__anext__()
+            await clients_of(once).list().__anext__()
         assert isinstance(info.value.__cause__, httpx.ConnectError)
         assert not isinstance(info.value, sa.ApiTimeoutError)
 
-    async def test_httpx_timeout(self, api: respx.MockRouter, session: Session) -> None:
+    async def test_httpx_timeout(self, api: respx.MockRouter, once: Session) -> None:
         """An httpx timeout becomes ApiTimeoutError (an ApiConnectionError)."""
-        session._max_retries = 0
         api.get(CLIENTS_PATH).mock(side_effect=httpx.ReadTimeout("slow"))
         with pytest.raises(sa.ApiTimeoutError) as info:
-            await clients_of(session).list().__anext__()
+            await clients_of(once).list().__anext__()
         assert isinstance(info.value.__cause__, httpx.ReadTimeout)
 
     async def test_deadline_bounds_each_attempt(self) -> None:
@@ -421,7 +437,9 @@ class TestSecrets:
         assert SECRET not in rendered
         assert route.call_count == 1  # resending an illegal request cannot help
 
-    async def test_decoding_error(self, api: respx.MockRouter, session: Session) -> None:
+    async def test_decoding_error(
+        self, api: respx.MockRouter, session: Session, once: Session
+    ) -> None:
         """A corrupt compressed body becomes ApiConnectionError (and GET retries it)."""
         route = api.get(CLIENTS_PATH).mock(
             side_effect=[httpx.DecodingError("bad gzip"), httpx.Response(200, json={})]
@@ -429,9 +447,39 @@ class TestSecrets:
         await clients_of(session).pages().__anext__()
         assert route.call_count == 2
         api.get(CLIENT_PATH).mock(side_effect=httpx.DecodingError("bad gzip"))
-        session._max_retries = 0
         with pytest.raises(sa.ApiConnectionError, match="DecodingError"):
-            await session.request("GET", CLIENT_PATH)
+            await once.request("GET", CLIENT_PATH)
+
+
+class TestRetryPolicy:
+    def test_delays(self) -> None:
+        policy = sa.RetryPolicy(
+            max_retries=3, backoff_base=1.0, backoff_cap=3.0, random=lambda: 1.0
+        )
+        assert [policy.delay(n, None) for n in range(4)] == [1.0, 2.0, 3.0, None]
+        assert policy.delay(0, 5.0) == 5.0
+        assert sa.RetryPolicy(retry_after_cap=4.0).delay(0, 5.0) is None
+        assert sa.RetryPolicy(random=lambda: 0.0).delay(1, None) == 0.5
+
+    @pytest.mark.parametrize(
+        "settings",
+        [
+            {"max_retries": -1},
+            {"max_retries": True},
+            {"backoff_base": float("inf")},
+            {"retry_after_cap": -1},
+            {"sleep": 5},
+        ],
+    )
+    def test_refused(self, settings: dict[str, object]) -> None:
+        with pytest.raises(sa.InvalidArgumentError, match="RetryPolicy"):
+            sa.RetryPolicy(**settings)  # type: ignore[arg-type]
+
+    def test_max_retries_or_retry(self) -> None:
+        with pytest.raises(sa.InvalidArgumentError, match="not both"):
+            Session(key_id=KEY_ID, secret=SECRET, max_retries=1, retry=sa.RetryPolicy())
+        with pytest.raises(sa.InvalidArgumentError, match="RetryPolicy"):
+            Session(key_id=KEY_ID, secret=SECRET, retry=3)  # type: ignore[arg-type]
 
 
 class TestRetries:
@@ -460,8 +508,8 @@ class TestRetries:
     async def test_max_retries_setting(self, api: respx.MockRouter, retries: int) -> None:
         """max_retries sets the number of retries; 0 disables them."""
         route = api.get(CLIENTS_PATH).respond(503)
-        async with Session(key_id=KEY_ID, secret=SECRET, max_retries=retries) as session:
-            session._sleep = SleepRecorder()
+        retry = sa.RetryPolicy(max_retries=retries, sleep=SleepRecorder())
+        async with Session(key_id=KEY_ID, secret=SECRET, retry=retry) as session:
             with pytest.raises(sa.ServerError):
                 await clients_of(session).list().__anext__()
         assert route.call_count == retries + 1
@@ -627,8 +675,8 @@ class TestCancellation:
             waiting.set()
             await anyio.sleep_forever()
 
-        async with Session(key_id=KEY_ID, secret=SECRET) as session:
-            session._sleep = slow_sleep
+        retry = sa.RetryPolicy(sleep=slow_sleep)
+        async with Session(key_id=KEY_ID, secret=SECRET, retry=retry) as session:
             with anyio.CancelScope() as scope:
                 async with anyio.create_task_group() as tg:
                     tg.start_soon(clients_of(session).pages().__anext__)

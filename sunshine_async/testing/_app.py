@@ -43,6 +43,7 @@ from sunshine_async._models import (
     Links,
     Meta,
 )
+from sunshine_async._retry import RetryPolicy
 from sunshine_async._sansio import encode_query
 from sunshine_async._session import Session
 from sunshine_async._transport import TransportName
@@ -410,7 +411,8 @@ class FakeSunshine:
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         pool_timeout: float | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
@@ -424,15 +426,23 @@ class FakeSunshine:
         and secret are not passed, and with ``http_client=`` or a ``transport=`` by name
         the in-process transport is not: ``fake.session(base_url=url,
         transport="aiohttp")`` talks to the fake served on a socket (`serve_in_thread`).
-        ``retry_sleep`` replaces how the session waits between retries: a test that
-        injects 5xx faults passes a no-op so that backoff costs no time.
+        ``retry_sleep`` is a shortcut for a `RetryPolicy` whose ``sleep`` it is: a test
+        that injects 5xx faults passes a no-op, so that backoff costs no time.
         """
         if jwt is None:
             key_id = self.key_id if key_id is None else key_id
             secret = self.secret if secret is None else secret
         if http_client is None and transport is None:
             transport = self.transport()
-        session = Session(
+        if retry_sleep is not None:
+            if retry is not None:
+                raise ValueError("pass retry= or retry_sleep=, not both")
+            retry = RetryPolicy(
+                max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
+                sleep=retry_sleep,
+            )
+            max_retries = None
+        return Session(
             key_id=key_id,
             secret=secret,
             jwt=jwt,
@@ -442,15 +452,13 @@ class FakeSunshine:
             timeout=timeout,
             connect_timeout=connect_timeout,
             max_retries=max_retries,
+            retry=retry,
             max_connections=max_connections,
             pool_timeout=pool_timeout,
             max_response_bytes=max_response_bytes,
             http_client=http_client,
             transport=transport,
         )
-        if retry_sleep is not None:
-            session._sleep = retry_sleep
-        return session
 
     # --- ASGI ---
 
