@@ -58,6 +58,8 @@ from ._models import Meta as Meta
 from ._models import Target as Target
 from ._models import TextContent as TextContent
 from ._models import Unset as Unset
+from ._pagination import ItemIterator as ItemIterator
+from ._pagination import PageIterator as PageIterator
 from ._resources import AppResource as AppResource
 from ._resources import AppsResource as AppsResource
 from ._resources import ClientIterator as ClientIterator
@@ -99,6 +101,7 @@ __all__ = [
     "ErrorDetail",
     "ImageContent",
     "InvalidArgumentError",
+    "ItemIterator",
     "JwtCredentials",
     "LinkAction",
     "Links",
@@ -112,6 +115,7 @@ __all__ = [
     "Meta",
     "MintedJwtCredentials",
     "NotFoundError",
+    "PageIterator",
     "PaginationError",
     "PermissionDeniedError",
     "PoolTimeoutError",

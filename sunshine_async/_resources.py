@@ -6,13 +6,11 @@ Resource objects are cheap and hold ids only; each call goes through a `Requeste
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol, TypeVar, final, overload
+from collections.abc import Mapping, Sequence
+from typing import Protocol, final, overload
 
-import cattrs
-
-from ._converter import CONVERTER, describe_invalid, structure_request
-from ._exceptions import InvalidArgumentError, PaginationError
+from ._converter import CONVERTER, structure_request
+from ._exceptions import InvalidArgumentError
 from ._models import (
     Client,
     ClientCreate,
@@ -21,14 +19,8 @@ from ._models import (
     MatchCriteria,
     Target,
 )
-from ._sansio import (
-    ApiResponse,
-    check_id,
-    clients_path,
-    next_cursor,
-    page_params,
-    undecodable_response,
-)
+from ._pagination import ItemIterator, PageIterator, decode
+from ._sansio import ApiResponse, check_id, clients_path, page_params
 from ._types import JSONObject, Method, QueryParams
 
 __all__ = [
@@ -41,8 +33,6 @@ __all__ = [
     "UserResource",
     "UsersResource",
 ]
-
-T = TypeVar("T")
 
 
 class Requester(Protocol):
@@ -60,21 +50,8 @@ class Requester(Protocol):
         ...
 
 
-def _decode(response: ApiResponse, cls: type[T], *, key: str | None = None) -> T:
-    """Structure a response body (or one key of it) into ``cls``.
-
-    Raises:
-        ResponseValidationError: the body is not what the operation returns.
-    """
-    data = response.data if key is None else response.data.get(key)
-    try:
-        return CONVERTER.structure(data, cls)
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        where = f" in {key!r}" if key else ""
-        problems = "; ".join(describe_invalid(exc)) + where
-        raise undecodable_response(
-            response.status_code, response.headers, response.body, response.request, problems
-        ) from exc
+def _clients_of(page: ClientListResponse) -> Sequence[Client]:
+    return page.clients
 
 
 @final
@@ -260,7 +237,7 @@ class ClientsResource:
             params=self._query,
             body=CONVERTER.unstructure(request),
         )
-        return _decode(response, Client, key="client")
+        return decode(response, Client, key="client")
 
     async def remove(self, client: str | Client, /) -> None:
         """Remove a client (unlink the channel). Accepts a client id or a `Client`.
@@ -290,7 +267,9 @@ class ClientsResource:
             InvalidArgumentError: at once, for a bad argument.
             PaginationError: while iterating, if the server's cursors would loop.
         """
-        return ClientIterator(self.pages(page_size=page_size, after=after, before=before))
+        return ClientIterator(
+            self.pages(page_size=page_size, after=after, before=before), _clients_of
+        )
 
     def pages(
         self, *, page_size: int | None = None, after: str | None = None, before: str | None = None
@@ -300,6 +279,7 @@ class ClientsResource:
         return ClientPageIterator(
             self._requester,
             clients_path(self.app_id, self.user_id),
+            ClientListResponse,
             query=self._query,
             page_size=size,
             cursor=after if before is None else before,
@@ -308,104 +288,21 @@ class ClientsResource:
 
 
 @final
-class ClientPageIterator:
-    """Async iterator over pages of clients, following the cursors the server returns.
-
-    Made by `ClientsResource.pages`. Not safe to share between concurrently running
-    tasks; make one per task.
+class ClientPageIterator(PageIterator[ClientListResponse]):
+    """Async iterator over pages of clients (`ClientListResponse`), made by
+    `ClientsResource.pages`. See `PageIterator`.
 
     .. versionadded:: 0.1
     """
 
-    __slots__ = (
-        "_backwards",
-        "_cursor",
-        "_done",
-        "_error",
-        "_path",
-        "_query",
-        "_requester",
-        "_seen",
-        "_size",
-    )
-
-    def __init__(
-        self,
-        requester: Requester,
-        path: str,
-        *,
-        query: QueryParams,
-        page_size: int,
-        cursor: str | None,
-        backwards: bool,
-    ) -> None:
-        self._requester = requester
-        self._path = path
-        self._query = query
-        self._size = page_size
-        self._cursor = cursor
-        self._backwards = backwards
-        self._seen: set[str] = set() if cursor is None else {cursor}
-        self._done = False
-        self._error: PaginationError | None = None
-
-    def __aiter__(self) -> ClientPageIterator:
-        return self
-
-    async def __anext__(self) -> ClientListResponse:
-        if self._error is not None:
-            raise self._error
-        if self._done:
-            raise StopAsyncIteration
-        params: list[tuple[str, str]] = []
-        if self._cursor is not None:
-            params.append(("page[before]" if self._backwards else "page[after]", self._cursor))
-        params.append(("page[size]", str(self._size)))
-        params.extend(self._query)
-        response = await self._requester.request("GET", self._path, params=params)
-        page = _decode(response, ClientListResponse)
-        try:
-            cursor = next_cursor(
-                has_more=page.meta.has_more,
-                after_cursor=page.meta.after_cursor,
-                before_cursor=page.meta.before_cursor,
-                backwards=self._backwards,
-                seen=self._seen,
-            )
-        except PaginationError as exc:
-            # hand out this page's clients first; the error comes on the next call
-            self._error = exc
-            return page
-        if cursor is None:
-            self._done = True
-        else:
-            self._seen.add(cursor)
-            self._cursor = cursor
-        return page
+    __slots__ = ()
 
 
 @final
-class ClientIterator:
+class ClientIterator(ItemIterator[ClientListResponse, Client]):
     """Async iterator over clients, a page at a time. Made by `ClientsResource.list`.
 
     .. versionadded:: 0.1
     """
 
-    __slots__ = ("_index", "_items", "_pages")
-
-    def __init__(self, pages: ClientPageIterator) -> None:
-        self._pages = pages
-        self._items: tuple[Client, ...] | list[Client] = ()
-        self._index = 0
-
-    def __aiter__(self) -> ClientIterator:
-        return self
-
-    async def __anext__(self) -> Client:
-        while self._index >= len(self._items):
-            page = await self._pages.__anext__()
-            self._items = tuple(page.clients)
-            self._index = 0
-        item = self._items[self._index]
-        self._index += 1
-        return item
+    __slots__ = ()

@@ -257,6 +257,22 @@ async def walk_backward(fake: FakeSunshine, page_size: int) -> list[str]:
 
 
 class TestPagination:
+    async def test_resume_from_cursor(self, fake: FakeSunshine) -> None:
+        """A walk stopped half-way resumes from its cursor: nothing missed, nothing twice."""
+        seeded = ids(fake.add_clients(APP, USER, 250))
+        async with fake.session() as session:
+            clients = session.apps[APP].users[USER].clients
+            first = clients.list(page_size=100)
+            seen = [(await first.__anext__()).id for _ in range(100)]
+            resume = first.pages.cursor
+            assert resume is not None
+            seen += [c.id async for c in clients.list(after=resume)]
+            done = clients.pages()
+            assert done.cursor is None
+            _ = [p async for p in done]
+            assert done.cursor is None  # nothing left to resume
+        assert seen == seeded
+
     """Cursor pagination, as section 3 of the reference describes it."""
 
     @pytest.mark.parametrize("page_size", [100, 37])
