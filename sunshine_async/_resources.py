@@ -45,6 +45,7 @@ class Requester(Protocol):
         *,
         params: QueryParams = (),
         body: JSONObject | None = None,
+        gone_code: str | None = None,
     ) -> ApiResponse:
         """Send a request and return its successful response, or raise a `SunshineError`."""
         ...
@@ -248,7 +249,9 @@ class ClientsResource:
         """
         client_id = client.id if isinstance(client, Client) else client
         path = clients_path(self.app_id, self.user_id, check_id("client_id", client_id))
-        await self._requester.request("DELETE", path, params=self._query)
+        await self._requester.request(
+            "DELETE", path, params=self._query, gone_code="client_not_found"
+        )
 
     def list(
         self, *, page_size: int | None = None, after: str | None = None, before: str | None = None

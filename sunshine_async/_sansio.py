@@ -381,17 +381,22 @@ def undecodable_response(
     )
 
 
-def treat_as_success(method: str, error: ApiError, *, earlier_may_have_arrived: bool) -> bool:
-    """A retried DELETE that finds the client gone means an earlier attempt removed it.
+def treat_as_success(
+    method: str, error: ApiError, *, earlier_may_have_arrived: bool, gone_code: str | None
+) -> bool:
+    """A retried DELETE that finds its target gone means an earlier attempt removed it.
 
-    Only when an earlier attempt may have reached the server (it timed out, lost its
-    connection or got a 5xx): after a 429 or a refused connection, a 404 is real.
+    ``gone_code`` is the 404 error code that says so for this operation (for clients,
+    ``client_not_found``); without one, every 404 stays an error. Only when an earlier
+    attempt may have reached the server (it timed out, lost its connection or got a
+    5xx): after a 429 or a refused connection, a 404 is real.
     """
     return (
-        method == "DELETE"
+        gone_code is not None
+        and method == "DELETE"
         and earlier_may_have_arrived
         and error.status_code == 404
-        and error.code == "client_not_found"
+        and error.code == gone_code
     )
 
 

@@ -333,11 +333,14 @@ class Session:
         *,
         params: QueryParams = (),
         body: JSONObject | None = None,
+        gone_code: str | None = None,
     ) -> ApiResponse:
         """Send one API request, with retries; return the success or raise a typed error.
 
-        ``path`` starts with ``/v2/`` and is already encoded. The resources call this;
-        it is public for endpoints this SDK does not cover yet.
+        ``path`` starts with ``/v2/`` and is already encoded. ``gone_code`` is the 404
+        error code that, on a retried DELETE, means an earlier attempt already removed
+        the target (``"client_not_found"``). The resources call this; it is public for
+        endpoints this SDK does not cover yet.
         """
         url = build_url(self._base_url, path, params)
         info = RequestInfo(method=method, url=url)
@@ -352,7 +355,10 @@ class Session:
                 return response
             status = error.status_code if isinstance(error, ApiError) else None
             if isinstance(error, ApiError) and treat_as_success(
-                method, error, earlier_may_have_arrived=earlier_may_have_arrived
+                method,
+                error,
+                earlier_may_have_arrived=earlier_may_have_arrived,
+                gone_code=gone_code,
             ):
                 logger.info("%s %s: already removed by an earlier attempt", method, info.target)
                 return ApiResponse(error.status_code, error.headers, {}, info)

@@ -302,15 +302,20 @@ class TestTreatAsSuccess:
         """A retried DELETE finding client_not_found means the first attempt worked."""
         body = b'{"errors":[{"code":"client_not_found","title":"Client not found"}]}'
         error = error_from_response(404, httpx.Headers(), body, REQUEST)
-        assert treat_as_success("DELETE", error, earlier_may_have_arrived=True)
-        assert not treat_as_success("DELETE", error, earlier_may_have_arrived=False)
-        assert not treat_as_success("GET", error, earlier_may_have_arrived=True)
+        gone = "client_not_found"
+        assert treat_as_success("DELETE", error, earlier_may_have_arrived=True, gone_code=gone)
+        assert not treat_as_success("DELETE", error, earlier_may_have_arrived=False, gone_code=gone)
+        assert not treat_as_success("GET", error, earlier_may_have_arrived=True, gone_code=gone)
+        # an operation that names no such code keeps every 404
+        assert not treat_as_success("DELETE", error, earlier_may_have_arrived=True, gone_code=None)
 
     def test_other_404_codes_stay_errors(self) -> None:
         """A user_not_found on a retried DELETE is still an error."""
         body = b'{"errors":[{"code":"user_not_found","title":"User not found"}]}'
         error = error_from_response(404, httpx.Headers(), body, REQUEST)
-        assert not treat_as_success("DELETE", error, earlier_may_have_arrived=True)
+        assert not treat_as_success(
+            "DELETE", error, earlier_may_have_arrived=True, gone_code="client_not_found"
+        )
 
     def test_may_have_arrived(self) -> None:
         """Timeouts, broken connections and 5xx may have been acted on; 429 and refusals not."""
