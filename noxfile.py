@@ -33,7 +33,7 @@ def typecheck(session: nox.Session) -> None:
     """Type-check the package with mypy --strict (and the tests and examples)."""
     session.install("-e", ".[test]", MYPY)
     session.run("mypy", "--strict", "sunshine_async")
-    session.run("mypy", "tests", "examples", "benchmarks")
+    session.run("mypy", "tests", "examples", "benchmarks", "codegen")
 
 
 @nox.session
@@ -44,3 +44,10 @@ def bench(session: nox.Session) -> None:
     """
     session.install("-e", ".[speed]", "-r", "benchmarks/requirements.txt")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def codegen(session: nox.Session) -> None:
+    """Regenerate sunshine_async/_generated/ from codegen/openapi-facts.json."""
+    session.install("-e", ".")
+    session.run("python", "codegen/generate.py", *session.posargs)
