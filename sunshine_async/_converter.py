@@ -16,6 +16,7 @@ in `sunshine_async.testing`) uses. The rules:
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import re
 import types
@@ -121,12 +122,15 @@ def _is_mapping(tp: object) -> bool:
 def _register_sequences(converter: cattrs.Converter) -> None:
     def list_hook(tp: Any) -> Callable[[object, object], object]:
         items = list_structure_factory(tp, converter)
+        # a field typed Sequence in a frozen model gets a tuple: hashable and immutable
+        as_tuple = typing.get_origin(tp) is collections.abc.Sequence
 
         def structure(value: object, _: object) -> object:
             # a str is iterable too: read as a list, each character would fail alone
             if not isinstance(value, list | tuple):
                 raise TypeError(f"expected a JSON array, got {type(value).__name__}")
-            return items(value, tp)
+            structured = items(value, tp)
+            return tuple(structured) if as_tuple else structured
 
         return structure
 

@@ -16,6 +16,8 @@ __all__ = ["ACCEPT_ENCODING", "BodyDecodeError", "BodyTooLargeError", "BoundedDe
 ACCEPT_ENCODING: Final = "gzip, deflate"
 #: Bytes one inflate step may produce; what is held in memory at once per stage.
 _STEP: Final = 64 * 1024
+#: Raw bytes of a "deflate" body kept to retry them as raw deflate if zlib refuses.
+_HEAD: Final = 64
 #: More stacked encodings than this is not a real server: it is an attack.
 _MAX_STAGES: Final = 2
 
@@ -54,8 +56,10 @@ class _Inflater:
             head, self._head = self._head, None
             self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
             return self.inflate(head)
-        if out and self._head is not None:
-            self._head = None  # zlib accepted it: no going back
+        if self._head is not None and (out or len(self._head) > _HEAD):
+            # zlib rejects a stream that is not zlib-wrapped within its first two bytes:
+            # once it has accepted some, the raw fallback can no longer be needed
+            self._head = None
         while out:
             self._take(out)
             pieces.append(out)
@@ -94,14 +98,14 @@ class BoundedDecoder:
     >>> decoder.feed(b"6")
     Traceback (most recent call last):
     ...
-    sunshine_async._decoding.BodyTooLargeError: more than 5 bytes
+    sunshine_async._decoding.BodyTooLargeError: more than 5 bytes received
 
     Raises:
         BodyTooLargeError: more than ``limit`` bytes, at any stage.
         BodyDecodeError: an encoding it cannot decode, or a corrupt body.
     """
 
-    __slots__ = ("_left", "_limit", "_stages")
+    __slots__ = ("_left", "_limit", "_raw", "_stages")
 
     def __init__(self, content_encoding: str | None, *, limit: int) -> None:
         names = [
@@ -120,6 +124,7 @@ class BoundedDecoder:
             _Inflater("deflate" if name == "deflate" else "gzip", limit) for name in reversed(names)
         ]
         self._left = limit
+        self._raw = limit
 
     def feed(self, data: bytes) -> bytes:
         """Decode one raw chunk."""
@@ -130,6 +135,11 @@ class BoundedDecoder:
         return self._run([], final=True)
 
     def _run(self, pieces: list[bytes], *, final: bool) -> bytes:
+        # what arrives counts too: a stream that inflates to nothing (empty deflate
+        # blocks, say) would otherwise be read, and worked on, without end
+        self._raw -= sum(len(piece) for piece in pieces)
+        if self._raw < 0:
+            raise BodyTooLargeError(f"more than {self._limit} bytes received")
         for stage in self._stages:
             out: list[bytes] = []
             for piece in pieces:

@@ -11,6 +11,7 @@ import enum
 import ipaddress
 import json
 import random
+import reprlib
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -103,6 +104,12 @@ def excerpt(text: str, limit: int) -> str:
     return f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel = 2
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxdict = _SHORT.maxtuple = _SHORT.maxset = 5
+
+
 def short_repr(value: object, limit: int = 60) -> str:
     """``repr(value)``, made from at most ``limit`` characters of a long str or bytes.
 
@@ -111,9 +118,8 @@ def short_repr(value: object, limit: int = 60) -> str:
     """
     if isinstance(value, str | bytes) and len(value) > limit:
         return f"{value[:limit]!r}… ({len(value) - limit} more characters)"
-    if isinstance(value, list | dict) and len(value) > 10:
-        return f"a {type(value).__name__} of {len(value)} items"
-    return excerpt(repr(value), limit * 2)
+    # reprlib stops at a few levels and items: a huge nested value costs nothing
+    return excerpt(_SHORT.repr(value), limit * 2)
 
 
 def normalize_base_url(base_url: str) -> str:

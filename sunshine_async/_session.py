@@ -156,7 +156,7 @@ class Session:
             32 MiB); a larger one raises `ResponseTooLargeError`.
         http_client: An `httpx.AsyncClient` to use instead of creating one; the
             caller keeps it and closes it. Size ``max_connections`` to its pool.
-        transport: ``"auto"`` (default): httpx over aiohttp on asyncio when the
+        transport: ``"auto"`` (default): aiohttp on asyncio when the
             ``speed`` extra is installed, else httpx's own; ``"httpcore"`` or
             ``"aiohttp"`` to choose; or an httpx transport object for the client the
             session creates (for tests, proxies or custom TLS).
@@ -450,7 +450,8 @@ class Session:
                 f"RuntimeError: {exc} ({info.method} {info.target}); a Session works in"
                 " one event loop: create it inside the loop that uses it",
                 request=info,
-                may_have_reached_server=False,
+                # unknown unless the transport said it never sent: then assume it may have
+                may_have_reached_server=tracker is None or tracker.sent,
             )
             error.__cause__ = exc
             return None, error, Failure.INVALID

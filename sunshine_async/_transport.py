@@ -1,6 +1,6 @@
 """The HTTP client under a Session: which transport, its pool, and what a failure means.
 
-On asyncio the SDK prefers httpx over aiohttp (the ``speed`` extra) when it is
+On asyncio the SDK prefers aiohttp (the ``speed`` extra, through `_aiohttp`) when it is
 installed: httpcore's async pool costs more than the requests it carries. On trio, and
 whenever a proxy from the environment applies, it uses httpx's own transport (httpcore).
 
@@ -54,8 +54,8 @@ def running_backend() -> str:
 
 
 def aiohttp_installed() -> bool:
-    """Whether httpx's aiohttp transport (``httpx-aiohttp``) can be imported."""
-    return importlib.util.find_spec("httpx_aiohttp") is not None
+    """Whether aiohttp (the ``speed`` extra) can be imported."""
+    return importlib.util.find_spec("aiohttp") is not None
 
 
 def environment_proxy_applies(url: str) -> bool:
@@ -84,7 +84,7 @@ def pick_transport(
         if backend != "asyncio":
             raise InvalidArgumentError(f"transport='aiohttp' runs on asyncio only, not {backend}")
         if not aiohttp_ok:
-            raise InvalidArgumentError(f"transport='aiohttp' needs httpx-aiohttp: {SPEED_HINT}")
+            raise InvalidArgumentError(f"transport='aiohttp' needs aiohttp: {SPEED_HINT}")
         return "aiohttp"
     # aiohttp would ignore the environment's proxy: keep httpx's transport, which honours it
     return "aiohttp" if backend == "asyncio" and aiohttp_ok and not proxy else "httpcore"
@@ -126,17 +126,15 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _aiohttp_session(max_connections: int) -> aiohttp.ClientSession:
+def aiohttp_trace_config() -> aiohttp.TraceConfig:
+    """aiohttp's hooks that tell the attempt's `SendTracker` when a connection is held."""
     import aiohttp
 
     trace = aiohttp.TraceConfig()
     # from here on the request is being written on a connection of its own
     trace.on_connection_create_end.append(_aiohttp_connection_ready)
     trace.on_connection_reuseconn.append(_aiohttp_connection_ready)
-    connector = aiohttp.TCPConnector(limit=max_connections, limit_per_host=0, ssl=_tls_context())
-    return aiohttp.ClientSession(
-        connector=connector, trace_configs=[trace], auto_decompress=False, trust_env=False
-    )
+    return trace
 
 
 def _limits(max_connections: int) -> httpx.Limits:
@@ -242,14 +240,10 @@ def open_carrier(
     proxy = not local and environment_proxy_applies(base_url)
     kind = pick_transport(choice, running_backend(), aiohttp_ok=aiohttp_installed(), proxy=proxy)
     if kind == "aiohttp":
-        from httpx_aiohttp import AiohttpTransport
+        from ._aiohttp import AiohttpTransport
 
         # aiohttp binds to the running loop here: a Session belongs to one loop
-        aiohttp_transport = AiohttpTransport(
-            verify=_tls_context(),  # else it loads the CA bundle again, for nothing
-            limits=_limits(max_connections),
-            client=_aiohttp_session(max_connections),
-        )
+        aiohttp_transport = AiohttpTransport(max_connections=max_connections, tls=_tls_context())
         return Carrier("aiohttp", transport=aiohttp_transport, owned=True, timeouts=timeouts)
     if proxy:
         # httpx's client turns the environment's proxy settings into its mounts
@@ -273,20 +267,6 @@ _NOT_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _AFTER_SENDING: Final = (httpx.ReadError, httpx.ReadTimeout, httpx.RemoteProtocolError)
 
 
-def _aiohttp_failure(cause: BaseException) -> Failure | None:
-    # httpx-aiohttp maps every aiohttp.ClientConnectionError (a server that hung up
-    # mid-response included) to httpx.ConnectTimeout: judge by aiohttp's own type
-    if not type(cause).__module__.startswith("aiohttp"):
-        return None
-    import aiohttp
-
-    if isinstance(cause, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
-        return Failure.NOT_SENT
-    if isinstance(cause, aiohttp.ServerTimeoutError):
-        return Failure.TIMEOUT
-    return Failure.NETWORK
-
-
 def classify(exc: BaseException, *, sent: bool | None) -> Failure:
     """Why an attempt got no response, from its exception and, when known, ``sent``.
 
@@ -300,12 +280,8 @@ def classify(exc: BaseException, *, sent: bool | None) -> Failure:
     """
     if isinstance(exc, _INVALID):
         return Failure.INVALID  # the request itself is wrong: resending cannot help
-    failure = _aiohttp_failure(exc.__cause__) if exc.__cause__ is not None else None
-    if failure is None and isinstance(exc, _AFTER_SENDING):
-        failure = Failure.TIMEOUT if isinstance(exc, httpx.TimeoutException) else Failure.NETWORK
-    if failure is not None:
-        # a connect error once a connection was held cannot be: stay on the safe side
-        return Failure.NETWORK if failure is Failure.NOT_SENT and sent else failure
+    if isinstance(exc, _AFTER_SENDING):
+        return Failure.TIMEOUT if isinstance(exc, httpx.TimeoutException) else Failure.NETWORK
     if sent is False or (sent is None and isinstance(exc, _NOT_SENT)):
         return Failure.NOT_SENT
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
@@ -328,14 +304,7 @@ _DEFAULT_TEXT: Final[dict[type[Exception], str]] = {
 
 
 def describe_transport_error(exc: Exception) -> str:
-    """``ReadError: <text>``: the type and a short text, never an empty one.
-
-    An error httpx-aiohttp translated is told by aiohttp's own type, which is the
-    accurate one (see `classify`).
-    """
-    cause = exc.__cause__
-    if isinstance(cause, Exception) and type(cause).__module__.startswith("aiohttp"):
-        exc = cause
+    """``ReadError: <text>``: the type and a short text, never an empty one."""
     text = excerpt(str(exc), MAX_EXCERPT_CHARS)
     if not text.strip():
         text = next(

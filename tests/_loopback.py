@@ -31,6 +31,10 @@ class CannedServer:
     requests: int = 0
     #: Chunks a connection still had to send when the client went away.
     unsent_chunks: list[int] = attrs.field(factory=list)
+    #: Each request's head (request line and headers), as received.
+    heads: list[bytes] = attrs.field(factory=list)
+    #: Called with each request line, as received.
+    on_request: Callable[[bytes], object] | None = None
 
     async def _handle(self, stream: anyio.abc.SocketStream) -> None:
         self.connections += 1
@@ -49,6 +53,9 @@ class CannedServer:
             while b"\r\n\r\n" not in buffer:
                 buffer += await stream.receive()
             head, _, buffer = buffer.partition(b"\r\n\r\n")
+            self.heads.append(head)
+            if self.on_request is not None:
+                self.on_request(head.split(b"\r\n")[0])
             length = next(
                 (
                     int(line.split(b":")[1])
@@ -115,7 +122,7 @@ def pool_health(session: Session) -> PoolHealth:
     assert slots is not None
     transport: Any = carrier.transport
     if session.transport == "aiohttp":
-        connector = transport.client.connector
+        connector = transport._session.connector
         idle = sum(len(conns) for conns in connector._conns.values())
         return PoolHealth(
             in_use=len(connector._acquired),

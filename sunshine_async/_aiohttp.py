@@ -1,0 +1,137 @@
+"""An httpx transport over aiohttp (asyncio only; the ``speed`` extra).
+
+Written for the Session's needs rather than taken from httpx-aiohttp, which decodes
+the percent-encoded path again through yarl (``%40``, ``%3B`` ... reach the server
+decoded), files every dropped connection under ``ConnectTimeout``, and lets some
+aiohttp errors through whose repr holds the request's headers, credentials included.
+
+This transport sends the URL exactly as encoded, keeps no cookies, never follows
+redirects or retries by itself, and turns every aiohttp error into the httpx error of
+the same meaning, with a short text and nothing of the request attached.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, Final
+
+import httpx
+
+from ._config import MAX_EXCERPT_CHARS
+from ._sansio import excerpt
+
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = ["AiohttpTransport"]
+
+_CHUNK: Final = 64 * 1024
+
+
+def _translate(exc: BaseException) -> httpx.TransportError | None:
+    """The httpx error that means what an aiohttp error means; None if not aiohttp's."""
+    import aiohttp
+
+    if not isinstance(exc, aiohttp.ClientError):
+        return None
+    # the text only: the exception itself may hold the request (and its Authorization)
+    text = excerpt(f"{type(exc).__name__}: {exc}", MAX_EXCERPT_CHARS)
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return httpx.ConnectTimeout(text)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return httpx.ConnectError(text)
+    if isinstance(exc, aiohttp.ServerTimeoutError):
+        return httpx.ReadTimeout(text)
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientResponseError):
+        return httpx.RemoteProtocolError(text)
+    if isinstance(exc, aiohttp.InvalidURL):
+        return httpx.UnsupportedProtocol(text)
+    return httpx.ReadError(text)  # payload errors, resets, anything else once sent
+
+
+class _Body(httpx.AsyncByteStream):
+    """The response body as aiohttp receives it, still encoded."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        content = self._response.content
+        while True:
+            translated = None
+            try:
+                chunk = await content.read(_CHUNK)
+            except Exception as exc:
+                translated = _translate(exc)
+                if translated is None:
+                    raise
+            # raised out of the except block, so the aiohttp error is not its __context__
+            if translated is not None:
+                raise translated
+            if not chunk:
+                return
+            yield chunk
+
+    async def aclose(self) -> None:
+        if self._response.content.is_eof():
+            self._response.release()  # read to the end: the connection can be reused
+        else:
+            self._response.close()  # left half-read: the connection is dropped
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """Sends httpx requests with one `aiohttp.ClientSession`, made in the running loop."""
+
+    def __init__(self, *, max_connections: int, tls: ssl.SSLContext) -> None:
+        import aiohttp
+
+        from ._transport import aiohttp_trace_config
+
+        connector = aiohttp.TCPConnector(limit=max_connections, limit_per_host=0, ssl=tls)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            trace_configs=[aiohttp_trace_config()],
+            auto_decompress=False,  # the Session inflates, within its size limit
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+        )
+        # aiohttp resends an idempotent request once by itself when a kept-alive
+        # connection fails; the Session must see every attempt to judge a DELETE's 404
+        if hasattr(self._session, "_retry_connection"):
+            self._session._retry_connection = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        import aiohttp
+        import yarl
+
+        timeouts: dict[str, Any] = request.extensions.get("timeout", {})
+        translated = None
+        try:
+            response = await self._session.request(
+                request.method,
+                yarl.URL(str(request.url), encoded=True),  # as encoded: never re-parsed
+                headers=list(request.headers.multi_items()),
+                data=request.content or None,
+                allow_redirects=False,
+                compress=None,
+                timeout=aiohttp.ClientTimeout(
+                    sock_connect=timeouts.get("connect"), sock_read=timeouts.get("read")
+                ),
+            )
+        except Exception as exc:
+            translated = _translate(exc)
+            if translated is None:
+                raise
+        # raised out of the except block, so the aiohttp error is not its __context__
+        if translated is not None:
+            raise translated
+        return httpx.Response(
+            status_code=response.status,
+            headers=list(response.raw_headers),
+            stream=_Body(response),
+            request=request,
+        )
+
+    async def aclose(self) -> None:
+        await self._session.close()
