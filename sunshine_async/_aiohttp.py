@@ -13,8 +13,8 @@ the same meaning, with a short text and nothing of the request attached.
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import AsyncIterator, Awaitable
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import httpx
 
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     import aiohttp
 
 __all__ = ["AiohttpTransport"]
+
+T = TypeVar("T")
 
 _CHUNK: Final = 64 * 1024
 
@@ -50,6 +52,19 @@ def _translate(exc: BaseException) -> httpx.TransportError | None:
     return httpx.ReadError(text)  # payload errors, resets, anything else once sent
 
 
+async def _translated(step: Awaitable[T]) -> T:
+    """Await ``step``; an aiohttp error comes out as its httpx equivalent."""
+    translated = None
+    try:
+        return await step
+    except Exception as exc:
+        translated = _translate(exc)
+        if translated is None:
+            raise
+    # raised out of the except block, so the aiohttp error is not its __context__
+    raise translated
+
+
 class _Body(httpx.AsyncByteStream):
     """The response body as aiohttp receives it, still encoded."""
 
@@ -58,19 +73,7 @@ class _Body(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         content = self._response.content
-        while True:
-            translated = None
-            try:
-                chunk = await content.read(_CHUNK)
-            except Exception as exc:
-                translated = _translate(exc)
-                if translated is None:
-                    raise
-            # raised out of the except block, so the aiohttp error is not its __context__
-            if translated is not None:
-                raise translated
-            if not chunk:
-                return
+        while chunk := await _translated(content.read(_CHUNK)):
             yield chunk
 
     async def aclose(self) -> None:
@@ -106,9 +109,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         import yarl
 
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
-        translated = None
-        try:
-            response = await self._session.request(
+        response = await _translated(
+            self._session.request(
                 request.method,
                 yarl.URL(str(request.url), encoded=True),  # as encoded: never re-parsed
                 headers=list(request.headers.multi_items()),
@@ -119,13 +121,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     sock_connect=timeouts.get("connect"), sock_read=timeouts.get("read")
                 ),
             )
-        except Exception as exc:
-            translated = _translate(exc)
-            if translated is None:
-                raise
-        # raised out of the except block, so the aiohttp error is not its __context__
-        if translated is not None:
-            raise translated
+        )
         return httpx.Response(
             status_code=response.status,
             headers=list(response.raw_headers),
