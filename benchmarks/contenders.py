@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import importlib
 import importlib.util
-import inspect
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -104,13 +103,6 @@ def have(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         return False
-
-
-def sdk_has_transport_names() -> bool:
-    """Whether `sunshine_async.Session` takes ``transport="httpcore"`` and ``max_connections=``."""
-    import sunshine_async
-
-    return "max_connections" in inspect.signature(sunshine_async.Session).parameters
 
 
 @dataclass
@@ -372,22 +364,8 @@ class SdkContender(AsyncContender):
     needs: tuple[str, ...] = ("sunshine_async",)
 
     def session_kwargs(self, workload: Workload) -> dict[str, Any]:
-        """``Session`` arguments for this transport, with or without the new keywords."""
-        if sdk_has_transport_names():
-            return {"transport": self.transport, "max_connections": workload.concurrency}
-        # an SDK without transport names: build the same transport by hand
-        import httpx
-
-        limits = httpx.Limits(
-            max_connections=workload.concurrency, max_keepalive_connections=workload.concurrency
-        )
-        if self.transport == "aiohttp":
-            if not have("httpx_aiohttp"):
-                raise BenchError(f"{self.name}: needs httpx-aiohttp with this SDK version")
-            from httpx_aiohttp import AiohttpTransport
-
-            return {"transport": AiohttpTransport(limits=limits, trust_env=False)}
-        return {"transport": httpx.AsyncHTTPTransport(limits=limits, trust_env=False)}
+        """``Session`` arguments for this transport and the workload's concurrency."""
+        return {"transport": self.transport, "max_connections": workload.concurrency}
 
     async def open(self, base_url: str, workload: Workload) -> Any:
         from sunshine_async import Session
@@ -440,7 +418,7 @@ def all_contenders() -> list[Contender]:
         SdkContender(
             "sdk-aiohttp",
             "asyncio",
-            ("sunshine_async", "aiohttp", "httpx_aiohttp"),
+            ("sunshine_async", "aiohttp"),
             transport="aiohttp",
         ),
         SdkContender("sdk-trio", "trio", ("sunshine_async", "trio"), transport="auto"),
@@ -448,10 +426,4 @@ def all_contenders() -> list[Contender]:
 
 
 def describe_sdk_api() -> str:
-    if sdk_has_transport_names():
-        return 'Session(transport="httpcore"|"aiohttp"|"auto", max_connections=20)'
-    return (
-        "note: this sunshine_async has no transport names or max_connections= yet; the SDK"
-        " contenders pass Session(transport=<httpx transport object>) instead: an"
-        " httpx.AsyncHTTPTransport (httpcore) or httpx_aiohttp.AiohttpTransport, 20 connections"
-    )
+    return 'Session(transport="httpcore"|"aiohttp"|"auto", max_connections=20)'

@@ -50,7 +50,6 @@ PACKAGES = (
     "httpx",
     "httpcore",
     "aiohttp",
-    "httpx-aiohttp",
     "anyio",
     "trio",
     "urllib3",
