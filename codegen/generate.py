@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import keyword
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -238,6 +239,180 @@ def render_operations(ops: Sequence[JSON]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- models -----------------------------------------------------------------------------
+
+
+def pascal(name: str) -> str:
+    """``clientListResponse`` -> ``ClientListResponse``."""
+    return name[:1].upper() + name[1:]
+
+
+def snake(name: str) -> str:
+    """``userExternalId`` -> ``user_external_id``; a Python keyword gets a trailing ``_``."""
+    out = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+    return out + "_" if keyword.iskeyword(out) or out in ("self", "extra", "nulls") else out
+
+
+def merged(spec: JSON, node: JSON) -> JSON:
+    """An object schema with its ``allOf`` parts merged into one set of properties."""
+    node = resolve(spec, node)
+    if "allOf" not in node:
+        return node
+    properties: dict[str, Any] = {}
+    for part in node["allOf"]:
+        properties.update(merged(spec, part).get("properties", {}))
+    properties.update(node.get("properties", {}))
+    return {"type": "object", "properties": properties}
+
+
+def is_model(spec: JSON, node: JSON) -> bool:
+    return bool(merged(spec, node).get("properties"))
+
+
+def branches(node: JSON) -> list[JSON] | None:
+    found = node.get("oneOf") or node.get("anyOf")
+    return list(found) if found else None
+
+
+class Models:
+    """Turns the spec's schemas into Python annotations, model classes and unions."""
+
+    def __init__(self, spec: JSON, overrides: JSON) -> None:
+        self.spec = spec
+        self.schemas: JSON = spec["components"]["schemas"]
+        self.date_fields = set(overrides.get("date_fields", []))
+        self.union_tags: dict[str, str] = overrides.get("union_tags", {})
+        self.unions: dict[str, tuple[str, dict[str, str]]] = {}
+
+    def class_of(self, name: str) -> str | None:
+        """The class (or union alias) a named schema becomes, or None if it is inlined."""
+        node = self.schemas[name]
+        if branches(node) is not None:
+            return pascal(name) if self.union_members(name) else None
+        return pascal(name) if is_model(self.spec, node) else None
+
+    def union_members(self, name: str) -> dict[str, str] | None:
+        """Tag -> class for a union whose branches are all tagged models; else None."""
+        node = self.schemas[name]
+        found = branches(node) or []
+        mapping = (node.get("discriminator") or {}).get("mapping") or {}
+        by_ref = {ref: tag for tag, ref in mapping.items()}
+        members: dict[str, str] = {}
+        for branch in found:
+            target = schema_name(branch)
+            if target is None or not is_model(self.spec, branch):
+                return None
+            tag = by_ref.get(branch["$ref"])
+            if tag is None:
+                # the spec gives a branch's tag as the default (or only enum value) of type
+                prop = merged(self.spec, branch).get("properties", {}).get("type", {})
+                prop = resolve(self.spec, prop)
+                tag = prop.get("default") or (prop.get("enum") or [None])[0]
+                tag = tag or self.union_tags.get(target)
+            if not isinstance(tag, str):
+                return None
+            members[tag] = pascal(target)
+        return members
+
+    def annotation(self, node: JSON, field: str) -> str:
+        """The Python type of a property, before ``| None``."""
+        name = schema_name(node)
+        if name is not None:
+            known = self.class_of(name)
+            return known if known else self.annotation(self.schemas[name], field)
+        if "allOf" in node and len(node["allOf"]) == 1:
+            return self.annotation(node["allOf"][0], field)
+        if "allOf" in node or node.get("properties"):
+            return "Mapping[str, object]"  # an inline object: kept as the JSON it is
+        if branches(node) is not None:
+            return "Mapping[str, object]"
+        kind = node.get("type")
+        if kind == "array":
+            return f"Sequence[{self.annotation(node.get('items', {}), field)}]"
+        if kind == "string":
+            return "datetime | str" if field in self.date_fields else "str"
+        return {"integer": "int", "number": "float", "boolean": "bool"}.get(
+            kind or "", "Mapping[str, object]" if kind == "object" else "object"
+        )
+
+    def render_class(self, name: str) -> list[str]:
+        properties = merged(self.spec, self.schemas[name]).get("properties", {})
+        lines = [
+            "",
+            "",
+            "@final",
+            "@attrs.frozen(kw_only=True)",
+            f"class {pascal(name)}:",
+            f'    """The ``{name}`` schema."""',
+            "",
+        ]
+        for key, value in properties.items():
+            annotation = self.annotation(value, key)
+            lines.append(f"    {snake(key)}: {annotation} | None = None")
+        lines += [
+            "    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)",
+            "    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)",
+        ]
+        return lines
+
+    def render(self) -> str:
+        classes = [
+            n for n in self.schemas if branches(self.schemas[n]) is None and self.class_of(n)
+        ]
+        unions = {n: m for n in self.schemas if (m := self.union_members(n))}
+        lines = [
+            HEADER,
+            '"""The attrs model of every object schema of the API, and its unions by ``type``.',
+            "",
+            "Every field is optional and ``None`` when absent; ``nulls`` names the fields sent",
+            "as ``null`` and ``extra`` keeps fields this version does not know.",
+            '"""',
+            "",
+            "from __future__ import annotations",
+            "",
+            "from collections.abc import Mapping, Sequence",
+            "from datetime import datetime",
+            "from typing import Final, TypeAlias, final",
+            "",
+            "import attrs",
+        ]
+        for name in classes:
+            lines += self.render_class(name)
+        lines += ["", ""]
+        for name, members in unions.items():
+            # open: a type this version does not know is kept as the JSON it is
+            parts = [*dict.fromkeys(members.values()), "Mapping[str, object]"]
+            joined = " | ".join(parts)
+            head = f"{pascal(name)}: TypeAlias = "
+            if len(head) + len(joined) <= 100:
+                lines.append(head + joined)
+            elif len(joined) <= 96:  # ruff's layout: inside parentheses, on one line
+                lines += [f"{head}(", f"    {joined}", ")"]
+            else:
+                lines += [f"{head}(", "    " + "\n    | ".join(parts), ")"]
+        lines += [
+            "",
+            "#: Every model class, by schema name.",
+            "MODELS: Final[dict[str, type]] = {",
+            *(f'    "{name}": {pascal(name)},' for name in classes),
+            "}",
+            "#: Each union: the alias, and its members by the value of their ``type``.",
+            "UNIONS: Final[dict[object, dict[str, type]]] = {",
+        ]
+        for name, members in unions.items():
+            lines.append(f"    {pascal(name)}: {{")
+            lines += [f'        "{tag}": {cls},' for tag, cls in members.items()]
+            lines.append("    },")
+        lines += [
+            "}",
+            "",
+            "for _model in MODELS.values():",
+            "    attrs.resolve_types(_model, globals(), locals())",
+            "del _model",
+        ]
+        return "\n".join(lines) + "\n"
+
+
 def render_package() -> str:
     return (
         f"{HEADER}\n"
@@ -253,6 +428,7 @@ def generate(out: Path) -> list[Path]:
     files = {
         out / "__init__.py": render_package(),
         out / "operations.py": render_operations(operations(spec, overrides)),
+        out / "models.py": Models(spec, overrides).render(),
     }
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")

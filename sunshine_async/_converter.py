@@ -35,13 +35,21 @@ from cattrs.v import format_exception
 from . import _models as m
 from ._config import MAX_EXCERPT_CHARS, MAX_PROBLEMS_SHOWN
 from ._exceptions import InvalidArgumentError
+from ._generated import models as generated
 from ._sansio import excerpt, short_repr
 
 __all__ = ["CONVERTER", "camel_case", "describe_invalid", "make_converter", "structure_request"]
 
 T = TypeVar("T")
 
-_RESPONSE_MODELS: Final = frozenset({m.Client, m.Meta, m.Links, m.ClientListResponse})
+_RESPONSE_MODELS: Final = frozenset(
+    {m.Client, m.Meta, m.Links, m.ClientListResponse, *generated.MODELS.values()}
+)
+#: The generated unions by their members: a field typed ``Content | None`` reaches the
+#: converter as one flat union, so it is found by what it is made of.
+_OPEN_UNIONS: Final = {
+    frozenset(typing.get_args(alias)): members for alias, members in generated.UNIONS.items()
+}
 _TAGGED_UNIONS: Final[dict[object, tuple[type, ...]]] = {
     m.MatchCriteria: typing.get_args(m.MatchCriteria),
     m.MessageContent: typing.get_args(m.MessageContent),
@@ -198,7 +206,32 @@ def _is_optional(tp: object) -> bool:
     return len(rest) == 1
 
 
+def _open_union(tp: object) -> Mapping[str, type] | None:
+    """The members by ``type`` of a generated union (``| None`` or not), else None."""
+    members: set[object] = set(_union_members(tp) or ())
+    members.discard(type(None))
+    return _OPEN_UNIONS.get(frozenset(members)) if members else None
+
+
 def _register_unions(converter: cattrs.Converter) -> None:
+    def open_union_hook(tp: object) -> Callable[[object, object], object]:
+        members = _open_union(tp)
+        assert members is not None
+        nullable = type(None) in (_union_members(tp) or ())
+
+        def structure(value: object, _: object) -> object:
+            # read by "type"; a type this version does not know stays the JSON it is
+            if value is None and nullable:
+                return None
+            if type(value) is not dict and not isinstance(value, Mapping):
+                raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+            cls = members.get(value.get("type"))  # type: ignore[arg-type]
+            return dict(value) if cls is None else converter.structure(value, cls)
+
+        return structure
+
+    converter.register_structure_hook_factory(lambda t: _open_union(t) is not None, open_union_hook)
+
     def optional_hook(tp: object) -> Callable[[object, object], object]:
         members = _union_members(tp) or ()
         (inner,) = (t for t in members if t not in (type(None), m.Unset))
