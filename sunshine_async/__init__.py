@@ -65,8 +65,14 @@ from ._resources import AppsResource as AppsResource
 from ._resources import ClientIterator as ClientIterator
 from ._resources import ClientPageIterator as ClientPageIterator
 from ._resources import ClientsResource as ClientsResource
+from ._resources import ConversationResource as ConversationResource
+from ._resources import ConversationsResource as ConversationsResource
+from ._resources import IntegrationResource as IntegrationResource
+from ._resources import IntegrationsResource as IntegrationsResource
+from ._resources import MessagesResource as MessagesResource
 from ._resources import UserResource as UserResource
 from ._resources import UsersResource as UsersResource
+from ._resources import WebhooksResource as WebhooksResource
 from ._retry import RetryPolicy as RetryPolicy
 from ._sansio import ApiResponse as ApiResponse
 from ._session import Session as Session
@@ -98,8 +104,12 @@ __all__ = [
     "Confirmation",
     "ConfirmationType",
     "ConflictError",
+    "ConversationResource",
+    "ConversationsResource",
     "ErrorDetail",
     "ImageContent",
+    "IntegrationResource",
+    "IntegrationsResource",
     "InvalidArgumentError",
     "ItemIterator",
     "JwtCredentials",
@@ -112,6 +122,7 @@ __all__ = [
     "MatchCriteriaWhatsapp",
     "MessageContent",
     "MessagePost",
+    "MessagesResource",
     "Meta",
     "MintedJwtCredentials",
     "NotFoundError",
@@ -133,6 +144,7 @@ __all__ = [
     "Unset",
     "UserResource",
     "UsersResource",
+    "WebhooksResource",
     "make_converter",
 ]
 

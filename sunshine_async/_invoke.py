@@ -8,17 +8,33 @@ arguments here. Pure functions build the request; `invoke` sends it through the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
+import cattrs
+
+from ._converter import CONVERTER, camel_case, describe_invalid
 from ._exceptions import InvalidArgumentError
+from ._models import Unset
 from ._operation import Operation
-from ._sansio import ApiResponse, check_id, quote_segment
+from ._pagination import ItemIterator, PageIterator
+from ._sansio import ApiResponse, check_id, page_params, quote_segment, undecodable_response
 from ._types import JSONObject
 
 if TYPE_CHECKING:
     from ._resources import Requester
 
-__all__ = ["invoke", "operation_path", "operation_query"]
+__all__ = [
+    "OperationsBase",
+    "check_body",
+    "decode_items",
+    "decode_object",
+    "invoke",
+    "list_once",
+    "list_pages",
+    "operation_path",
+    "operation_query",
+]
 
 
 def operation_path(op: Operation, values: Mapping[str, str]) -> str:
@@ -115,3 +131,166 @@ async def invoke(
         body=body,
         gone_code=op.gone_code,
     )
+
+
+T = TypeVar("T")
+P = TypeVar("P")
+
+
+class OperationsBase:
+    """What every generated operations class holds: the requester and the ids above it."""
+
+    __slots__ = ("_bound", "_requester")
+
+    def __init__(self, requester: Requester, bound: Mapping[str, str]) -> None:
+        self._requester = requester
+        self._bound = dict(bound)
+
+
+def check_body(
+    op: Operation,
+    model: type[Any],
+    required: Sequence[str],
+    body: Mapping[str, object] | None,
+    fields: Mapping[str, object],
+) -> dict[str, object]:
+    """The JSON body from a mapping (the API's shape) or keyword fields, checked.
+
+    Keyword fields left `UNSET` are not sent; ``None`` is sent as ``null``. Unknown
+    fields, missing required ones and values of the wrong JSON type are refused here,
+    before anything is sent.
+    """
+    given = {
+        camel_case(name): value for name, value in fields.items() if not isinstance(value, Unset)
+    }
+    if body is not None:
+        if given:
+            raise InvalidArgumentError(
+                f"pass a body or keyword arguments, not both (got body and {next(iter(given))})"
+            )
+        if not isinstance(body, Mapping):
+            raise InvalidArgumentError(f"body must be a mapping, got {type(body).__name__}")
+        given = dict(body)
+    known = {camel_case(a.name) for a in attrs.fields(model) if a.name not in ("extra", "nulls")}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise InvalidArgumentError(f"{op.id} has no field {unknown[0]!r}")
+    missing = [name for name in required if name not in given]
+    if missing:
+        raise InvalidArgumentError(f"{op.id} needs the field {missing[0]!r}")
+    try:
+        CONVERTER.structure(given, model)
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+        problems = "; ".join(describe_invalid(exc))
+        raise InvalidArgumentError(f"invalid {op.id} body: {problems}") from None
+    return given
+
+
+def decode_items(response: ApiResponse, key: str, item: type[T]) -> tuple[T, ...]:
+    """The list under ``key`` of a response body, each item structured into ``item``."""
+    data = response.data.get(key)
+    if not isinstance(data, list):
+        raise undecodable_response(
+            response.status_code,
+            response.headers,
+            response.body,
+            response.request,
+            f"expected a JSON array in {key!r}",
+        )
+    try:
+        return tuple(CONVERTER.structure(entry, item) for entry in data)
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+        problems = "; ".join(describe_invalid(exc))
+        raise undecodable_response(
+            response.status_code,
+            response.headers,
+            response.body,
+            response.request,
+            f"{problems} in {key!r}",
+        ) from exc
+
+
+def decode_object(response: ApiResponse, key: str) -> dict[str, object]:
+    """The JSON object under ``key`` of a response body, as it is."""
+    data = response.data.get(key)
+    if not isinstance(data, dict):
+        raise undecodable_response(
+            response.status_code,
+            response.headers,
+            response.body,
+            response.request,
+            f"expected a JSON object in {key!r}",
+        )
+    return data
+
+
+def list_pages(
+    requester: Requester,
+    op: Operation,
+    page_type: type[P],
+    *,
+    path: Mapping[str, str],
+    query: Mapping[str, object],
+    page_size: int | None,
+    after: str | None,
+    before: str | None,
+) -> PageIterator[Any]:
+    """The pages of a paginated operation, following its cursors."""
+    size, after, before = page_params(page_size, after, before)
+    extra = operation_query(op, {k: v for k, v in query.items() if k != "page"})
+    return PageIterator(
+        requester,
+        operation_path(op, path),
+        page_type,
+        query=extra,
+        page_size=size,
+        cursor=after if before is None else before,
+        backwards=before is not None,
+    )
+
+
+class _OncePages:
+    """An async iterator that yields the one page of a list that is not paginated."""
+
+    __slots__ = ("_done", "_items", "_key", "_op", "_path", "_query", "_requester")
+
+    def __init__(
+        self,
+        requester: Requester,
+        op: Operation,
+        path: Mapping[str, str],
+        query: Mapping[str, object],
+        key: str,
+        item: type[Any],
+    ) -> None:
+        self._requester = requester
+        self._op = op
+        self._path = path
+        self._query = query
+        self._key = key
+        self._items = item
+        self._done = False
+
+    def __aiter__(self) -> _OncePages:
+        return self
+
+    async def __anext__(self) -> tuple[Any, ...]:
+        if self._done:
+            raise StopAsyncIteration
+        self._done = True
+        response = await invoke(self._requester, self._op, path=self._path, query=self._query)
+        return decode_items(response, self._key, self._items)
+
+
+def list_once(
+    requester: Requester,
+    op: Operation,
+    item: type[T],
+    *,
+    key: str,
+    path: Mapping[str, str],
+    query: Mapping[str, object],
+) -> ItemIterator[Any, T]:
+    """The items of a list that is not paginated: fetched once, on first use."""
+    pages = _OncePages(requester, op, path, query, key, item)
+    return ItemIterator(pages, lambda page: page)  # type: ignore[arg-type]

@@ -11,6 +11,14 @@ from typing import Protocol, final, overload
 
 from ._converter import CONVERTER, structure_request
 from ._exceptions import InvalidArgumentError
+from ._generated.resources import (
+    AppsOperations,
+    ConversationsOperations,
+    IntegrationsOperations,
+    MessagesOperations,
+    UsersOperations,
+    WebhooksOperations,
+)
 from ._models import (
     Client,
     ClientCreate,
@@ -29,9 +37,15 @@ __all__ = [
     "ClientIterator",
     "ClientPageIterator",
     "ClientsResource",
+    "ConversationResource",
+    "ConversationsResource",
+    "IntegrationResource",
+    "IntegrationsResource",
+    "MessagesResource",
     "Requester",
     "UserResource",
     "UsersResource",
+    "WebhooksResource",
 ]
 
 
@@ -56,16 +70,17 @@ def _clients_of(page: ClientListResponse) -> Sequence[Client]:
 
 
 @final
-class AppsResource:
-    """``session.apps``: index it with an app id.
+class AppsResource(AppsOperations):
+    """``session.apps``: the account's apps; index it with an app id to go below one.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 ``create``, ``list``, ``get``, ``update``, ``delete``.
     """
 
-    __slots__ = ("_requester",)
+    __slots__ = ()
 
     def __init__(self, requester: Requester) -> None:
-        self._requester = requester
+        super().__init__(requester, {})
 
     def __getitem__(self, app_id: str) -> AppResource:
         return AppResource(self._requester, app_id)
@@ -76,7 +91,7 @@ class AppsResource:
 
 @final
 class AppResource:
-    """One app: ``session.apps[app_id]``.
+    """One app: ``session.apps[app_id]``, and the collections below it.
 
     .. versionadded:: 0.1
     """
@@ -96,21 +111,32 @@ class AppResource:
         """One user; ``brand_id`` picks a brand-separated user addressed by external id."""
         return UserResource(self._requester, self.app_id, user_id_or_external_id, brand_id)
 
+    @property
+    def conversations(self) -> ConversationsResource:
+        """The app's conversations; index with a conversation id."""
+        return ConversationsResource(self._requester, self.app_id)
+
+    @property
+    def integrations(self) -> IntegrationsResource:
+        """The app's integrations (channels); index with an integration id."""
+        return IntegrationsResource(self._requester, self.app_id)
+
     def __repr__(self) -> str:
         return f"AppResource(app_id={self.app_id!r})"
 
 
 @final
-class UsersResource:
+class UsersResource(UsersOperations):
     """``session.apps[app_id].users``: index it with a user id or an external id.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 ``create``, ``list``, ``get``, ``update``, ``delete``.
     """
 
-    __slots__ = ("_requester", "app_id")
+    __slots__ = ("app_id",)
 
     def __init__(self, requester: Requester, app_id: str) -> None:
-        self._requester = requester
+        super().__init__(requester, {"appId": app_id})
         self.app_id = app_id
 
     def __getitem__(self, user_id_or_external_id: str) -> UserResource:
@@ -149,6 +175,129 @@ class UserResource:
     def __repr__(self) -> str:
         brand = f", brand_id={self.brand_id!r}" if self.brand_id is not None else ""
         return f"UserResource(app_id={self.app_id!r}, user_id={self.user_id!r}{brand})"
+
+
+@final
+class ConversationsResource(ConversationsOperations):
+    """``session.apps[app_id].conversations``: index it with a conversation id.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ("app_id",)
+
+    def __init__(self, requester: Requester, app_id: str) -> None:
+        super().__init__(requester, {"appId": app_id})
+        self.app_id = app_id
+
+    def __getitem__(self, conversation_id: str) -> ConversationResource:
+        return ConversationResource(self._requester, self.app_id, conversation_id)
+
+    def __repr__(self) -> str:
+        return f"ConversationsResource(app_id={self.app_id!r})"
+
+
+@final
+class ConversationResource:
+    """One conversation: ``session.apps[app_id].conversations[conversation_id]``.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ("_requester", "app_id", "conversation_id")
+
+    def __init__(self, requester: Requester, app_id: str, conversation_id: str) -> None:
+        self._requester = requester
+        self.app_id = app_id
+        self.conversation_id = check_id("conversation_id", conversation_id)
+
+    @property
+    def messages(self) -> MessagesResource:
+        """The conversation's messages."""
+        return MessagesResource(self._requester, self.app_id, self.conversation_id)
+
+    def __repr__(self) -> str:
+        return (
+            f"ConversationResource(app_id={self.app_id!r},"
+            f" conversation_id={self.conversation_id!r})"
+        )
+
+
+@final
+class MessagesResource(MessagesOperations):
+    """A conversation's messages: post, list and delete them.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ()
+
+    def __init__(self, requester: Requester, app_id: str, conversation_id: str) -> None:
+        super().__init__(requester, {"appId": app_id, "conversationId": conversation_id})
+
+    def __repr__(self) -> str:
+        return f"MessagesResource({self._bound!r})"
+
+
+@final
+class IntegrationsResource(IntegrationsOperations):
+    """``session.apps[app_id].integrations``: index it with an integration id.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ("app_id",)
+
+    def __init__(self, requester: Requester, app_id: str) -> None:
+        super().__init__(requester, {"appId": app_id})
+        self.app_id = app_id
+
+    def __getitem__(self, integration_id: str) -> IntegrationResource:
+        return IntegrationResource(self._requester, self.app_id, integration_id)
+
+    def __repr__(self) -> str:
+        return f"IntegrationsResource(app_id={self.app_id!r})"
+
+
+@final
+class IntegrationResource:
+    """One integration: ``session.apps[app_id].integrations[integration_id]``.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ("_requester", "app_id", "integration_id")
+
+    def __init__(self, requester: Requester, app_id: str, integration_id: str) -> None:
+        self._requester = requester
+        self.app_id = app_id
+        self.integration_id = check_id("integration_id", integration_id)
+
+    @property
+    def webhooks(self) -> WebhooksResource:
+        """The integration's webhooks."""
+        return WebhooksResource(self._requester, self.app_id, self.integration_id)
+
+    def __repr__(self) -> str:
+        return (
+            f"IntegrationResource(app_id={self.app_id!r}, integration_id={self.integration_id!r})"
+        )
+
+
+@final
+class WebhooksResource(WebhooksOperations):
+    """An integration's webhooks: create, list, get, update and delete them.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ()
+
+    def __init__(self, requester: Requester, app_id: str, integration_id: str) -> None:
+        super().__init__(requester, {"appId": app_id, "integrationId": integration_id})
+
+    def __repr__(self) -> str:
+        return f"WebhooksResource({self._bound!r})"
 
 
 @final

@@ -34,6 +34,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         status=201,
         response="appResponse",
         response_key="app",
+        response_key_schema="app",
     ),
     "GetApp": Operation(
         id="GetApp",
@@ -42,6 +43,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         path_params=("appId",),
         response="appResponseWithSubdomain",
         response_key="app",
+        response_key_schema="app",
     ),
     "UpdateApp": Operation(
         id="UpdateApp",
@@ -53,6 +55,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         body_required=True,
         response="appResponse",
         response_key="app",
+        response_key_schema="app",
     ),
     "DeleteApp": Operation(
         id="DeleteApp",
@@ -80,6 +83,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         status=201,
         response="appKeyResponse",
         response_key="key",
+        response_key_schema="appKey",
     ),
     "GetAppKey": Operation(
         id="GetAppKey",
@@ -88,6 +92,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         path_params=("appId", "keyId"),
         response="appKeyResponse",
         response_key="key",
+        response_key_schema="appKey",
     ),
     "DeleteAppKey": Operation(
         id="DeleteAppKey",
@@ -112,6 +117,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         status=201,
         response="attachmentResponse",
         response_key="attachment",
+        response_key_schema="attachmentSchema",
     ),
     "DeleteAttachment": Operation(
         id="DeleteAttachment",
@@ -146,6 +152,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         status=201,
         response="conversationResponse",
         response_key="conversation",
+        response_key_schema="conversation",
     ),
     "GetConversation": Operation(
         id="GetConversation",
@@ -154,6 +161,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         path_params=("appId", "conversationId"),
         response="conversationResponse",
         response_key="conversation",
+        response_key_schema="conversation",
     ),
     "UpdateConversation": Operation(
         id="UpdateConversation",
@@ -165,6 +173,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         body_required=True,
         response="conversationResponse",
         response_key="conversation",
+        response_key_schema="conversation",
     ),
     "DeleteConversation": Operation(
         id="DeleteConversation",
@@ -406,6 +415,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         status=201,
         response="webhookResponse",
         response_key="webhook",
+        response_key_schema="webhook",
     ),
     "GetWebhook": Operation(
         id="GetWebhook",
@@ -414,6 +424,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         path_params=("appId", "integrationId", "webhookId"),
         response="webhookResponse",
         response_key="webhook",
+        response_key_schema="webhook",
     ),
     "UpdateWebhook": Operation(
         id="UpdateWebhook",
@@ -425,6 +436,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         body_required=True,
         response="webhookResponse",
         response_key="webhook",
+        response_key_schema="webhook",
     ),
     "DeleteWebhook": Operation(
         id="DeleteWebhook",
@@ -450,6 +462,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         status=201,
         response="switchboardResponse",
         response_key="switchboard",
+        response_key_schema="switchboard",
     ),
     "UpdateSwitchboard": Operation(
         id="UpdateSwitchboard",
@@ -461,6 +474,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         body_required=True,
         response="switchboardResponse",
         response_key="switchboard",
+        response_key_schema="switchboard",
     ),
     "DeleteSwitchboard": Operation(
         id="DeleteSwitchboard",
@@ -489,6 +503,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         status=201,
         response="switchboardIntegrationResponse",
         response_key="switchboardIntegration",
+        response_key_schema="switchboardIntegration",
     ),
     "UpdateSwitchboardIntegration": Operation(
         id="UpdateSwitchboardIntegration",
@@ -500,6 +515,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         body_required=True,
         response="switchboardIntegrationResponse",
         response_key="switchboardIntegration",
+        response_key_schema="switchboardIntegration",
     ),
     "DeleteSwitchboardIntegration": Operation(
         id="DeleteSwitchboardIntegration",
@@ -532,6 +548,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         status=201,
         response="userResponse",
         response_key="user",
+        response_key_schema="user",
     ),
     "GetUser": Operation(
         id="GetUser",
@@ -541,6 +558,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         query=(QueryParam(name="brandId"),),
         response="userResponse",
         response_key="user",
+        response_key_schema="user",
     ),
     "UpdateUser": Operation(
         id="UpdateUser",
@@ -553,6 +571,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         body_required=True,
         response="userResponse",
         response_key="user",
+        response_key_schema="user",
     ),
     "DeleteUser": Operation(
         id="DeleteUser",
@@ -614,6 +633,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         query=(QueryParam(name="brandId"),),
         response="deviceResponse",
         response_key="device",
+        response_key_schema="device",
     ),
     "DeleteUserPersonalInformation": Operation(
         id="DeleteUserPersonalInformation",
@@ -623,6 +643,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         query=(QueryParam(name="brandId"),),
         response="userResponse",
         response_key="user",
+        response_key_schema="user",
         gone_code="user_not_found",
     ),
     "SyncUser": Operation(
@@ -634,6 +655,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         body_kind="json",
         response="userResponse",
         response_key="user",
+        response_key_schema="user",
     ),
     "GetTokenInfo": Operation(
         id="GetTokenInfo",
@@ -642,6 +664,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         path_params=(),
         response="appResponseWithSubdomain",
         response_key="app",
+        response_key_schema="app",
     ),
     "Authorize": Operation(
         id="Authorize",

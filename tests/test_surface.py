@@ -1,0 +1,165 @@
+"""The fixed names of api-surface.md section 3, on the wire (respx), on both backends."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import respx
+
+import sunshine_async as sa
+from sunshine_async import Session
+from sunshine_async._generated import models
+
+from .conftest import BASE_URL, KEY_ID, SECRET
+
+pytestmark = pytest.mark.anyio
+
+APP = "5d8cff3cd55b040010928b5b"
+CONV = "029c31f25a21b47effd7be90"
+INTEGRATION = "582dedf230e788746891281a"
+USER = {"id": "u1", "externalId": "steveb@example.com", "profile": {"givenName": "Steve"}}
+LAST_PAGE = {"hasMore": False}
+
+
+@pytest.fixture
+def api() -> Iterator[respx.MockRouter]:
+    with respx.mock(base_url=BASE_URL, assert_all_called=True, assert_all_mocked=True) as mock:
+        yield mock
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[Session]:
+    async with Session(key_id=KEY_ID, secret=SECRET, max_retries=0) as s:
+        yield s
+
+
+def body_of(route: respx.Route) -> object:
+    return json.loads(route.calls.last.request.content)
+
+
+async def test_apps(api: respx.MockRouter, session: Session) -> None:
+    api.get(f"/v2/apps/{APP}").respond(200, json={"app": {"id": APP, "displayName": "Acme"}})
+    listed = api.get("/v2/apps").respond(
+        200, json={"apps": [{"id": APP}, {"id": "a2"}], "meta": LAST_PAGE}
+    )
+    app = await session.apps.get(APP)
+    assert isinstance(app, models.App)
+    assert (app.id, app.display_name) == (APP, "Acme")
+    assert [a.id async for a in session.apps.list()] == [APP, "a2"]
+    assert listed.calls.last.request.url.query == b"page[size]=100"
+
+
+async def test_users(api: respx.MockRouter, session: Session) -> None:
+    users = session.apps[APP].users
+    created = api.post(f"/v2/apps/{APP}/users").respond(201, json={"user": USER})
+    path = f"/v2/apps/{APP}/users/steveb%40example.com"
+    api.get(path).respond(200, json={"user": USER})
+    updated = api.patch(path).respond(200, json={"user": {**USER, "profile": {"surname": "B"}}})
+    deleted = api.delete(path).respond(200, json={})
+    listed = api.get(f"/v2/apps/{APP}/users").respond(200, json={"users": [USER]})
+
+    user = await users.create(external_id="steveb@example.com", profile={"givenName": "Steve"})
+    assert body_of(created) == {
+        "externalId": "steveb@example.com",
+        "profile": {"givenName": "Steve"},
+    }
+    assert isinstance(user, models.User)
+    assert user.external_id == "steveb@example.com"
+    assert (await users.get("steveb@example.com")).id == "u1"
+    user = await users.update("steveb@example.com", profile={"surname": "B"})
+    assert body_of(updated) == {"profile": {"surname": "B"}}
+    assert user.profile is not None
+    await users.delete("steveb@example.com")
+    assert deleted.call_count == 1
+    assert [u.id async for u in users.list(email="steveb@example.com")] == ["u1"]
+    assert listed.calls.last.request.url.query == b"filter[identities.email]=steveb%40example.com"
+
+
+async def test_conversations_and_messages(api: respx.MockRouter, session: Session) -> None:
+    convs = session.apps[APP].conversations
+    conversation = {"id": CONV, "type": "personal"}
+    created = api.post(f"/v2/apps/{APP}/conversations").respond(
+        201, json={"conversation": conversation}
+    )
+    api.get(f"/v2/apps/{APP}/conversations/{CONV}").respond(
+        200, json={"conversation": conversation}
+    )
+    listed = api.get(f"/v2/apps/{APP}/conversations").respond(
+        200, json={"conversations": [conversation], "meta": LAST_PAGE}
+    )
+    message = {
+        "id": "m1",
+        "author": {"type": "business"},
+        "content": {"type": "text", "text": "Hi"},
+    }
+    posted = api.post(f"/v2/apps/{APP}/conversations/{CONV}/messages").respond(
+        201, json={"messages": [message]}
+    )
+    api.get(f"/v2/apps/{APP}/conversations/{CONV}/messages").respond(
+        200, json={"messages": [message], "meta": LAST_PAGE}
+    )
+
+    conv = await convs.create(type="personal", participants=[{"userExternalId": "steveb"}])
+    assert body_of(created) == {"type": "personal", "participants": [{"userExternalId": "steveb"}]}
+    assert conv.id == CONV
+    assert (await convs.get(CONV)).type == "personal"
+    assert [c.id async for c in convs.list(user_external_id="steveb")] == [CONV]
+    assert b"filter[userExternalId]=steveb" in listed.calls.last.request.url.query
+    msgs = session.apps[APP].conversations[CONV].messages
+    sent = await msgs.post(author={"type": "business"}, content={"type": "text", "text": "Hi"})
+    assert body_of(posted) == {
+        "author": {"type": "business"},
+        "content": {"type": "text", "text": "Hi"},
+    }
+    assert isinstance(sent[0].content, models.TextMessage)
+    listed_messages = [m async for m in msgs.list()]
+    assert [m.id for m in listed_messages] == ["m1"]
+
+
+async def test_integrations_and_webhooks(api: respx.MockRouter, session: Session) -> None:
+    listed = api.get(f"/v2/apps/{APP}/integrations").respond(
+        200, json={"integrations": [{"id": INTEGRATION, "type": "whatsapp"}], "meta": LAST_PAGE}
+    )
+    base = f"/v2/apps/{APP}/integrations/{INTEGRATION}/webhooks"
+    hook = {"id": "w1", "target": "https://example.com/hooks", "secret": "whsec", "triggers": []}
+    created = api.post(base).respond(201, json={"webhook": hook})
+    api.get(base).respond(200, json={"webhooks": [hook]})
+    deleted = api.delete(f"{base}/w1").respond(200, json={})
+
+    integrations = session.apps[APP].integrations
+    found = [i.id async for i in integrations.list(types=["whatsapp", "twilio"])]
+    assert found == [INTEGRATION]
+    assert b"filter[types]=whatsapp%2Ctwilio" in listed.calls.last.request.url.query
+    hooks = integrations[INTEGRATION].webhooks
+    made = await hooks.create(
+        target="https://example.com/hooks",
+        triggers=["client:add", "client:update", "client:remove"],
+    )
+    assert made.secret == "whsec"
+    assert body_of(created) == {
+        "target": "https://example.com/hooks",
+        "triggers": ["client:add", "client:update", "client:remove"],
+    }
+    assert [h.id async for h in hooks.list()] == ["w1"]
+    assert made.id is not None
+    await hooks.delete(made.id)
+    assert deleted.call_count == 1
+
+
+async def test_bodies_are_checked_before_sending(session: Session) -> None:
+    users = session.apps[APP].users
+    with respx.mock(assert_all_mocked=True) as router:
+        with pytest.raises(sa.InvalidArgumentError, match="has no field 'externalID'"):
+            await users.create({"externalID": "x"})
+        with pytest.raises(sa.InvalidArgumentError, match="externalId"):
+            await users.create(external_id=5)  # type: ignore[arg-type]
+        with pytest.raises(sa.InvalidArgumentError, match="not both"):
+            await users.create({"externalId": "x"}, profile={})
+        hooks = session.apps[APP].integrations[INTEGRATION].webhooks
+        with pytest.raises(sa.InvalidArgumentError, match="needs the field 'target'"):
+            await hooks.create(triggers=["client:add"])
+        with pytest.raises(sa.InvalidArgumentError, match="dots only"):
+            await users.get("..")
+        assert not router.calls
