@@ -94,6 +94,11 @@ def operation_query(op: Operation, values: Mapping[str, object]) -> list[tuple[s
                 raise InvalidArgumentError(
                     f"query parameter {param.name} takes a mapping of {', '.join(param.keys)}"
                 )
+            if param.required and all(item is None for item in value.values()):
+                raise InvalidArgumentError(
+                    f"{op.id} needs one of {', '.join(param.keys)} (query parameter"
+                    f" {param.name!r})"
+                )
             for key, item in value.items():
                 if key not in param.keys:
                     raise InvalidArgumentError(f"{param.name} has no key {key!r}")
