@@ -95,10 +95,8 @@ def operation_query(op: Operation, values: Mapping[str, object]) -> list[tuple[s
                     f"query parameter {param.name} takes a mapping of {', '.join(param.keys)}"
                 )
             if param.required and all(item is None for item in value.values()):
-                raise InvalidArgumentError(
-                    f"{op.id} needs one of {', '.join(param.keys)} (query parameter"
-                    f" {param.name!r})"
-                )
+                keys = ", ".join(param.keys)
+                raise InvalidArgumentError(f"{op.id} needs one of {keys} (in {param.name!r})")
             for key, item in value.items():
                 if key not in param.keys:
                     raise InvalidArgumentError(f"{param.name} has no key {key!r}")

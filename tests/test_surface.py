@@ -162,7 +162,7 @@ async def test_bodies_are_checked_before_sending(session: Session) -> None:
             await hooks.create(triggers=["client:add"])
         with pytest.raises(sa.InvalidArgumentError, match="dots only"):
             await users.get("..")
-        with pytest.raises(sa.InvalidArgumentError, match="needs one of identities.email"):
+        with pytest.raises(sa.InvalidArgumentError, match=r"needs one of identities\.email"):
             await users.list().__anext__()
         with pytest.raises(sa.InvalidArgumentError, match="needs one of userId"):
             await session.apps[APP].conversations.list().__anext__()
