@@ -18,7 +18,7 @@ from ._exceptions import InvalidArgumentError
 from ._models import Unset
 from ._operation import Operation
 from ._pagination import ItemIterator, PageIterator
-from ._sansio import ApiResponse, check_id, page_params, quote_segment, undecodable_response
+from ._sansio import ApiResponse, check_id, page_params, quote_segment, unexpected_body
 from ._types import JSONObject
 
 if TYPE_CHECKING:
@@ -193,37 +193,19 @@ def decode_items(response: ApiResponse, key: str, item: type[T]) -> tuple[T, ...
     """The list under ``key`` of a response body, each item structured into ``item``."""
     data = response.data.get(key)
     if not isinstance(data, list):
-        raise undecodable_response(
-            response.status_code,
-            response.headers,
-            response.body,
-            response.request,
-            f"expected a JSON array in {key!r}",
-        )
+        raise unexpected_body(response, f"expected a JSON array in {key!r}")
     try:
         return tuple(CONVERTER.structure(entry, item) for entry in data)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
         problems = "; ".join(describe_invalid(exc))
-        raise undecodable_response(
-            response.status_code,
-            response.headers,
-            response.body,
-            response.request,
-            f"{problems} in {key!r}",
-        ) from exc
+        raise unexpected_body(response, f"{problems} in {key!r}") from exc
 
 
 def decode_object(response: ApiResponse, key: str) -> dict[str, object]:
     """The JSON object under ``key`` of a response body, as it is."""
     data = response.data.get(key)
     if not isinstance(data, dict):
-        raise undecodable_response(
-            response.status_code,
-            response.headers,
-            response.body,
-            response.request,
-            f"expected a JSON object in {key!r}",
-        )
+        raise unexpected_body(response, f"expected a JSON object in {key!r}")
     return data
 
 

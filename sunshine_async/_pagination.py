@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from ._converter import CONVERTER, describe_invalid
 from ._exceptions import PaginationError
-from ._sansio import ApiResponse, next_cursor, undecodable_response
+from ._sansio import ApiResponse, next_cursor, unexpected_body
 from ._types import QueryParams
 
 if TYPE_CHECKING:
@@ -52,9 +52,7 @@ def decode(response: ApiResponse, cls: type[T], *, key: str | None = None) -> T:
     except Exception as exc:
         where = f" in {key!r}" if key else ""
         problems = "; ".join(describe_invalid(exc)) + where
-        raise undecodable_response(
-            response.status_code, response.headers, response.body, response.request, problems
-        ) from exc
+        raise unexpected_body(response, problems) from exc
 
 
 class PageIterator(Generic[P]):

@@ -77,6 +77,7 @@ __all__ = [
     "should_retry",
     "treat_as_success",
     "undecodable_response",
+    "unexpected_body",
 ]
 
 
@@ -370,6 +371,13 @@ def error_from_response(
         request=request,
         body=body[:MAX_ERROR_BODY_BYTES],
         retry_after=parse_retry_after(headers.get("retry-after"), now=now),
+    )
+
+
+def unexpected_body(response: ApiResponse, problem: str) -> ResponseValidationError:
+    """`undecodable_response` for a response already read into an `ApiResponse`."""
+    return undecodable_response(
+        response.status_code, response.headers, response.body, response.request, problem
     )
 
 
