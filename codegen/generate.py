@@ -455,13 +455,13 @@ class Resources:
 
     def method(self, name: str, op: JSON, spec: JSON) -> list[str]:
         bound = spec["bound"]
-        ident = spec["id"]
-        takes_id = ident in op["path_params"] and ident not in bound
-        params = ["self"]
+        # every placeholder the object does not know yet is a positional argument
+        free = [name for name in op["path_params"] if name not in bound]
+        params = ["self", *(f"{snake(name)}: str" for name in free)]
         path_expr = "self._bound"
-        if takes_id:
-            params.append(f"{snake(ident)}: str")
-            path_expr = f'{{**self._bound, "{ident}": {snake(ident)}}}'
+        if free:
+            filled = ", ".join(f'"{name}": {snake(name)}' for name in free)
+            path_expr = f"{{**self._bound, {filled}}}"
         keywords: list[str] = []
         query_parts: list[str] = []
         for param_name, _required, keys in op["query"]:
@@ -619,8 +619,8 @@ class Resources:
         return [
             f'        """{what}',
             "",
-            f"        {op['method']} ``{op['path']}``",
-            f"        ({op['id']})",
+            f"        {op['method']} ({op['id']})",
+            f"        ``{op['path']}``",  # one word: a long path may pass the line length
             '        """',
         ]
 

@@ -60,16 +60,24 @@ from ._models import TextContent as TextContent
 from ._models import Unset as Unset
 from ._pagination import ItemIterator as ItemIterator
 from ._pagination import PageIterator as PageIterator
+from ._resources import AppKeysResource as AppKeysResource
 from ._resources import AppResource as AppResource
 from ._resources import AppsResource as AppsResource
+from ._resources import AttachmentsResource as AttachmentsResource
 from ._resources import ClientIterator as ClientIterator
 from ._resources import ClientPageIterator as ClientPageIterator
 from ._resources import ClientsResource as ClientsResource
 from ._resources import ConversationResource as ConversationResource
 from ._resources import ConversationsResource as ConversationsResource
+from ._resources import DevicesResource as DevicesResource
+from ._resources import IntegrationKeysResource as IntegrationKeysResource
 from ._resources import IntegrationResource as IntegrationResource
 from ._resources import IntegrationsResource as IntegrationsResource
 from ._resources import MessagesResource as MessagesResource
+from ._resources import ParticipantsResource as ParticipantsResource
+from ._resources import SwitchboardIntegrationsResource as SwitchboardIntegrationsResource
+from ._resources import SwitchboardResource as SwitchboardResource
+from ._resources import SwitchboardsResource as SwitchboardsResource
 from ._resources import UserResource as UserResource
 from ._resources import UsersResource as UsersResource
 from ._resources import WebhooksResource as WebhooksResource
@@ -86,8 +94,10 @@ __all__ = [
     "ApiError",
     "ApiResponse",
     "ApiTimeoutError",
+    "AppKeysResource",
     "AppResource",
     "AppsResource",
+    "AttachmentsResource",
     "AuthenticationError",
     "Author",
     "AuthorType",
@@ -106,8 +116,10 @@ __all__ = [
     "ConflictError",
     "ConversationResource",
     "ConversationsResource",
+    "DevicesResource",
     "ErrorDetail",
     "ImageContent",
+    "IntegrationKeysResource",
     "IntegrationResource",
     "IntegrationsResource",
     "InvalidArgumentError",
@@ -128,6 +140,7 @@ __all__ = [
     "NotFoundError",
     "PageIterator",
     "PaginationError",
+    "ParticipantsResource",
     "PermissionDeniedError",
     "PoolTimeoutError",
     "RateLimitError",
@@ -139,6 +152,9 @@ __all__ = [
     "Session",
     "SessionClosedError",
     "SunshineError",
+    "SwitchboardIntegrationsResource",
+    "SwitchboardResource",
+    "SwitchboardsResource",
     "Target",
     "TextContent",
     "Unset",

@@ -12,10 +12,19 @@ from typing import Protocol, final, overload
 from ._converter import CONVERTER, structure_request
 from ._exceptions import InvalidArgumentError
 from ._generated.resources import (
+    AppKeysOperations,
     AppsOperations,
+    AttachmentsOperations,
+    ConversationActionsOperations,
     ConversationsOperations,
+    DevicesOperations,
+    IntegrationKeysOperations,
     IntegrationsOperations,
     MessagesOperations,
+    ParticipantsOperations,
+    SwitchboardIntegrationsOperations,
+    SwitchboardsOperations,
+    UserActionsOperations,
     UsersOperations,
     WebhooksOperations,
 )
@@ -32,17 +41,25 @@ from ._sansio import ApiResponse, check_id, clients_path, page_params
 from ._types import JSONObject, Method, QueryParams
 
 __all__ = [
+    "AppKeysResource",
     "AppResource",
     "AppsResource",
+    "AttachmentsResource",
     "ClientIterator",
     "ClientPageIterator",
     "ClientsResource",
     "ConversationResource",
     "ConversationsResource",
+    "DevicesResource",
+    "IntegrationKeysResource",
     "IntegrationResource",
     "IntegrationsResource",
     "MessagesResource",
+    "ParticipantsResource",
     "Requester",
+    "SwitchboardIntegrationsResource",
+    "SwitchboardResource",
+    "SwitchboardsResource",
     "UserResource",
     "UsersResource",
     "WebhooksResource",
@@ -121,6 +138,21 @@ class AppResource:
         """The app's integrations (channels); index with an integration id."""
         return IntegrationsResource(self._requester, self.app_id)
 
+    @property
+    def keys(self) -> AppKeysResource:
+        """The app's API keys."""
+        return AppKeysResource(self._requester, {"appId": self.app_id})
+
+    @property
+    def attachments(self) -> AttachmentsResource:
+        """The app's attachments."""
+        return AttachmentsResource(self._requester, {"appId": self.app_id})
+
+    @property
+    def switchboards(self) -> SwitchboardsResource:
+        """The app's switchboards; index with a switchboard id."""
+        return SwitchboardsResource(self._requester, {"appId": self.app_id})
+
     def __repr__(self) -> str:
         return f"AppResource(app_id={self.app_id!r})"
 
@@ -147,13 +179,14 @@ class UsersResource(UsersOperations):
 
 
 @final
-class UserResource:
+class UserResource(UserActionsOperations):
     """One user, by id or external id: ``session.apps[app_id].users[user]``.
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 ``devices`` and ``delete_personal_information``.
     """
 
-    __slots__ = ("_requester", "app_id", "brand_id", "user_id")
+    __slots__ = ("app_id", "brand_id", "user_id")
 
     def __init__(
         self,
@@ -162,10 +195,16 @@ class UserResource:
         user_id_or_external_id: str,
         brand_id: str | None = None,
     ) -> None:
-        self._requester = requester
+        user_id = check_id("user_id_or_external_id", user_id_or_external_id)
+        super().__init__(requester, {"appId": app_id, "userIdOrExternalId": user_id})
         self.app_id = app_id
-        self.user_id = check_id("user_id_or_external_id", user_id_or_external_id)
+        self.user_id = user_id
         self.brand_id = None if brand_id is None else check_id("brand_id", brand_id)
+
+    @property
+    def devices(self) -> DevicesResource:
+        """The user's devices."""
+        return DevicesResource(self._requester, self._bound)
 
     @property
     def clients(self) -> ClientsResource:
@@ -198,18 +237,26 @@ class ConversationsResource(ConversationsOperations):
 
 
 @final
-class ConversationResource:
+class ConversationResource(ConversationActionsOperations):
     """One conversation: ``session.apps[app_id].conversations[conversation_id]``.
+
+    Its own methods (activity, switchboard control, ...) act on the conversation.
 
     .. versionadded:: 0.2
     """
 
-    __slots__ = ("_requester", "app_id", "conversation_id")
+    __slots__ = ("app_id", "conversation_id")
 
     def __init__(self, requester: Requester, app_id: str, conversation_id: str) -> None:
-        self._requester = requester
+        conversation_id = check_id("conversation_id", conversation_id)
+        super().__init__(requester, {"appId": app_id, "conversationId": conversation_id})
         self.app_id = app_id
-        self.conversation_id = check_id("conversation_id", conversation_id)
+        self.conversation_id = conversation_id
+
+    @property
+    def participants(self) -> ParticipantsResource:
+        """The conversation's participants; ``join`` and ``leave`` too."""
+        return ParticipantsResource(self._requester, self._bound)
 
     @property
     def messages(self) -> MessagesResource:
@@ -278,6 +325,13 @@ class IntegrationResource:
         """The integration's webhooks."""
         return WebhooksResource(self._requester, self.app_id, self.integration_id)
 
+    @property
+    def keys(self) -> IntegrationKeysResource:
+        """The API keys of a custom integration."""
+        return IntegrationKeysResource(
+            self._requester, {"appId": self.app_id, "integrationId": self.integration_id}
+        )
+
     def __repr__(self) -> str:
         return (
             f"IntegrationResource(app_id={self.app_id!r}, integration_id={self.integration_id!r})"
@@ -298,6 +352,101 @@ class WebhooksResource(WebhooksOperations):
 
     def __repr__(self) -> str:
         return f"WebhooksResource({self._bound!r})"
+
+
+@final
+class AppKeysResource(AppKeysOperations):
+    """``session.apps[app_id].keys``: the app's API keys.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ()
+
+
+@final
+class AttachmentsResource(AttachmentsOperations):
+    """``session.apps[app_id].attachments``.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ()
+
+
+@final
+class DevicesResource(DevicesOperations):
+    """``...users[user].devices``: the user's devices.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ()
+
+
+@final
+class ParticipantsResource(ParticipantsOperations):
+    """``...conversations[id].participants``: list, join and leave.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ()
+
+
+@final
+class IntegrationKeysResource(IntegrationKeysOperations):
+    """``...integrations[id].keys``: the API keys of a custom integration.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ()
+
+
+@final
+class SwitchboardsResource(SwitchboardsOperations):
+    """``session.apps[app_id].switchboards``: index it with a switchboard id.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, switchboard_id: str) -> SwitchboardResource:
+        return SwitchboardResource(
+            self._requester,
+            {**self._bound, "switchboardId": check_id("switchboard_id", switchboard_id)},
+        )
+
+
+@final
+class SwitchboardResource:
+    """One switchboard: ``session.apps[app_id].switchboards[switchboard_id]``.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ("_bound", "_requester")
+
+    def __init__(self, requester: Requester, bound: Mapping[str, str]) -> None:
+        self._requester = requester
+        self._bound = dict(bound)
+
+    @property
+    def integrations(self) -> SwitchboardIntegrationsResource:
+        """The switchboard's integrations."""
+        return SwitchboardIntegrationsResource(self._requester, self._bound)
+
+
+@final
+class SwitchboardIntegrationsResource(SwitchboardIntegrationsOperations):
+    """``...switchboards[id].integrations``.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ()
 
 
 @final

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 import respx
@@ -11,10 +12,13 @@ import respx
 import sunshine_async as sa
 from sunshine_async import Session
 from sunshine_async._generated import models
+from sunshine_async._generated.operations import OPERATIONS
 
 from .conftest import BASE_URL, KEY_ID, SECRET
 
 pytestmark = pytest.mark.anyio
+
+ROOT = Path(__file__).resolve().parents[1]
 
 APP = "5d8cff3cd55b040010928b5b"
 CONV = "029c31f25a21b47effd7be90"
@@ -167,3 +171,64 @@ async def test_bodies_are_checked_before_sending(session: Session) -> None:
         with pytest.raises(sa.InvalidArgumentError, match="needs one of userId"):
             await session.apps[APP].conversations.list().__anext__()
         assert not router.calls
+
+
+def test_every_v2_operation_is_offered() -> None:
+    """Every /v2 operation has a method (Clients' three by hand), but two: the OAuth
+    token info (optional in the contract) and the multipart upload (not offered yet)."""
+    config = json.loads((ROOT / "codegen" / "resources.json").read_text())
+    offered = {
+        op_id
+        for name, spec in config.items()
+        if not name.startswith("_")
+        for op_id in spec["methods"].values()
+    }
+    offered |= {"CreateClient", "ListClients", "RemoveClient"}
+    contract = {op.id for op in OPERATIONS.values() if op.path.startswith("/v2/")}
+    contract.discard("GetTokenInfo")
+    assert len(contract) == 64
+    assert contract - offered == {"UploadAttachment"}
+
+
+async def test_navigation_reaches_every_collection(api: respx.MockRouter, session: Session) -> None:
+    app = session.apps[APP]
+    user = app.users["u1"]
+    conv = app.conversations[CONV]
+    integration = app.integrations[INTEGRATION]
+    calls: list[tuple[str, str, dict[str, object], AsyncIterator[object]]] = [
+        ("GET", f"/v2/apps/{APP}/keys", {"keys": []}, app.keys.list()),
+        ("GET", f"/v2/apps/{APP}/switchboards", {"switchboards": []}, app.switchboards.list()),
+        (
+            "GET",
+            f"/v2/apps/{APP}/switchboards/sb1/switchboardIntegrations",
+            {"switchboardIntegrations": []},
+            app.switchboards["sb1"].integrations.list(),
+        ),
+        ("GET", f"/v2/apps/{APP}/users/u1/devices", {"devices": []}, user.devices.list()),
+        (
+            "GET",
+            f"/v2/apps/{APP}/conversations/{CONV}/participants",
+            {"participants": [], "meta": LAST_PAGE},
+            conv.participants.list(),
+        ),
+        (
+            "GET",
+            f"/v2/apps/{APP}/integrations/{INTEGRATION}/keys",
+            {"keys": []},
+            integration.keys.list(),
+        ),
+    ]
+    for method, path, reply, iterator in calls:
+        api.route(method=method, path=path).respond(200, json=reply)
+        assert [item async for item in iterator] == []
+    activity = api.post(f"/v2/apps/{APP}/conversations/{CONV}/activity").respond(200, json={})
+    await conv.post_activity(author={"type": "business"}, type="typing:start")
+    assert body_of(activity) == {"author": {"type": "business"}, "type": "typing:start"}
+    erased = api.delete(f"/v2/apps/{APP}/users/u1/personalinformation").respond(
+        200, json={"user": {"id": "u1"}}
+    )
+    await user.delete_personal_information()
+    assert erased.call_count == 1
+    synced = api.post(f"/v2/apps/{APP}/users/zd-42/sync").respond(200, json={"user": {"id": "u1"}})
+    await app.users.sync("zd-42")
+    assert synced.call_count == 1

@@ -26,10 +26,19 @@ from sunshine_async._models import UNSET, Unset
 from sunshine_async._pagination import ItemIterator, decode
 
 __all__ = [
+    "AppKeysOperations",
     "AppsOperations",
+    "AttachmentsOperations",
+    "ConversationActionsOperations",
     "ConversationsOperations",
+    "DevicesOperations",
+    "IntegrationKeysOperations",
     "IntegrationsOperations",
     "MessagesOperations",
+    "ParticipantsOperations",
+    "SwitchboardIntegrationsOperations",
+    "SwitchboardsOperations",
+    "UserActionsOperations",
     "UsersOperations",
     "WebhooksOperations",
 ]
@@ -259,6 +268,31 @@ class UsersOperations(OperationsBase):
             query={"brandId": brand_id},
         )
 
+    async def sync(
+        self,
+        zendesk_id: str,
+        body: Mapping[str, object] | None = None,
+        /,
+        *,
+        surviving_zendesk_id: str | Unset | None = UNSET,
+    ) -> models.User:
+        """Returns the `User`. POST ``/v2/apps/{appId}/users/{zendeskId}/sync`` (SyncUser)"""
+        response = await invoke(
+            self._requester,
+            OPERATIONS["SyncUser"],
+            path={**self._bound, "zendeskId": zendesk_id},
+            body=check_body(
+                OPERATIONS["SyncUser"],
+                models.SyncUserBody,
+                (),
+                body,
+                {
+                    "surviving_zendesk_id": surviving_zendesk_id,
+                },
+            ),
+        )
+        return decode(response, models.User, key="user")
+
 
 class ConversationsOperations(OperationsBase):
     """The conversations of an app."""
@@ -279,8 +313,8 @@ class ConversationsOperations(OperationsBase):
     ) -> models.Conversation:
         """Returns the `Conversation`.
 
-        POST ``/v2/apps/{appId}/conversations``
-        (CreateConversation)
+        POST (CreateConversation)
+        ``/v2/apps/{appId}/conversations``
         """
         response = await invoke(
             self._requester,
@@ -314,8 +348,8 @@ class ConversationsOperations(OperationsBase):
     ) -> ItemIterator[Any, models.Conversation]:
         """Yields every `Conversation`, page after page.
 
-        GET ``/v2/apps/{appId}/conversations``
-        (ListConversations)
+        GET (ListConversations)
+        ``/v2/apps/{appId}/conversations``
         """
         pages = list_pages(
             self._requester,
@@ -335,8 +369,8 @@ class ConversationsOperations(OperationsBase):
     ) -> models.Conversation:
         """Returns the `Conversation`.
 
-        GET ``/v2/apps/{appId}/conversations/{conversationId}``
-        (GetConversation)
+        GET (GetConversation)
+        ``/v2/apps/{appId}/conversations/{conversationId}``
         """
         response = await invoke(
             self._requester,
@@ -358,8 +392,8 @@ class ConversationsOperations(OperationsBase):
     ) -> models.Conversation:
         """Returns the `Conversation`.
 
-        PATCH ``/v2/apps/{appId}/conversations/{conversationId}``
-        (UpdateConversation)
+        PATCH (UpdateConversation)
+        ``/v2/apps/{appId}/conversations/{conversationId}``
         """
         response = await invoke(
             self._requester,
@@ -386,8 +420,8 @@ class ConversationsOperations(OperationsBase):
     ) -> None:
         """Returns nothing.
 
-        DELETE ``/v2/apps/{appId}/conversations/{conversationId}``
-        (DeleteConversation)
+        DELETE (DeleteConversation)
+        ``/v2/apps/{appId}/conversations/{conversationId}``
         """
         await invoke(
             self._requester,
@@ -415,8 +449,8 @@ class MessagesOperations(OperationsBase):
     ) -> tuple[models.Message, ...]:
         """Returns the `Message` items.
 
-        POST ``/v2/apps/{appId}/conversations/{conversationId}/messages``
-        (PostMessage)
+        POST (PostMessage)
+        ``/v2/apps/{appId}/conversations/{conversationId}/messages``
         """
         response = await invoke(
             self._requester,
@@ -448,8 +482,8 @@ class MessagesOperations(OperationsBase):
     ) -> ItemIterator[Any, models.Message]:
         """Yields every `Message`, page after page.
 
-        GET ``/v2/apps/{appId}/conversations/{conversationId}/messages``
-        (ListMessages)
+        GET (ListMessages)
+        ``/v2/apps/{appId}/conversations/{conversationId}/messages``
         """
         pages = list_pages(
             self._requester,
@@ -469,8 +503,8 @@ class MessagesOperations(OperationsBase):
     ) -> None:
         """Returns nothing.
 
-        DELETE ``/v2/apps/{appId}/conversations/{conversationId}/messages/{messageId}``
-        (DeleteMessage)
+        DELETE (DeleteMessage)
+        ``/v2/apps/{appId}/conversations/{conversationId}/messages/{messageId}``
         """
         await invoke(
             self._requester,
@@ -483,8 +517,8 @@ class MessagesOperations(OperationsBase):
     ) -> None:
         """Returns nothing.
 
-        DELETE ``/v2/apps/{appId}/conversations/{conversationId}/messages``
-        (DeleteAllMessages)
+        DELETE (DeleteAllMessages)
+        ``/v2/apps/{appId}/conversations/{conversationId}/messages``
         """
         await invoke(
             self._requester,
@@ -537,8 +571,8 @@ class IntegrationsOperations(OperationsBase):
     ) -> ItemIterator[Any, models.Integration]:
         """Yields every `Integration`, page after page.
 
-        GET ``/v2/apps/{appId}/integrations``
-        (ListIntegrations)
+        GET (ListIntegrations)
+        ``/v2/apps/{appId}/integrations``
         """
         pages = list_pages(
             self._requester,
@@ -558,8 +592,8 @@ class IntegrationsOperations(OperationsBase):
     ) -> None:
         """Returns nothing.
 
-        GET ``/v2/apps/{appId}/integrations/{integrationId}``
-        (GetIntegration)
+        GET (GetIntegration)
+        ``/v2/apps/{appId}/integrations/{integrationId}``
         """
         await invoke(
             self._requester,
@@ -575,8 +609,8 @@ class IntegrationsOperations(OperationsBase):
     ) -> None:
         """Returns nothing.
 
-        PATCH ``/v2/apps/{appId}/integrations/{integrationId}``
-        (UpdateIntegration)
+        PATCH (UpdateIntegration)
+        ``/v2/apps/{appId}/integrations/{integrationId}``
         """
         await invoke(
             self._requester,
@@ -590,8 +624,8 @@ class IntegrationsOperations(OperationsBase):
     ) -> None:
         """Returns nothing.
 
-        DELETE ``/v2/apps/{appId}/integrations/{integrationId}``
-        (DeleteIntegration)
+        DELETE (DeleteIntegration)
+        ``/v2/apps/{appId}/integrations/{integrationId}``
         """
         await invoke(
             self._requester,
@@ -617,8 +651,8 @@ class WebhooksOperations(OperationsBase):
     ) -> models.Webhook:
         """Returns the `Webhook`.
 
-        POST ``/v2/apps/{appId}/integrations/{integrationId}/webhooks``
-        (CreateWebhook)
+        POST (CreateWebhook)
+        ``/v2/apps/{appId}/integrations/{integrationId}/webhooks``
         """
         response = await invoke(
             self._requester,
@@ -644,8 +678,8 @@ class WebhooksOperations(OperationsBase):
     ) -> ItemIterator[Any, models.Webhook]:
         """Yields every `Webhook`.
 
-        GET ``/v2/apps/{appId}/integrations/{integrationId}/webhooks``
-        (ListWebhooks)
+        GET (ListWebhooks)
+        ``/v2/apps/{appId}/integrations/{integrationId}/webhooks``
         """
         return list_once(
             self._requester,
@@ -662,8 +696,8 @@ class WebhooksOperations(OperationsBase):
     ) -> models.Webhook:
         """Returns the `Webhook`.
 
-        GET ``/v2/apps/{appId}/integrations/{integrationId}/webhooks/{webhookId}``
-        (GetWebhook)
+        GET (GetWebhook)
+        ``/v2/apps/{appId}/integrations/{integrationId}/webhooks/{webhookId}``
         """
         response = await invoke(
             self._requester,
@@ -685,8 +719,8 @@ class WebhooksOperations(OperationsBase):
     ) -> models.Webhook:
         """Returns the `Webhook`.
 
-        PATCH ``/v2/apps/{appId}/integrations/{integrationId}/webhooks/{webhookId}``
-        (UpdateWebhook)
+        PATCH (UpdateWebhook)
+        ``/v2/apps/{appId}/integrations/{integrationId}/webhooks/{webhookId}``
         """
         response = await invoke(
             self._requester,
@@ -713,11 +747,676 @@ class WebhooksOperations(OperationsBase):
     ) -> None:
         """Returns nothing.
 
-        DELETE ``/v2/apps/{appId}/integrations/{integrationId}/webhooks/{webhookId}``
-        (DeleteWebhook)
+        DELETE (DeleteWebhook)
+        ``/v2/apps/{appId}/integrations/{integrationId}/webhooks/{webhookId}``
         """
         await invoke(
             self._requester,
             OPERATIONS["DeleteWebhook"],
             path={**self._bound, "webhookId": webhook_id},
+        )
+
+
+class UserActionsOperations(OperationsBase):
+    """What can be done to one user."""
+
+    __slots__ = ()
+
+    async def delete_personal_information(
+        self,
+        *,
+        brand_id: str | None = None,
+    ) -> None:
+        """Returns nothing.
+
+        DELETE (DeleteUserPersonalInformation)
+        ``/v2/apps/{appId}/users/{userIdOrExternalId}/personalinformation``
+        """
+        await invoke(
+            self._requester,
+            OPERATIONS["DeleteUserPersonalInformation"],
+            path=self._bound,
+            query={"brandId": brand_id},
+        )
+
+
+class DevicesOperations(OperationsBase):
+    """The devices of a user."""
+
+    __slots__ = ()
+
+    def list(
+        self,
+        *,
+        brand_id: str | None = None,
+    ) -> ItemIterator[Any, models.Device]:
+        """Yields every `Device`.
+
+        GET (ListDevices)
+        ``/v2/apps/{appId}/users/{userIdOrExternalId}/devices``
+        """
+        return list_once(
+            self._requester,
+            OPERATIONS["ListDevices"],
+            models.Device,
+            key="devices",
+            path=self._bound,
+            query={"brandId": brand_id},
+        )
+
+    async def get(
+        self,
+        device_id: str,
+        *,
+        brand_id: str | None = None,
+    ) -> models.Device:
+        """Returns the `Device`.
+
+        GET (GetDevice)
+        ``/v2/apps/{appId}/users/{userIdOrExternalId}/devices/{deviceId}``
+        """
+        response = await invoke(
+            self._requester,
+            OPERATIONS["GetDevice"],
+            path={**self._bound, "deviceId": device_id},
+            query={"brandId": brand_id},
+        )
+        return decode(response, models.Device, key="device")
+
+
+class AppKeysOperations(OperationsBase):
+    """The API keys of an app."""
+
+    __slots__ = ()
+
+    async def create(
+        self,
+    ) -> models.AppKey:
+        """Returns the `AppKey`. POST ``/v2/apps/{appId}/keys`` (CreateAppKey)"""
+        response = await invoke(
+            self._requester,
+            OPERATIONS["CreateAppKey"],
+            path=self._bound,
+        )
+        return decode(response, models.AppKey, key="key")
+
+    def list(
+        self,
+    ) -> ItemIterator[Any, models.AppKey]:
+        """Yields every `AppKey`. GET ``/v2/apps/{appId}/keys`` (ListAppKeys)"""
+        return list_once(
+            self._requester,
+            OPERATIONS["ListAppKeys"],
+            models.AppKey,
+            key="keys",
+            path=self._bound,
+            query={},
+        )
+
+    async def get(
+        self,
+        key_id: str,
+    ) -> models.AppKey:
+        """Returns the `AppKey`. GET ``/v2/apps/{appId}/keys/{keyId}`` (GetAppKey)"""
+        response = await invoke(
+            self._requester,
+            OPERATIONS["GetAppKey"],
+            path={**self._bound, "keyId": key_id},
+        )
+        return decode(response, models.AppKey, key="key")
+
+    async def delete(
+        self,
+        key_id: str,
+    ) -> None:
+        """Returns nothing. DELETE ``/v2/apps/{appId}/keys/{keyId}`` (DeleteAppKey)"""
+        await invoke(
+            self._requester,
+            OPERATIONS["DeleteAppKey"],
+            path={**self._bound, "keyId": key_id},
+        )
+
+
+class AttachmentsOperations(OperationsBase):
+    """The attachments of an app (uploading is not offered yet: it is multipart)."""
+
+    __slots__ = ()
+
+    async def delete(
+        self,
+        body: Mapping[str, object] | None = None,
+        /,
+        *,
+        media_url: str | Unset | None = UNSET,
+    ) -> None:
+        """Returns nothing. POST ``/v2/apps/{appId}/attachments/remove`` (DeleteAttachment)"""
+        await invoke(
+            self._requester,
+            OPERATIONS["DeleteAttachment"],
+            path=self._bound,
+            body=check_body(
+                OPERATIONS["DeleteAttachment"],
+                models.AttachmentDeleteBody,
+                ("mediaUrl",),
+                body,
+                {
+                    "media_url": media_url,
+                },
+            ),
+        )
+
+
+class ConversationActionsOperations(OperationsBase):
+    """What can be done in one conversation."""
+
+    __slots__ = ()
+
+    async def post_activity(
+        self,
+        body: Mapping[str, object] | None = None,
+        /,
+        *,
+        author: Mapping[str, object] | Unset | None = UNSET,
+        type: str | Unset | None = UNSET,
+    ) -> None:
+        """Returns nothing.
+
+        POST (PostActivity)
+        ``/v2/apps/{appId}/conversations/{conversationId}/activity``
+        """
+        await invoke(
+            self._requester,
+            OPERATIONS["PostActivity"],
+            path=self._bound,
+            body=check_body(
+                OPERATIONS["PostActivity"],
+                models.ActivityPost,
+                ("author", "type"),
+                body,
+                {
+                    "author": author,
+                    "type": type,
+                },
+            ),
+        )
+
+    async def pass_control(
+        self,
+        body: Mapping[str, object] | None = None,
+        /,
+        *,
+        switchboard_integration: str | Unset | None = UNSET,
+        metadata: Mapping[str, object] | Unset | None = UNSET,
+    ) -> None:
+        """Returns nothing.
+
+        POST (PassControl)
+        ``/v2/apps/{appId}/conversations/{conversationId}/passControl``
+        """
+        await invoke(
+            self._requester,
+            OPERATIONS["PassControl"],
+            path=self._bound,
+            body=check_body(
+                OPERATIONS["PassControl"],
+                models.PassControlBody,
+                ("switchboardIntegration",),
+                body,
+                {
+                    "switchboard_integration": switchboard_integration,
+                    "metadata": metadata,
+                },
+            ),
+        )
+
+    async def release_control(
+        self,
+        body: Mapping[str, object] | None = None,
+        /,
+        *,
+        metadata: Mapping[str, object] | Unset | None = UNSET,
+    ) -> None:
+        """Returns nothing.
+
+        POST (ReleaseControl)
+        ``/v2/apps/{appId}/conversations/{conversationId}/releaseControl``
+        """
+        await invoke(
+            self._requester,
+            OPERATIONS["ReleaseControl"],
+            path=self._bound,
+            body=check_body(
+                OPERATIONS["ReleaseControl"],
+                models.ReleaseControlBody,
+                (),
+                body,
+                {
+                    "metadata": metadata,
+                },
+            ),
+        )
+
+    async def offer_control(
+        self,
+        body: Mapping[str, object] | None = None,
+        /,
+        *,
+        switchboard_integration: str | Unset | None = UNSET,
+        metadata: Mapping[str, object] | Unset | None = UNSET,
+    ) -> None:
+        """Returns nothing.
+
+        POST (OfferControl)
+        ``/v2/apps/{appId}/conversations/{conversationId}/offerControl``
+        """
+        await invoke(
+            self._requester,
+            OPERATIONS["OfferControl"],
+            path=self._bound,
+            body=check_body(
+                OPERATIONS["OfferControl"],
+                models.OfferControlBody,
+                ("switchboardIntegration",),
+                body,
+                {
+                    "switchboard_integration": switchboard_integration,
+                    "metadata": metadata,
+                },
+            ),
+        )
+
+    async def accept_control(
+        self,
+        body: Mapping[str, object] | None = None,
+        /,
+        *,
+        metadata: Mapping[str, object] | Unset | None = UNSET,
+    ) -> None:
+        """Returns nothing.
+
+        POST (AcceptControl)
+        ``/v2/apps/{appId}/conversations/{conversationId}/acceptControl``
+        """
+        await invoke(
+            self._requester,
+            OPERATIONS["AcceptControl"],
+            path=self._bound,
+            body=check_body(
+                OPERATIONS["AcceptControl"],
+                models.AcceptControlBody,
+                (),
+                body,
+                {
+                    "metadata": metadata,
+                },
+            ),
+        )
+
+    async def download_message_ref(
+        self,
+        body: Mapping[str, object] | None = None,
+        /,
+        *,
+        user_id: str | Unset | None = UNSET,
+        apple: Mapping[str, object] | Unset | None = UNSET,
+    ) -> None:
+        """Returns nothing.
+
+        POST (DownloadMessageRef)
+        ``/v2/apps/{appId}/conversations/{conversationId}/download``
+        """
+        await invoke(
+            self._requester,
+            OPERATIONS["DownloadMessageRef"],
+            path=self._bound,
+            body=check_body(
+                OPERATIONS["DownloadMessageRef"],
+                models.DownloadMessageRefBody,
+                ("userId",),
+                body,
+                {
+                    "user_id": user_id,
+                    "apple": apple,
+                },
+            ),
+        )
+
+    async def post_conversion_events(
+        self,
+        body: Mapping[str, object] | None = None,
+        /,
+    ) -> models.ConversionEvents:
+        """Returns the `ConversionEvents`.
+
+        POST (PostConversionEvents)
+        ``/v2/apps/{appId}/conversations/{conversationId}/conversionEvents``
+        """
+        response = await invoke(
+            self._requester,
+            OPERATIONS["PostConversionEvents"],
+            path=self._bound,
+        )
+        return decode(response, models.ConversionEvents, key="conversionEvents")
+
+
+class ParticipantsOperations(OperationsBase):
+    """The participants of a conversation."""
+
+    __slots__ = ()
+
+    def list(
+        self,
+        *,
+        page_size: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> ItemIterator[Any, models.Participant]:
+        """Yields every `Participant`, page after page.
+
+        GET (ListParticipants)
+        ``/v2/apps/{appId}/conversations/{conversationId}/participants``
+        """
+        pages = list_pages(
+            self._requester,
+            OPERATIONS["ListParticipants"],
+            models.ParticipantListResponse,
+            path=self._bound,
+            query={},
+            page_size=page_size,
+            after=after,
+            before=before,
+        )
+        return ItemIterator(pages, attrgetter("participants"))
+
+    async def join(
+        self,
+        body: Mapping[str, object] | None = None,
+        /,
+    ) -> models.Participant:
+        """Returns the `Participant`.
+
+        POST (JoinConversation)
+        ``/v2/apps/{appId}/conversations/{conversationId}/join``
+        """
+        response = await invoke(
+            self._requester,
+            OPERATIONS["JoinConversation"],
+            path=self._bound,
+        )
+        return decode(response, models.Participant, key="participant")
+
+    async def leave(
+        self,
+        body: Mapping[str, object] | None = None,
+        /,
+    ) -> None:
+        """Returns nothing.
+
+        POST (LeaveConversation)
+        ``/v2/apps/{appId}/conversations/{conversationId}/leave``
+        """
+        await invoke(
+            self._requester,
+            OPERATIONS["LeaveConversation"],
+            path=self._bound,
+        )
+
+
+class IntegrationKeysOperations(OperationsBase):
+    """The API keys of a custom integration."""
+
+    __slots__ = ()
+
+    async def create(
+        self,
+    ) -> models.ApiKey:
+        """Returns the `ApiKey`.
+
+        POST (CreateCustomIntegrationKey)
+        ``/v2/apps/{appId}/integrations/{integrationId}/keys``
+        """
+        response = await invoke(
+            self._requester,
+            OPERATIONS["CreateCustomIntegrationKey"],
+            path=self._bound,
+        )
+        return decode(response, models.ApiKey, key="key")
+
+    def list(
+        self,
+    ) -> ItemIterator[Any, models.ApiKey]:
+        """Yields every `ApiKey`.
+
+        GET (ListCustomIntegrationKeys)
+        ``/v2/apps/{appId}/integrations/{integrationId}/keys``
+        """
+        return list_once(
+            self._requester,
+            OPERATIONS["ListCustomIntegrationKeys"],
+            models.ApiKey,
+            key="keys",
+            path=self._bound,
+            query={},
+        )
+
+    async def get(
+        self,
+        key_id: str,
+    ) -> models.ApiKey:
+        """Returns the `ApiKey`.
+
+        GET (GetCustomIntegrationKey)
+        ``/v2/apps/{appId}/integrations/{integrationId}/keys/{keyId}``
+        """
+        response = await invoke(
+            self._requester,
+            OPERATIONS["GetCustomIntegrationKey"],
+            path={**self._bound, "keyId": key_id},
+        )
+        return decode(response, models.ApiKey, key="key")
+
+    async def delete(
+        self,
+        key_id: str,
+    ) -> None:
+        """Returns nothing.
+
+        DELETE (DeleteCustomIntegrationKey)
+        ``/v2/apps/{appId}/integrations/{integrationId}/keys/{keyId}``
+        """
+        await invoke(
+            self._requester,
+            OPERATIONS["DeleteCustomIntegrationKey"],
+            path={**self._bound, "keyId": key_id},
+        )
+
+
+class SwitchboardsOperations(OperationsBase):
+    """The switchboards of an app."""
+
+    __slots__ = ()
+
+    async def create(
+        self,
+    ) -> models.Switchboard:
+        """Returns the `Switchboard`. POST ``/v2/apps/{appId}/switchboards`` (CreateSwitchboard)"""
+        response = await invoke(
+            self._requester,
+            OPERATIONS["CreateSwitchboard"],
+            path=self._bound,
+        )
+        return decode(response, models.Switchboard, key="switchboard")
+
+    def list(
+        self,
+    ) -> ItemIterator[Any, models.Switchboard]:
+        """Yields every `Switchboard`. GET ``/v2/apps/{appId}/switchboards`` (ListSwitchboards)"""
+        return list_once(
+            self._requester,
+            OPERATIONS["ListSwitchboards"],
+            models.Switchboard,
+            key="switchboards",
+            path=self._bound,
+            query={},
+        )
+
+    async def update(
+        self,
+        switchboard_id: str,
+        body: Mapping[str, object] | None = None,
+        /,
+        *,
+        enabled: bool | Unset | None = UNSET,
+        default_switchboard_integration_id: str | Unset | None = UNSET,
+    ) -> models.Switchboard:
+        """Returns the `Switchboard`.
+
+        PATCH (UpdateSwitchboard)
+        ``/v2/apps/{appId}/switchboards/{switchboardId}``
+        """
+        response = await invoke(
+            self._requester,
+            OPERATIONS["UpdateSwitchboard"],
+            path={**self._bound, "switchboardId": switchboard_id},
+            body=check_body(
+                OPERATIONS["UpdateSwitchboard"],
+                models.SwitchboardUpdateBody,
+                (),
+                body,
+                {
+                    "enabled": enabled,
+                    "default_switchboard_integration_id": default_switchboard_integration_id,
+                },
+            ),
+        )
+        return decode(response, models.Switchboard, key="switchboard")
+
+    async def delete(
+        self,
+        switchboard_id: str,
+    ) -> None:
+        """Returns nothing.
+
+        DELETE (DeleteSwitchboard)
+        ``/v2/apps/{appId}/switchboards/{switchboardId}``
+        """
+        await invoke(
+            self._requester,
+            OPERATIONS["DeleteSwitchboard"],
+            path={**self._bound, "switchboardId": switchboard_id},
+        )
+
+
+class SwitchboardIntegrationsOperations(OperationsBase):
+    """The integrations of a switchboard."""
+
+    __slots__ = ()
+
+    async def create(
+        self,
+        body: Mapping[str, object] | None = None,
+        /,
+        *,
+        name: str | Unset | None = UNSET,
+        integration_id: str | Unset | None = UNSET,
+        integration_type: str | Unset | None = UNSET,
+        deliver_standby_events: bool | Unset | None = UNSET,
+        next_switchboard_integration_id: str | Unset | None = UNSET,
+        message_history_count: int | Unset | None = UNSET,
+    ) -> models.SwitchboardIntegration:
+        """Returns the `SwitchboardIntegration`.
+
+        POST (CreateSwitchboardIntegration)
+        ``/v2/apps/{appId}/switchboards/{switchboardId}/switchboardIntegrations``
+        """
+        response = await invoke(
+            self._requester,
+            OPERATIONS["CreateSwitchboardIntegration"],
+            path=self._bound,
+            body=check_body(
+                OPERATIONS["CreateSwitchboardIntegration"],
+                models.SwitchboardIntegrationCreateBody,
+                ("name",),
+                body,
+                {
+                    "name": name,
+                    "integration_id": integration_id,
+                    "integration_type": integration_type,
+                    "deliver_standby_events": deliver_standby_events,
+                    "next_switchboard_integration_id": next_switchboard_integration_id,
+                    "message_history_count": message_history_count,
+                },
+            ),
+        )
+        return decode(response, models.SwitchboardIntegration, key="switchboardIntegration")
+
+    def list(
+        self,
+    ) -> ItemIterator[Any, models.SwitchboardIntegration]:
+        """Yields every `SwitchboardIntegration`.
+
+        GET (ListSwitchboardIntegrations)
+        ``/v2/apps/{appId}/switchboards/{switchboardId}/switchboardIntegrations``
+        """
+        return list_once(
+            self._requester,
+            OPERATIONS["ListSwitchboardIntegrations"],
+            models.SwitchboardIntegration,
+            key="switchboardIntegrations",
+            path=self._bound,
+            query={},
+        )
+
+    async def update(
+        self,
+        switchboard_integration_id: str,
+        body: Mapping[str, object] | None = None,
+        /,
+        *,
+        name: str | Unset | None = UNSET,
+        integration_id: str | Unset | None = UNSET,
+        integration_type: str | Unset | None = UNSET,
+        deliver_standby_events: bool | Unset | None = UNSET,
+        next_switchboard_integration_id: str | Unset | None = UNSET,
+        message_history_count: int | Unset | None = UNSET,
+    ) -> models.SwitchboardIntegration:
+        """Returns the `SwitchboardIntegration`.
+
+        PATCH (UpdateSwitchboardIntegration)
+        ``/v2/apps/{appId}/switchboards/{switchboardId}/switchboardIntegrations/{switchboardIntegrationId}``
+        """
+        response = await invoke(
+            self._requester,
+            OPERATIONS["UpdateSwitchboardIntegration"],
+            path={**self._bound, "switchboardIntegrationId": switchboard_integration_id},
+            body=check_body(
+                OPERATIONS["UpdateSwitchboardIntegration"],
+                models.SwitchboardIntegrationUpdateBody,
+                (),
+                body,
+                {
+                    "name": name,
+                    "integration_id": integration_id,
+                    "integration_type": integration_type,
+                    "deliver_standby_events": deliver_standby_events,
+                    "next_switchboard_integration_id": next_switchboard_integration_id,
+                    "message_history_count": message_history_count,
+                },
+            ),
+        )
+        return decode(response, models.SwitchboardIntegration, key="switchboardIntegration")
+
+    async def delete(
+        self,
+        switchboard_integration_id: str,
+    ) -> None:
+        """Returns nothing.
+
+        DELETE (DeleteSwitchboardIntegration)
+        ``/v2/apps/{appId}/switchboards/{switchboardId}/switchboardIntegrations/{switchboardIntegrationId}``
+        """
+        await invoke(
+            self._requester,
+            OPERATIONS["DeleteSwitchboardIntegration"],
+            path={**self._bound, "switchboardIntegrationId": switchboard_integration_id},
         )
