@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, final
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -278,6 +279,39 @@ def _flat_metadata(instance: object, attribute: Attribute[Any], value: object) -
         )
 
 
+def _uri(instance: object, attribute: Attribute[Any], value: object) -> None:
+    # an absolute URL: the API resolves nothing relative, and a typo should fail here
+    _non_empty_str(instance, attribute, value)
+    assert isinstance(value, str)
+    parts = urlsplit(value)
+    if not parts.scheme or not (parts.netloc or parts.scheme == "data") or len(value) > 2048:
+        raise InvalidArgumentError(
+            f"{_where(instance, attribute)} must be an absolute URL (at most 2048"
+            f" characters), got {value[:80]!r}"
+        )
+
+
+def _subtypes(instance: object, attribute: Attribute[Any], value: object) -> None:
+    _sequence_of(str)(instance, attribute, value)
+    assert isinstance(value, Sequence)
+    unknown = [item for item in value if item not in AUTHOR_SUBTYPES]
+    if unknown or len(value) != 1:
+        raise InvalidArgumentError(
+            f"{_where(instance, attribute)} must be one of {', '.join(map(repr, AUTHOR_SUBTYPES))}"
+            f" (exactly one), got {list(value)!r}"
+        )
+
+
+def _brand_id(instance: object, attribute: Attribute[Any], value: object) -> None:
+    if isinstance(value, str) and not 1 <= len(value) <= 24:
+        raise InvalidArgumentError(
+            f"{_where(instance, attribute)} must be 1 to 24 characters, got {len(value)}"
+        )
+
+
+#: The author subtypes the API knows.
+AUTHOR_SUBTYPES: Final = ("AI", "activity", "agent", "bot")
+
 _ID = _non_empty_str
 _OPT_STR = _optional(_of_type(str))
 _OPT_BOOL = _optional(_of_type(bool))
@@ -380,13 +414,12 @@ class Author:
     user_id: str | Unset = attrs.field(default=UNSET, validator=_OPT_STR)
     user_external_id: str | Unset = attrs.field(default=UNSET, validator=_OPT_STR)
     brand_id: str | Unset | None = attrs.field(
-        default=UNSET, validator=_optional(_of_type(str, nullable=True))
+        default=UNSET,
+        validator=_optional(attrs.validators.and_(_of_type(str, nullable=True), _brand_id)),
     )
     display_name: str | Unset = attrs.field(default=UNSET, validator=_OPT_STR)
-    avatar_url: str | Unset = attrs.field(default=UNSET, validator=_OPT_STR)
-    subtypes: Sequence[str] | Unset = attrs.field(
-        default=UNSET, validator=_optional(_sequence_of(str))
-    )
+    avatar_url: str | Unset = attrs.field(default=UNSET, validator=_optional(_uri))
+    subtypes: Sequence[str] | Unset = attrs.field(default=UNSET, validator=_optional(_subtypes))
 
 
 @final
@@ -438,7 +471,7 @@ class ImageContent:
     """
 
     type: Literal["image"] = attrs.field(default="image", init=False)
-    media_url: str = attrs.field(validator=_non_empty_str)
+    media_url: str = attrs.field(validator=_uri)
     alt_text: str | Unset = attrs.field(
         default=UNSET, validator=_optional(attrs.validators.and_(_of_type(str), _max_length(128)))
     )

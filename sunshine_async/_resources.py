@@ -199,6 +199,8 @@ class UserResource(UserActionsOperations):
         super().__init__(requester, {"appId": app_id, "userIdOrExternalId": user_id})
         self.app_id = app_id
         self.user_id = user_id
+        if brand_id is not None and (not isinstance(brand_id, str) or not 1 <= len(brand_id) <= 24):
+            raise InvalidArgumentError(f"brand_id must be 1 to 24 characters, got {brand_id!r}")
         self.brand_id = None if brand_id is None else check_id("brand_id", brand_id)
 
     @property

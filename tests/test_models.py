@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 import pytest
@@ -140,3 +140,37 @@ class TestModelHabits:
         """UNSET reads well in a repr and is falsy."""
         assert repr(sa.UNSET) == "UNSET"
         assert not sa.UNSET
+
+
+class TestSpecBounds:
+    """Request fields the spec bounds are checked before anything is sent."""
+
+    @pytest.mark.parametrize(
+        ("make", "words"),
+        [
+            (lambda: sa.Author(type="business", brand_id="b" * 25), "1 to 24"),
+            (lambda: sa.Author(type="business", brand_id=""), "1 to 24"),
+            (lambda: sa.Author(type="business", avatar_url="/relative.png"), "absolute URL"),
+            (lambda: sa.Author(type="business", subtypes=["robot"]), "must be one of"),
+            (lambda: sa.Author(type="business", subtypes=["AI", "bot"]), "exactly one"),
+            (lambda: sa.ImageContent(media_url="not a url"), "absolute URL"),
+        ],
+    )
+    def test_refused(self, make: Any, words: str) -> None:
+        with pytest.raises(sa.InvalidArgumentError, match=words):
+            make()
+
+    def test_accepted(self) -> None:
+        author = sa.Author(
+            type="business",
+            brand_id="9477922990333",
+            avatar_url="https://www.gravatar.com/image.jpg",
+            subtypes=["AI"],
+        )
+        assert author.subtypes == ["AI"]
+        assert sa.ImageContent(media_url="https://example.com/a.png").media_url.startswith("https")
+
+    def test_brand_id_of_a_user(self) -> None:
+        session = sa.Session(key_id="app_x", secret="y")
+        with pytest.raises(sa.InvalidArgumentError, match="1 to 24"):
+            session.apps["a"].user("u", brand_id="b" * 25)
