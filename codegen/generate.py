@@ -61,7 +61,9 @@ def schema_name(node: JSON) -> str | None:
     return ref[len(prefix) :] if ref.startswith(prefix) else None
 
 
-def query_params(spec: JSON, params: Sequence[JSON]) -> list[tuple[str, bool, tuple[str, ...]]]:
+def query_params(
+    spec: JSON, params: Sequence[JSON]
+) -> list[tuple[str, bool, tuple[str, ...], str | None]]:
     found = []
     for raw in params:
         param = resolve(spec, raw)
@@ -70,7 +72,15 @@ def query_params(spec: JSON, params: Sequence[JSON]) -> list[tuple[str, bool, tu
         keys: tuple[str, ...] = ()
         if param.get("style") == "deepObject":
             keys = tuple(resolve(spec, param.get("schema", {})).get("properties", {}))
-        found.append((param["name"], bool(param.get("required", False)), keys))
+        default = resolve(spec, param.get("schema", {})).get("default")
+        found.append(
+            (
+                param["name"],
+                bool(param.get("required", False)),
+                keys,
+                default if isinstance(default, str) else None,
+            )
+        )
     return found
 
 
@@ -116,7 +126,7 @@ def describe_operation(spec: JSON, path: str, method: str, shared: Sequence[JSON
     if len(properties) == 1:
         ((response_key, value),) = properties.items()
         response_key_schema = ref_name(value) or ref_name(value.get("items", {}))
-    paginated = any(name == "page" for name, _, _ in query) and "meta" in properties
+    paginated = any(entry[0] == "page" for entry in query) and "meta" in properties
     if len(properties) > 1:  # a list: its items are the one array beside meta and links
         arrays = [key for key, value in properties.items() if value.get("type") == "array"]
         items_key = arrays[0] if len(arrays) == 1 else None
@@ -201,12 +211,14 @@ def render_operation(op: JSON) -> list[str]:
         if key in DEFAULTS and value == DEFAULTS[key]:
             continue
         if key == "query":
-            for name, required, keys in value:
+            for name, required, keys, default in value:
                 fields = [("name", literal(name))]
                 if required:
                     fields.append(("required", "True"))
                 if keys:
                     fields.append(("keys", literal(tuple(keys))))
+                if default is not None:
+                    fields.append(("default", literal(default)))
                 query_lines += call("QueryParam", fields, 12)
             arguments.append(("query", "QUERY"))
             continue
@@ -464,10 +476,13 @@ class Resources:
             path_expr = f"{{**self._bound, {filled}}}"
         keywords: list[str] = []
         query_parts: list[str] = []
-        for param_name, _required, keys in op["query"]:
+        for param_name, _required, keys, default in op["query"]:
             if param_name == "page" or keys:
                 continue
-            keywords.append(f"{snake(param_name)}: str | None = None")
+            if default is None:
+                keywords.append(f"{snake(param_name)}: str | None = None")
+            else:
+                keywords.append(f"{snake(param_name)}: str = {literal(default)}")
             query_parts.append(f'"{param_name}": {snake(param_name)}')
         deep: dict[str, list[str]] = {}
         for keyword_name, (param_name, key) in spec.get("filters", {}).items():
@@ -478,6 +493,13 @@ class Resources:
         for param_name, entries in deep.items():
             query_parts.append(f'"{param_name}": {{{", ".join(entries)}}}')
         body_fields: list[tuple[str, str]] = []
+        upload = op["body_kind"] == "multipart"
+        if upload:  # one file: bytes or a binary file object, and how to name it
+            params += ["source: bytes | BinaryIO", "/"]
+            keywords += [
+                'filename: str = "file"',
+                'content_type: str = "application/octet-stream"',
+            ]
         if op["body_kind"] == "json" and op["body"]:
             params.append("body: Mapping[str, object] | None = None")
             params.append("/")
@@ -548,6 +570,11 @@ class Resources:
             ]
             if query_parts:
                 send.append(f"    query={query_expr},")
+            if upload:
+                field = next(iter(merged(self.spec, self.models.schemas[op["body"]])["properties"]))
+                send += [
+                    f'    upload=("{field}", source, filename, content_type),',
+                ]
             if body_fields:
                 schema = op["body"]
                 required = tuple(
@@ -638,7 +665,7 @@ class Resources:
             "from collections.abc import Mapping, Sequence",
             "from datetime import datetime",
             "from operator import attrgetter",
-            "from typing import Any",
+            "from typing import Any, BinaryIO",
             "",
             "from sunshine_async._generated import models",
             "from sunshine_async._generated.operations import OPERATIONS",

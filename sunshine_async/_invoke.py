@@ -7,8 +7,9 @@ arguments here. Pure functions build the request; `invoke` sends it through the
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import attrs
 import cattrs
@@ -18,7 +19,14 @@ from ._exceptions import InvalidArgumentError
 from ._models import Unset
 from ._operation import Operation
 from ._pagination import ItemIterator, PageIterator
-from ._sansio import ApiResponse, check_id, page_params, quote_segment, unexpected_body
+from ._sansio import (
+    ApiResponse,
+    check_id,
+    encode_multipart,
+    page_params,
+    quote_segment,
+    unexpected_body,
+)
 from ._types import JSONObject
 
 if TYPE_CHECKING:
@@ -114,25 +122,46 @@ async def invoke(
     path: Mapping[str, str],
     query: Mapping[str, object] | None = None,
     body: JSONObject | None = None,
+    upload: tuple[str, bytes | BinaryIO, str, str] | None = None,
 ) -> ApiResponse:
     """Send ``op`` with these values; returns the success or raises a `SunshineError`.
+
+    ``upload`` is the one file of a multipart operation: (field, bytes or a binary
+    file object, file name, content type). A file object is read whole first, so that
+    a retry sends the same bytes.
 
     Raises:
         InvalidArgumentError: before anything is sent, for any argument the operation
             does not take, or a required one missing.
     """
-    if op.body_kind == "multipart":
-        raise InvalidArgumentError(f"{op.id} uploads a file: it is not a JSON operation")
-    if body is None and op.body_required:
+    if (upload is not None) != (op.body_kind == "multipart"):
+        raise InvalidArgumentError(
+            f"{op.id} uploads a file: pass one" if upload is None else f"{op.id} is not an upload"
+        )
+    if body is None and op.body_required and upload is None:
         raise InvalidArgumentError(f"{op.id} needs a request body")
-    if body is not None and op.body_kind is None:
+    if body is not None and op.body_kind != "json":
         raise InvalidArgumentError(f"{op.id} takes no request body")
+    raw = None
+    if upload is not None:
+        field, source, filename, content_type = upload
+        data = source if isinstance(source, bytes) else source.read()
+        if not isinstance(data, bytes):
+            raise InvalidArgumentError("the file to upload must be bytes or opened in binary mode")
+        raw = encode_multipart(
+            field,
+            data,
+            filename=filename,
+            content_type=content_type,
+            boundary=f"sunshine-{secrets.token_hex(16)}",
+        )
     return await requester.request(
         op.method,
         operation_path(op, path),
         params=operation_query(op, query or {}),
         body=body,
         gone_code=op.gone_code,
+        raw=raw,
     )
 
 

@@ -27,6 +27,8 @@ class QueryParam:
     required: bool = False
     #: For a deepObject parameter, the keys it may carry (``after``, ``before``, ``size``).
     keys: tuple[str, ...] = ()
+    #: The value the spec gives when none is passed.
+    default: str | None = None
 
 
 @final

@@ -77,6 +77,7 @@ class Requester(Protocol):
         params: QueryParams = (),
         body: JSONObject | None = None,
         gone_code: str | None = None,
+        raw: tuple[bytes, str] | None = None,
     ) -> ApiResponse:
         """Send a request and return its successful response, or raise a `SunshineError`."""
         ...

@@ -334,22 +334,28 @@ class Session:
         params: QueryParams = (),
         body: JSONObject | None = None,
         gone_code: str | None = None,
+        raw: tuple[bytes, str] | None = None,
     ) -> ApiResponse:
         """Send one API request, with retries; return the success or raise a typed error.
 
         ``path`` starts with ``/v2/`` and is already encoded. ``gone_code`` is the 404
         error code that, on a retried DELETE, means an earlier attempt already removed
-        the target (``"client_not_found"``). The resources call this; it is public for
-        endpoints this SDK does not cover yet.
+        the target (``"client_not_found"``). ``raw`` is a body already encoded, with its
+        content type (a multipart upload), instead of a JSON ``body``. The resources call
+        this; it is public for endpoints this SDK does not cover yet.
         """
+        if raw is not None and body is not None:
+            raise InvalidArgumentError("pass body= or raw=, not both")
         url = build_url(self._base_url, path, params)
         info = RequestInfo(method=method, url=url)
-        content = None if body is None else encode_body(body)
+        content, content_type = (None, None) if raw is None else raw
+        if body is not None:
+            content, content_type = encode_body(body), "application/json"
         attempt = 0
         earlier_may_have_arrived = False
         while True:
             carrier = self._open()
-            response, error, failure = await self._attempt(carrier, info, content)
+            response, error, failure = await self._attempt(carrier, info, content, content_type)
             if error is None:
                 assert response is not None
                 return response
@@ -383,7 +389,11 @@ class Session:
             raise error from error.__cause__
 
     async def _attempt(
-        self, carrier: Carrier, info: RequestInfo, content: bytes | None
+        self,
+        carrier: Carrier,
+        info: RequestInfo,
+        content: bytes | None,
+        content_type: str | None = None,
     ) -> tuple[ApiResponse | None, SunshineError | None, Failure | None]:
         """One try: a success, or the error it ended with (and how, if it got no response)."""
         authorization = self._credentials.authorization()
@@ -393,8 +403,8 @@ class Session:
             "Accept-Encoding": ACCEPT_ENCODING,
             "User-Agent": USER_AGENT,
         }
-        if content is not None:
-            headers["Content-Type"] = "application/json"
+        if content_type is not None:
+            headers["Content-Type"] = content_type
         tracker = SendTracker() if carrier.tracked else None
         slots = self._slots
         assert slots is not None

@@ -107,7 +107,7 @@ OPERATIONS: Final[dict[str, Operation]] = {
         path="/v2/apps/{appId}/attachments",
         path_params=("appId",),
         query=(
-            QueryParam(name="access", required=True),
+            QueryParam(name="access", required=True, default="public"),
             QueryParam(name="for"),
             QueryParam(name="conversationId"),
         ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
+from typing import Any, BinaryIO
 
 from sunshine_async._generated import models
 from sunshine_async._generated.operations import OPERATIONS
@@ -878,9 +878,34 @@ class AppKeysOperations(OperationsBase):
 
 
 class AttachmentsOperations(OperationsBase):
-    """The attachments of an app (uploading is not offered yet: it is multipart)."""
+    """The attachments of an app: upload a file, delete one."""
 
     __slots__ = ()
+
+    async def upload(
+        self,
+        source: bytes | BinaryIO,
+        /,
+        *,
+        access: str = "public",
+        for_: str | None = None,
+        conversation_id: str | None = None,
+        filename: str = "file",
+        content_type: str = "application/octet-stream",
+    ) -> models.AttachmentSchema:
+        """Returns the `AttachmentSchema`.
+
+        POST (UploadAttachment)
+        ``/v2/apps/{appId}/attachments``
+        """
+        response = await invoke(
+            self._requester,
+            OPERATIONS["UploadAttachment"],
+            path=self._bound,
+            query={"access": access, "for": for_, "conversationId": conversation_id},
+            upload=("source", source, filename, content_type),
+        )
+        return decode(response, models.AttachmentSchema, key="attachment")
 
     async def delete(
         self,
