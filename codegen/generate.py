@@ -702,6 +702,91 @@ class Resources:
         return "\n".join(lines) + "\n" + text + "\n"
 
 
+# --- request bounds ---------------------------------------------------------------------
+
+BOUND_KEYS = ("minLength", "maxLength", "enum", "minItems", "maxItems", "minimum", "maximum")
+
+
+def bounds_of(spec: JSON, node: JSON) -> dict[str, Any]:
+    """The checks of one property: the spec's bounds, and where nested objects lead."""
+    found: dict[str, Any] = {}
+    parts = [node, *(resolve(spec, part) for part in node.get("allOf", []))]
+    if schema_name(node):
+        parts.append(resolve(spec, node))
+    for part in parts:
+        for key in BOUND_KEYS:
+            if key in part:
+                found[key] = part[key]
+        if part.get("format") == "uri":
+            found["uri"] = True
+    nested = ref_name(node)
+    if nested and merged(spec, resolve(spec, node)).get("properties"):
+        found["object"] = nested
+    items = resolve(spec, node.get("items", {})) if "items" in node else None
+    if items is not None:
+        item_bounds = bounds_of(spec, node["items"])
+        if item_bounds:
+            found["items"] = item_bounds
+    return found
+
+
+def request_bounds(spec: JSON, ops: Sequence[JSON]) -> dict[str, dict[str, Any]]:
+    """The bounds of every schema a JSON request body reaches, by schema name."""
+    schemas = spec["components"]["schemas"]
+    pending = [op["body"] for op in ops if op["body_kind"] == "json" and op["body"]]
+    table: dict[str, dict[str, Any]] = {}
+    while pending:
+        name = pending.pop()
+        if name in table or name not in schemas:
+            continue
+        entries = {}
+        for key, value in merged(spec, schemas[name]).get("properties", {}).items():
+            checks = bounds_of(spec, value)
+            if checks:
+                entries[key] = checks
+            for nested in (checks.get("object"), checks.get("items", {}).get("object")):
+                if nested:
+                    pending.append(nested)
+        table[name] = entries
+    return {name: table[name] for name in sorted(table) if table[name]}
+
+
+def render_bounds(spec: JSON, ops: Sequence[JSON]) -> str:
+    table = request_bounds(spec, ops)
+    lines = [
+        HEADER,
+        '"""The bounds the spec sets on request fields, by schema and camelCase field.',
+        "",
+        "``object`` names the schema a nested object is checked against, ``items`` the",
+        "checks of each element of an array, ``uri`` an absolute URL.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Any, Final",
+        "",
+        "BOUNDS: Final[dict[str, dict[str, dict[str, Any]]]] = {",
+    ]
+    for name, fields in table.items():
+        lines.append(f'    "{name}": {{')
+        for key, checks in fields.items():
+            text = (
+                json.dumps(checks, sort_keys=True).replace("true", "True").replace("false", "False")
+            )
+            line = f'        "{key}": {text},'
+            if len(line) > 100:
+                lines.append(f'        "{key}": {{')
+                for check, value in sorted(checks.items()):
+                    item = json.dumps(value, sort_keys=True).replace("true", "True")
+                    lines.append(f'            "{check}": {item},')
+                lines.append("        },")
+            else:
+                lines.append(line)
+        lines.append("    },")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def render_package() -> str:
     return (
         f"{HEADER}\n"
@@ -720,6 +805,7 @@ def generate(out: Path) -> list[Path]:
         out / "operations.py": render_operations(operations(spec, overrides)),
         out / "models.py": Models(spec, overrides).render(),
         out / "resources.py": Resources(spec, overrides, config).render(),
+        out / "bounds.py": render_bounds(spec, operations(spec, overrides)),
     }
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")

@@ -16,6 +16,7 @@ import cattrs
 
 from ._converter import CONVERTER, camel_case, describe_invalid
 from ._exceptions import InvalidArgumentError
+from ._generated.bounds import BOUNDS
 from ._models import Unset
 from ._operation import Operation
 from ._pagination import ItemIterator, PageIterator
@@ -23,8 +24,10 @@ from ._sansio import (
     ApiResponse,
     check_id,
     encode_multipart,
+    is_absolute_url,
     page_params,
     quote_segment,
+    short_repr,
     unexpected_body,
 )
 from ._types import JSONObject
@@ -215,7 +218,56 @@ def check_body(
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
         problems = "; ".join(describe_invalid(exc))
         raise InvalidArgumentError(f"invalid {op.id} body: {problems}") from None
+    # the generated model is named after its schema: PascalCase of the spec's name
+    problem = bounds_problem(model.__name__[:1].lower() + model.__name__[1:], given, "$")
+    if problem is not None:
+        raise InvalidArgumentError(f"invalid {op.id} body: {problem}")
     return given
+
+
+def _value_problem(checks: Mapping[str, Any], value: object, where: str) -> str | None:
+    """What is wrong with one value under the spec's bounds, or None."""
+    if isinstance(value, str):
+        if "enum" in checks and value not in checks["enum"]:
+            allowed = ", ".join(map(repr, checks["enum"]))
+            return f"{where} must be one of {allowed}, got {short_repr(value)}"
+        if len(value) < checks.get("minLength", 0):
+            return f"{where} must be at least {checks['minLength']} characters"
+        if "maxLength" in checks and len(value) > checks["maxLength"]:
+            return f"{where} must be at most {checks['maxLength']} characters, got {len(value)}"
+        if checks.get("uri") and not is_absolute_url(value):
+            return f"{where} must be an absolute URL, got {short_repr(value)}"
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if "minimum" in checks and value < checks["minimum"]:
+            return f"{where} must be at least {checks['minimum']}, got {value}"
+        if "maximum" in checks and value > checks["maximum"]:
+            return f"{where} must be at most {checks['maximum']}, got {value}"
+    elif isinstance(value, list):
+        if len(value) < checks.get("minItems", 0):
+            return f"{where} must hold at least {checks['minItems']} items"
+        if "maxItems" in checks and len(value) > checks["maxItems"]:
+            return f"{where} must hold at most {checks['maxItems']} items, got {len(value)}"
+        items = checks.get("items")
+        if items:
+            for index, item in enumerate(value):
+                problem = _value_problem(items, item, f"{where}[{index}]")
+                if problem is not None:
+                    return problem
+    elif isinstance(value, Mapping) and "object" in checks:
+        return bounds_problem(checks["object"], value, where)
+    return None
+
+
+def bounds_problem(schema: str, value: Mapping[str, object], where: str) -> str | None:
+    """The first field of ``value`` outside the bounds the spec sets for ``schema``."""
+    fields = BOUNDS.get(schema, {})
+    for key, item in value.items():
+        checks = fields.get(key)
+        if checks is not None and item is not None:
+            problem = _value_problem(checks, item, f"{where}.{key}")
+            if problem is not None:
+                return problem
+    return None
 
 
 def decode_items(response: ApiResponse, key: str, item: type[T]) -> tuple[T, ...]:

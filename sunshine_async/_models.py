@@ -20,12 +20,12 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, final
-from urllib.parse import urlsplit
 
 import attrs
 
 from ._config import MAX_METADATA_BYTES
 from ._exceptions import InvalidArgumentError
+from ._sansio import is_absolute_url
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -283,8 +283,7 @@ def _uri(instance: object, attribute: Attribute[Any], value: object) -> None:
     # an absolute URL: the API resolves nothing relative, and a typo should fail here
     _non_empty_str(instance, attribute, value)
     assert isinstance(value, str)
-    parts = urlsplit(value)
-    if not parts.scheme or not (parts.netloc or parts.scheme == "data") or len(value) > 2048:
+    if not is_absolute_url(value) or len(value) > 2048:
         raise InvalidArgumentError(
             f"{_where(instance, attribute)} must be an absolute URL (at most 2048"
             f" characters), got {value[:80]!r}"

@@ -65,6 +65,7 @@ __all__ = [
     "encode_query",
     "error_from_response",
     "excerpt",
+    "is_absolute_url",
     "is_local_host",
     "may_have_arrived",
     "next_cursor",
@@ -122,6 +123,19 @@ def short_repr(value: object, limit: int = 60) -> str:
         return f"{value[:limit]!r}… ({len(value) - limit} more characters)"
     # reprlib stops at a few levels and items: a huge nested value costs nothing
     return excerpt(_SHORT.repr(value), limit * 2)
+
+
+def is_absolute_url(value: str) -> bool:
+    """Whether ``value`` is an absolute URL (a scheme and a host, or a ``data:`` URL).
+
+    >>> is_absolute_url("https://example.com/a.png"), is_absolute_url("/a.png")
+    (True, False)
+    """
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return bool(parts.scheme) and (bool(parts.netloc) or parts.scheme == "data")
 
 
 def normalize_base_url(base_url: str) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import respx
@@ -257,3 +259,39 @@ async def test_upload_attachment(api: respx.MockRouter, session: Session) -> Non
     with pytest.raises(sa.InvalidArgumentError, match="newlines"):
         await session.apps[APP].attachments.upload(b"x", filename='a"\r\nX-Evil: 1')
     assert route.call_count == 1
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda app: app.users.create(external_id=""), "$.externalId must be at least 1"),
+        (lambda app: app.users.create(external_id="x" * 1025), "at most 1024 characters"),
+        (
+            lambda app: app.conversations.create(type="group"),
+            "$.type must be one of 'personal', 'sdkGroup'",
+        ),
+        (
+            lambda app: app.conversations.create(type="personal", participants=[{}] * 11),
+            "at most 10 items",
+        ),
+        (
+            lambda app: app.conversations[CONV].messages.post(
+                author={"type": "business", "subtypes": ["robot"]},
+                content={"type": "text", "text": "Hi"},
+            ),
+            "$.author.subtypes[0] must be one of 'AI'",
+        ),
+        (
+            lambda app: app.conversations[CONV].messages.post(
+                author={"type": "business", "avatarUrl": "not/absolute"},
+                content={"type": "text", "text": "Hi"},
+            ),
+            "$.author.avatarUrl must be an absolute URL",
+        ),
+    ],
+)
+async def test_spec_bounds_on_generated_bodies(session: Session, call: Any, words: str) -> None:
+    with respx.mock(assert_all_mocked=True) as router:
+        with pytest.raises(sa.InvalidArgumentError, match=re.escape(words)):
+            await call(session.apps[APP])
+        assert not router.calls
