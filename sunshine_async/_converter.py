@@ -42,18 +42,37 @@ __all__ = ["CONVERTER", "camel_case", "describe_invalid", "make_converter", "str
 
 T = TypeVar("T")
 
-_RESPONSE_MODELS: Final = frozenset(
-    {m.Client, m.Meta, m.Links, m.ClientListResponse, *generated.MODELS.values()}
-)
 #: The generated unions by their members: a field typed ``Content | None`` reaches the
 #: converter as one flat union, so it is found by what it is made of.
 _OPEN_UNIONS: Final = {
     frozenset(typing.get_args(alias)): members for alias, members in generated.UNIONS.items()
 }
-_TAGGED_UNIONS: Final[dict[object, tuple[type, ...]]] = {
-    m.MatchCriteria: typing.get_args(m.MatchCriteria),
-    m.MessageContent: typing.get_args(m.MessageContent),
-}
+
+
+def _is_response_model(cls: type) -> bool:
+    """A model read from the API: it keeps unknown fields (``extra``) and nulls.
+
+    Told by its fields, not by a list that a new model could be left out of.
+    """
+    return attrs.has(cls) and {"extra", "nulls"} <= attrs.fields_dict(cls).keys()
+
+
+def _tag_of(cls: object) -> str | None:
+    """The fixed ``type`` of a request model (a field left out of ``__init__``)."""
+    if not (isinstance(cls, type) and attrs.has(cls)):
+        return None
+    field = attrs.fields_dict(cls).get("type")
+    if field is None or field.init or not isinstance(field.default, str):
+        return None
+    return field.default
+
+
+def _tagged_members(tp: object) -> tuple[type, ...] | None:
+    """The members of a union of request models told apart by their fixed ``type``."""
+    members = _union_members(tp)
+    if not members or len(members) < 2 or any(_tag_of(member) is None for member in members):
+        return None
+    return members  # type: ignore[return-value]
 
 
 def camel_case(name: str) -> str:
@@ -200,7 +219,7 @@ def _wire_value(value: object) -> object:
 
 def _is_optional(tp: object) -> bool:
     members = _union_members(tp)
-    if members is None or tp in _TAGGED_UNIONS or _is_open_enum(tp):
+    if members is None or _tagged_members(tp) is not None or _is_open_enum(tp):
         return False
     rest = [t for t in members if t not in (type(None), m.Unset)]
     return len(rest) == 1
@@ -248,7 +267,7 @@ def _register_unions(converter: cattrs.Converter) -> None:
         return structure
 
     def tagged_hook(tp: object) -> Callable[[object, object], object]:
-        variants = {attrs.fields_dict(cls)["type"].default: cls for cls in _TAGGED_UNIONS[tp]}
+        variants = {_tag_of(cls): cls for cls in _tagged_members(tp) or ()}
 
         def structure(value: object, _: object) -> object:
             if not isinstance(value, Mapping):
@@ -264,7 +283,7 @@ def _register_unions(converter: cattrs.Converter) -> None:
 
     converter.register_structure_hook_factory(_is_open_enum, _open_enum_hook)
     converter.register_unstructure_hook_func(_is_open_enum, _wire_value)
-    converter.register_structure_hook_factory(lambda t: t in _TAGGED_UNIONS, tagged_hook)
+    converter.register_structure_hook_factory(lambda t: _tagged_members(t) is not None, tagged_hook)
     converter.register_structure_hook_factory(_is_optional, optional_hook)
 
 
@@ -273,7 +292,7 @@ def _register_unions(converter: cattrs.Converter) -> None:
 
 def _register_models(converter: cattrs.Converter) -> None:
     def structure_hook(cls: type) -> Callable[[object, type], object]:
-        if cls in _RESPONSE_MODELS:
+        if _is_response_model(cls):
             # fields the SDK fills itself, from what it reads: never from the JSON
             read = _response_reader(converter, cls, own={"extra", "nulls"})
             return lambda value, _: read(value)
@@ -299,7 +318,7 @@ def _register_models(converter: cattrs.Converter) -> None:
         return structure_request
 
     def unstructure_hook(cls: type) -> Callable[[object], dict[str, object]]:
-        is_response = cls in _RESPONSE_MODELS
+        is_response = _is_response_model(cls)
         overrides: dict[str, Any] = {}
         for a in attrs.fields(cls):
             if is_response and a.name in ("extra", "nulls"):
@@ -356,7 +375,7 @@ def _field_reader(converter: cattrs.Converter, tp: Any) -> Callable[[object], ob
     """How one response field reads a non-null JSON value; built once per field."""
     members = _union_members(tp)
     inner = tp
-    if members is not None and not _is_open_enum(tp) and tp not in _TAGGED_UNIONS:
+    if members is not None and not _is_open_enum(tp) and _tagged_members(tp) is None:
         rest = [t for t in members if t not in (type(None), m.Unset)]
         if len(rest) == 1:
             inner = rest[0]  # nulls never get here: the reader sets them aside

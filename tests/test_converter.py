@@ -352,3 +352,50 @@ def test_enums_match_schema(schemas: dict[str, Any]) -> None:
     assert {m.value for m in sa.ClientType} == set(schemas["clientType"]["enum"])
     status = schemas["client"]["properties"]["status"]["enum"]
     assert {m.value for m in sa.ClientStatus} == set(status)
+
+
+# --- nothing to register: models are recognised by their fields --------------------------
+
+
+@attrs.frozen(kw_only=True)
+class _NewResponse:
+    name: str | None = None
+    extra: dict[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@attrs.frozen(kw_only=True)
+class _Cat:
+    type: str = attrs.field(default="cat", init=False)
+    lives: int = 9
+
+
+@attrs.frozen(kw_only=True)
+class _Dog:
+    type: str = attrs.field(default="dog", init=False)
+    good: bool = True
+
+
+for _model in (_NewResponse, _Cat, _Dog):
+    attrs.resolve_types(_model)  # string annotations (this module's future import)
+
+
+def test_a_new_response_model_needs_no_registration() -> None:
+    """A model with extra and nulls keeps unknown fields and nulls, with no list to join."""
+    converter = sa.make_converter()
+    read = converter.structure({"name": None, "future": 1}, _NewResponse)
+    assert read.extra == {"future": 1}
+    assert read.nulls == frozenset({"name"})
+    assert converter.unstructure(read) == {"name": None, "future": 1}
+
+
+def test_a_new_tagged_union_needs_no_registration() -> None:
+    """Request models with a fixed type are told apart by it, with no table to extend."""
+    converter = sa.make_converter()
+    pet: Any = _Cat | _Dog
+    dog: object = converter.structure({"type": "dog", "good": False}, pet)
+    assert dog == _Dog(good=False)
+    cat: object = converter.structure({"type": "cat"}, pet)
+    assert cat == _Cat()
+    with pytest.raises(ValueError, match="type must be one of 'cat', 'dog', got 'cow'"):
+        converter.structure({"type": "cow"}, pet)
