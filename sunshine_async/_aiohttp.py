@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import AsyncIterator, Awaitable
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import Any, Final, TypeVar
 
+import aiohttp
 import httpx
+import yarl
 
 from ._config import MAX_EXCERPT_CHARS
 from ._sansio import excerpt
-
-if TYPE_CHECKING:
-    import aiohttp
+from ._transport import aiohttp_trace_config
 
 __all__ = ["AiohttpTransport"]
 
@@ -33,8 +33,6 @@ _CHUNK: Final = 64 * 1024
 
 def _translate(exc: BaseException) -> httpx.TransportError | None:
     """The httpx error that means what an aiohttp error means; None if not aiohttp's."""
-    import aiohttp
-
     if not isinstance(exc, aiohttp.ClientError):
         return None
     # the text only: the exception itself may hold the request (and its Authorization)
@@ -87,9 +85,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     """Sends httpx requests with one `aiohttp.ClientSession`, made in the running loop."""
 
     def __init__(self, *, max_connections: int, tls: ssl.SSLContext) -> None:
-        import aiohttp
-
-        from ._transport import aiohttp_trace_config
 
         connector = aiohttp.TCPConnector(limit=max_connections, limit_per_host=0, ssl=tls)
         self._session = aiohttp.ClientSession(
@@ -105,9 +100,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             self._session._retry_connection = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        import aiohttp
-        import yarl
-
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
         response = await _translated(
             self._session.request(

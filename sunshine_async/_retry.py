@@ -15,27 +15,17 @@ import attrs
 
 from ._config import DEFAULT_MAX_RETRIES, RETRY_AFTER_CAP, RETRY_BASE_DELAY, RETRY_MAX_DELAY
 from ._exceptions import InvalidArgumentError
-from ._sansio import retry_delay
+from ._sansio import check_count, check_seconds, retry_delay
 
 __all__ = ["RetryPolicy"]
 
 
 def _count(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidArgumentError(
-            f"RetryPolicy.{attribute.name} must be an int >= 0, got {value!r}"
-        )
+    check_count(f"RetryPolicy.{attribute.name}", value, minimum=0)
 
 
 def _seconds(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not 0 <= value < float("inf")
-    ):
-        raise InvalidArgumentError(
-            f"RetryPolicy.{attribute.name} must be a finite number >= 0, got {value!r}"
-        )
+    check_seconds(f"RetryPolicy.{attribute.name}", value, zero=True)
 
 
 def _callable(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -58,7 +58,9 @@ __all__ = [
     "Failure",
     "backoff_delay",
     "build_url",
+    "check_count",
     "check_id",
+    "check_seconds",
     "clients_path",
     "encode_body",
     "encode_multipart",
@@ -179,6 +181,31 @@ def normalize_base_url(base_url: str) -> str:
             f"base_url must use https (plain http only for local test servers), not http://{host}"
         )
     return base_url.rstrip("/")
+
+
+def check_count(name: str, value: object, *, minimum: int) -> int:
+    """``value`` if it is an int (not a bool) of at least ``minimum``, else refused.
+
+    >>> check_count("max_retries", 2, minimum=0)
+    2
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidArgumentError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return value
+
+
+def check_seconds(name: str, value: object, *, zero: bool = False) -> float:
+    """``value`` as a finite number of seconds: positive, or also 0 with ``zero``.
+
+    >>> check_seconds("timeout", 5)
+    5.0
+    """
+    if not isinstance(value, bool) and isinstance(value, int | float):
+        low = value >= 0 if zero else value > 0
+        if low and value < float("inf"):  # NaN fails both comparisons
+            return float(value)
+    kind = "a finite number >= 0" if zero else "a positive number"
+    raise InvalidArgumentError(f"{name} must be {kind}, got {value!r}")
 
 
 def check_id(name: str, value: object) -> str:

@@ -41,6 +41,8 @@ from ._sansio import (
     ApiResponse,
     Failure,
     build_url,
+    check_count,
+    check_seconds,
     encode_body,
     error_from_response,
     is_local_host,
@@ -83,25 +85,6 @@ def _scrub(exc: Exception, authorization: str) -> None:
             text = text.replace(part, "[secure]")
     if text != str(exc):
         exc.args = (text,)
-
-
-def _seconds(name: str, value: object, *, optional: bool = False) -> float | None:
-    if value is None and optional:
-        return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not 0 < value < float("inf")
-    ):
-        hint = " or None" if optional else ""
-        raise InvalidArgumentError(f"{name} must be a positive number{hint}, got {value!r}")
-    return float(value)
-
-
-def _count(name: str, value: object, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidArgumentError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return value
 
 
 class _Received:
@@ -217,11 +200,11 @@ class Session:
             key_id=key_id, secret=secret, jwt=jwt, use_jwt=use_jwt, scope=scope
         )
         self._base_url = normalize_base_url(base_url)
-        self._timeout: float = _seconds("timeout", timeout)  # type: ignore[assignment]
-        self._connect_timeout: float = _seconds(  # type: ignore[assignment]
-            "connect_timeout", connect_timeout
+        self._timeout = check_seconds("timeout", timeout)
+        self._connect_timeout = check_seconds("connect_timeout", connect_timeout)
+        self._pool_timeout = (
+            None if pool_timeout is None else check_seconds("pool_timeout", pool_timeout)
         )
-        self._pool_timeout = _seconds("pool_timeout", pool_timeout, optional=True)
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise InvalidArgumentError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
         if retry is not None and max_retries is not None:
@@ -230,11 +213,11 @@ class Session:
             retry = RetryPolicy(
                 max_retries=DEFAULT_MAX_RETRIES
                 if max_retries is None
-                else _count("max_retries", max_retries, minimum=0)
+                else check_count("max_retries", max_retries, minimum=0)
             )
         self._retry = retry
-        self._max_connections = _count("max_connections", max_connections, minimum=1)
-        self._max_response_bytes = _count("max_response_bytes", max_response_bytes, minimum=1)
+        self._max_connections = check_count("max_connections", max_connections, minimum=1)
+        self._max_response_bytes = check_count("max_response_bytes", max_response_bytes, minimum=1)
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise InvalidArgumentError(
                 f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import ssl
+import typing
 import urllib.request
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
@@ -44,7 +45,7 @@ __all__ = [
 TransportName: TypeAlias = Literal["auto", "httpcore", "aiohttp"]
 #: What a Session ends up with: ours (tracked) or a client/transport the user gave.
 TransportKind: TypeAlias = Literal["httpcore", "aiohttp", "custom"]
-TRANSPORT_NAMES: Final = ("auto", "httpcore", "aiohttp")
+TRANSPORT_NAMES: Final = typing.get_args(TransportName)
 SPEED_HINT: Final = "pip install 'sunshine-async[speed]'"
 
 
