@@ -118,6 +118,8 @@ def describe_operation(spec: JSON, path: str, method: str, shared: Sequence[JSON
     elif "multipart/form-data" in content:
         body_kind = "multipart"
         body = schema_name(content["multipart/form-data"].get("schema", {}))
+    media: JSON = next(iter(content.values()), {})
+    body_schema: JSON = media.get("schema", {})
     status, response_node = success(op)
     response = schema_name(response_node)
     resolved = resolve(spec, response_node) if response_node else {}
@@ -139,6 +141,8 @@ def describe_operation(spec: JSON, path: str, method: str, shared: Sequence[JSON
         "body": body,
         "body_kind": body_kind,
         "body_required": bool(body_node.get("required", False)),
+        # not part of the table: the methods' keyword fields come from it
+        "body_schema": body_schema,
         "status": status,
         "response": response,
         "response_key": response_key,
@@ -284,6 +288,16 @@ def merged(spec: JSON, node: JSON) -> JSON:
         properties.update(merged(spec, part).get("properties", {}))
     properties.update(node.get("properties", {}))
     return {"type": "object", "properties": properties}
+
+
+def every_field(spec: JSON, node: JSON) -> JSON:
+    """The properties of every shape a schema allows: its parts' and branches' together."""
+    node = resolve(spec, node)
+    properties: dict[str, Any] = {}
+    for part in [*node.get("allOf", []), *(branches(node) or [])]:
+        properties.update(every_field(spec, part))
+    properties.update(node.get("properties", {}))
+    return properties
 
 
 def is_model(spec: JSON, node: JSON) -> bool:
@@ -500,11 +514,22 @@ class Resources:
                 'filename: str = "file"',
                 'content_type: str = "application/octet-stream"',
             ]
-        if op["body_kind"] == "json" and op["body"]:
+        # a body that is one model is checked by structuring it; a union of shapes or an
+        # inline object ("loose") offers all its fields and is checked field by field
+        loose = op["body_kind"] == "json" and not (
+            op["body"] and is_model(self.spec, self.models.schemas[op["body"]])
+        )
+        loose_required: list[str] = []
+        if op["body_kind"] == "json":
             params.append("body: Mapping[str, object] | None = None")
             params.append("/")
-            body_node = merged(self.spec, self.models.schemas[op["body"]])
-            for key, value in body_node.get("properties", {}).items():
+            if loose:
+                node = resolve(self.spec, op["body_schema"])
+                loose_required = list(node.get("required", []))
+                properties = every_field(self.spec, node)
+            else:
+                properties = merged(self.spec, self.models.schemas[op["body"]])["properties"]
+            for key, value in properties.items():
                 field = snake(key)
                 keywords.append(f"{field}: {self.field_type(value, key)} | Unset | None = UNSET")
                 body_fields.append((key, field))
@@ -575,7 +600,24 @@ class Resources:
                 send += [
                     f'    upload=("{field}", source, filename, content_type),',
                 ]
-            if body_fields:
+            if loose:
+                send += [
+                    "    body=check_loose_body(",
+                    f"        {call},",
+                    f"        {literal(tuple(loose_required))},",
+                    "        body,",
+                    *(
+                        [
+                            "        {",
+                            *(f'            "{field}": {field},' for _, field in body_fields),
+                            "        },",
+                        ]
+                        if body_fields
+                        else ["        {},"]
+                    ),
+                    "    ),",
+                ]
+            elif body_fields:
                 schema = op["body"]
                 required = tuple(
                     resolve(self.spec, self.models.schemas[schema]).get("required", [])
@@ -695,7 +737,14 @@ class Resources:
                 body += self.method(method_name, self.ops[op_id], spec)
         text = "\n".join(body)
         # import only the helpers the methods use
-        helpers = ("check_body", "decode_items", "decode_object", "invoke", "list_once")
+        helpers = (
+            "check_body",
+            "check_loose_body",
+            "decode_items",
+            "decode_object",
+            "invoke",
+            "list_once",
+        )
         used = [f"    {name}," for name in (*helpers, "list_pages") if f"{name}(" in text]
         index = lines.index("HELPERS")
         lines[index : index + 1] = used

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "OperationsBase",
     "check_body",
+    "check_loose_body",
     "decode_items",
     "decode_object",
     "invoke",
@@ -195,24 +196,8 @@ def check_body(
     fields, missing required ones and values of the wrong JSON type are refused here,
     before anything is sent.
     """
-    given = {
-        camel_case(name): value for name, value in fields.items() if not isinstance(value, Unset)
-    }
-    if body is not None:
-        if given:
-            raise InvalidArgumentError(
-                f"pass a body or keyword arguments, not both (got body and {next(iter(given))})"
-            )
-        if not isinstance(body, Mapping):
-            raise InvalidArgumentError(f"body must be a mapping, got {type(body).__name__}")
-        given = dict(body)
     known = {camel_case(a.name) for a in attrs.fields(model) if a.name not in ("extra", "nulls")}
-    unknown = sorted(set(given) - known)
-    if unknown:
-        raise InvalidArgumentError(f"{op.id} has no field {unknown[0]!r}")
-    missing = [name for name in required if name not in given]
-    if missing:
-        raise InvalidArgumentError(f"{op.id} needs the field {missing[0]!r}")
+    given = _given_body(op, required, body, fields, known)
     try:
         CONVERTER.structure(given, model)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
@@ -256,6 +241,57 @@ def _value_problem(checks: Mapping[str, Any], value: object, where: str) -> str 
     elif isinstance(value, Mapping) and "object" in checks:
         return bounds_problem(checks["object"], value, where)
     return None
+
+
+def check_loose_body(
+    op: Operation,
+    required: Sequence[str],
+    body: Mapping[str, object] | None,
+    fields: Mapping[str, object],
+) -> dict[str, object]:
+    """The JSON body of an operation whose schema is no one model, checked.
+
+    For a union of object shapes (join a conversation by user id *or* external id) or
+    an object the spec writes inline: the keyword fields are all the shapes' fields
+    together. Unknown and missing fields are refused; which shape the body takes is
+    the API's to judge.
+    """
+    given = _given_body(op, required, body, fields, {camel_case(name) for name in fields})
+    if op.body_required and not given:
+        raise InvalidArgumentError(f"{op.id} needs a request body")
+    if op.body is not None:
+        problem = bounds_problem(op.body, given, "$")
+        if problem is not None:
+            raise InvalidArgumentError(f"invalid {op.id} body: {problem}")
+    return given
+
+
+def _given_body(
+    op: Operation,
+    required: Sequence[str],
+    body: Mapping[str, object] | None,
+    fields: Mapping[str, object],
+    known: set[str],
+) -> dict[str, object]:
+    """A body from a mapping or from keyword fields (never both), its field names checked."""
+    given = {
+        camel_case(name): value for name, value in fields.items() if not isinstance(value, Unset)
+    }
+    if body is not None:
+        if given:
+            raise InvalidArgumentError(
+                f"pass a body or keyword arguments, not both (got body and {next(iter(given))})"
+            )
+        if not isinstance(body, Mapping):
+            raise InvalidArgumentError(f"body must be a mapping, got {type(body).__name__}")
+        given = dict(body)
+    unknown = sorted(set(given) - known)
+    if unknown and known:
+        raise InvalidArgumentError(f"{op.id} has no field {unknown[0]!r}")
+    missing = [name for name in required if name not in given]
+    if missing:
+        raise InvalidArgumentError(f"{op.id} needs the field {missing[0]!r}")
+    return given
 
 
 def bounds_problem(schema: str, value: Mapping[str, object], where: str) -> str | None:

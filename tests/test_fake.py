@@ -446,7 +446,7 @@ class TestCreateErrors:
         assert title in message
 
     async def test_each_problem_is_an_error(self, raw: httpx.AsyncClient) -> None:
-        """A body failing ClientCreate lists one error per problem, with JSON paths."""
+        """A body failing the spec's schema lists one error per problem, worded like the API."""
         body = {
             "matchCriteria": {"type": "whatsapp", "integrationId": "i", "phoneNumber": "555"},
             "confirmation": {"type": "immediate"},
@@ -456,23 +456,22 @@ class TestCreateErrors:
         assert response.status_code == 400
         errors = errors_of(response)
         assert {code for code, _ in errors} == {"bad_request"}
-        titles = " | ".join(title for _, title in errors)
-        assert "phone_number must be '+'" in titles
-        assert "$.target.conversationId" in titles
-        assert len(errors) == 2
+        assert [title for _, title in errors] == [
+            'matchCriteria.phoneNumber should match pattern "^\\+"',
+            "target should have required property 'conversationId'",
+        ]
 
     @pytest.mark.parametrize(
         "body",
         [
             {**EXAMPLE_BODY, "matchCriteria": {"type": "pigeon", "integrationId": "i"}},
-            {**EXAMPLE_BODY, "surprise": 1},
             {**EXAMPLE_BODY, "target": {"conversationId": 5}},
             {key: value for key, value in EXAMPLE_BODY.items() if key != "confirmation"},
         ],
-        ids=["unknown-type", "unknown-key", "wrong-type", "missing-field"],
+        ids=["unknown-type", "wrong-type", "missing-field"],
     )
     async def test_invalid_bodies(self, raw: httpx.AsyncClient, body: dict[str, object]) -> None:
-        """Whatever fails structuring into ClientCreate is a 400."""
+        """Whatever the spec's clientCreate schema refuses is a 400."""
         response = await raw.post(PATH, json=body)
         assert response.status_code == 400
         assert errors_of(response)[0][0] == "bad_request"
@@ -589,8 +588,8 @@ class TestRouting:
         "path",
         [
             "/",
-            "/v2/apps",
-            f"/v2/apps/{APP}/users/{USER}",
+            "/v2/unknown",
+            f"/v2/apps/{APP}/users/{USER}/friends",
             f"/v1/apps/{APP}/users/{USER}/clients",
             f"{PATH}/",
             f"{PATH}/x/y",
@@ -598,7 +597,7 @@ class TestRouting:
         ],
     )
     async def test_unknown_route(self, raw: httpx.AsyncClient, path: str) -> None:
-        """Anything but the clients routes is a 404 not_found."""
+        """A path that is no operation of the spec is a 404 not_found."""
         response = await raw.get(path)
         assert response.status_code == 404
         assert errors_of(response)[0][0] == "not_found"

@@ -17,6 +17,7 @@ from sunshine_async._generated.operations import OPERATIONS
 from sunshine_async._invoke import (
     OperationsBase,
     check_body,
+    check_loose_body,
     decode_items,
     invoke,
     list_once,
@@ -606,6 +607,44 @@ class IntegrationsOperations(OperationsBase):
         integration_id: str,
         body: Mapping[str, object] | None = None,
         /,
+        *,
+        display_name: str | Unset | None = UNSET,
+        default_responder_id: str | Unset | None = UNSET,
+        show_a_i_disclaimer: bool | Unset | None = UNSET,
+        project_id: str | Unset | None = UNSET,
+        client_email: str | Unset | None = UNSET,
+        private_key: str | Unset | None = UNSET,
+        server_key: str | Unset | None = UNSET,
+        sender_id: str | Unset | None = UNSET,
+        can_user_see_conversation_list: bool | Unset | None = UNSET,
+        can_user_create_more_conversations: bool | Unset | None = UNSET,
+        authentication_message_secret: str | Unset | None = UNSET,
+        page_access_token: str | Unset | None = UNSET,
+        story_replies_enabled: bool | Unset | None = UNSET,
+        story_mentions_enabled: bool | Unset | None = UNSET,
+        certificate: str | Unset | None = UNSET,
+        password: str | Unset | None = UNSET,
+        production: bool | Unset | None = UNSET,
+        auto_update_badge: bool | Unset | None = UNSET,
+        hide_unsubscribe_link: bool | Unset | None = UNSET,
+        from_address: str | Unset | None = UNSET,
+        brand_color: str | Unset | None = UNSET,
+        fixed_intro_pane: bool | Unset | None = UNSET,
+        conversation_color: str | Unset | None = UNSET,
+        action_color: str | Unset | None = UNSET,
+        display_style: str | Unset | None = UNSET,
+        button_icon_url: str | Unset | None = UNSET,
+        button_width: str | Unset | None = UNSET,
+        button_height: str | Unset | None = UNSET,
+        integration_order: Sequence[object] | Unset | None = UNSET,
+        business_name: str | Unset | None = UNSET,
+        business_icon_url: str | Unset | None = UNSET,
+        background_image_url: str | Unset | None = UNSET,
+        origin_whitelist: Sequence[object] | Unset | None = UNSET,
+        prechat_capture: Mapping[str, object] | Unset | None = UNSET,
+        hsm_fallback_language: str | Unset | None = UNSET,
+        account_id: str | Unset | None = UNSET,
+        account_management_access_token: str | Unset | None = UNSET,
     ) -> None:
         """Returns nothing.
 
@@ -616,6 +655,50 @@ class IntegrationsOperations(OperationsBase):
             self._requester,
             OPERATIONS["UpdateIntegration"],
             path={**self._bound, "integrationId": integration_id},
+            body=check_loose_body(
+                OPERATIONS["UpdateIntegration"],
+                (),
+                body,
+                {
+                    "display_name": display_name,
+                    "default_responder_id": default_responder_id,
+                    "show_a_i_disclaimer": show_a_i_disclaimer,
+                    "project_id": project_id,
+                    "client_email": client_email,
+                    "private_key": private_key,
+                    "server_key": server_key,
+                    "sender_id": sender_id,
+                    "can_user_see_conversation_list": can_user_see_conversation_list,
+                    "can_user_create_more_conversations": can_user_create_more_conversations,
+                    "authentication_message_secret": authentication_message_secret,
+                    "page_access_token": page_access_token,
+                    "story_replies_enabled": story_replies_enabled,
+                    "story_mentions_enabled": story_mentions_enabled,
+                    "certificate": certificate,
+                    "password": password,
+                    "production": production,
+                    "auto_update_badge": auto_update_badge,
+                    "hide_unsubscribe_link": hide_unsubscribe_link,
+                    "from_address": from_address,
+                    "brand_color": brand_color,
+                    "fixed_intro_pane": fixed_intro_pane,
+                    "conversation_color": conversation_color,
+                    "action_color": action_color,
+                    "display_style": display_style,
+                    "button_icon_url": button_icon_url,
+                    "button_width": button_width,
+                    "button_height": button_height,
+                    "integration_order": integration_order,
+                    "business_name": business_name,
+                    "business_icon_url": business_icon_url,
+                    "background_image_url": background_image_url,
+                    "origin_whitelist": origin_whitelist,
+                    "prechat_capture": prechat_capture,
+                    "hsm_fallback_language": hsm_fallback_language,
+                    "account_id": account_id,
+                    "account_management_access_token": account_management_access_token,
+                },
+            ),
         )
 
     async def delete(
@@ -831,12 +914,24 @@ class AppKeysOperations(OperationsBase):
 
     async def create(
         self,
+        body: Mapping[str, object] | None = None,
+        /,
+        *,
+        display_name: str | Unset | None = UNSET,
     ) -> models.AppKey:
         """Returns the `AppKey`. POST ``/v2/apps/{appId}/keys`` (CreateAppKey)"""
         response = await invoke(
             self._requester,
             OPERATIONS["CreateAppKey"],
             path=self._bound,
+            body=check_loose_body(
+                OPERATIONS["CreateAppKey"],
+                ("displayName",),
+                body,
+                {
+                    "display_name": display_name,
+                },
+            ),
         )
         return decode(response, models.AppKey, key="key")
 
@@ -1110,6 +1205,10 @@ class ConversationActionsOperations(OperationsBase):
         self,
         body: Mapping[str, object] | None = None,
         /,
+        *,
+        messenger: Mapping[str, object] | Unset | None = UNSET,
+        instagram: Mapping[str, object] | Unset | None = UNSET,
+        whatsapp: Mapping[str, object] | Unset | None = UNSET,
     ) -> models.ConversionEvents:
         """Returns the `ConversionEvents`.
 
@@ -1120,6 +1219,16 @@ class ConversationActionsOperations(OperationsBase):
             self._requester,
             OPERATIONS["PostConversionEvents"],
             path=self._bound,
+            body=check_loose_body(
+                OPERATIONS["PostConversionEvents"],
+                (),
+                body,
+                {
+                    "messenger": messenger,
+                    "instagram": instagram,
+                    "whatsapp": whatsapp,
+                },
+            ),
         )
         return decode(response, models.ConversionEvents, key="conversionEvents")
 
@@ -1157,6 +1266,10 @@ class ParticipantsOperations(OperationsBase):
         self,
         body: Mapping[str, object] | None = None,
         /,
+        *,
+        user_id: str | Unset | None = UNSET,
+        subscribe_s_d_k_client: bool | Unset | None = UNSET,
+        user_external_id: str | Unset | None = UNSET,
     ) -> models.Participant:
         """Returns the `Participant`.
 
@@ -1167,6 +1280,16 @@ class ParticipantsOperations(OperationsBase):
             self._requester,
             OPERATIONS["JoinConversation"],
             path=self._bound,
+            body=check_loose_body(
+                OPERATIONS["JoinConversation"],
+                (),
+                body,
+                {
+                    "user_id": user_id,
+                    "subscribe_s_d_k_client": subscribe_s_d_k_client,
+                    "user_external_id": user_external_id,
+                },
+            ),
         )
         return decode(response, models.Participant, key="participant")
 
@@ -1174,6 +1297,10 @@ class ParticipantsOperations(OperationsBase):
         self,
         body: Mapping[str, object] | None = None,
         /,
+        *,
+        user_id: str | Unset | None = UNSET,
+        user_external_id: str | Unset | None = UNSET,
+        participant_id: str | Unset | None = UNSET,
     ) -> None:
         """Returns nothing.
 
@@ -1184,6 +1311,16 @@ class ParticipantsOperations(OperationsBase):
             self._requester,
             OPERATIONS["LeaveConversation"],
             path=self._bound,
+            body=check_loose_body(
+                OPERATIONS["LeaveConversation"],
+                (),
+                body,
+                {
+                    "user_id": user_id,
+                    "user_external_id": user_external_id,
+                    "participant_id": participant_id,
+                },
+            ),
         )
 
 
@@ -1194,6 +1331,10 @@ class IntegrationKeysOperations(OperationsBase):
 
     async def create(
         self,
+        body: Mapping[str, object] | None = None,
+        /,
+        *,
+        display_name: str | Unset | None = UNSET,
     ) -> models.ApiKey:
         """Returns the `ApiKey`.
 
@@ -1204,6 +1345,14 @@ class IntegrationKeysOperations(OperationsBase):
             self._requester,
             OPERATIONS["CreateCustomIntegrationKey"],
             path=self._bound,
+            body=check_loose_body(
+                OPERATIONS["CreateCustomIntegrationKey"],
+                ("displayName",),
+                body,
+                {
+                    "display_name": display_name,
+                },
+            ),
         )
         return decode(response, models.ApiKey, key="key")
 

@@ -1,8 +1,12 @@
 """An in-memory fake Sunshine Conversations server for testing code that uses the SDK.
 
-`FakeSunshine` implements the three Clients endpoints (create, list, remove) as a plain
-ASGI app, with the API's pagination, errors and auth, a request log and reproducible
-fault injection. Use it in process::
+`FakeSunshine` serves every operation of the v2 API, routed by the operation table
+generated from the official spec. Apps, users, clients, devices, conversations,
+participants, messages, integrations and webhooks are kept in memory; the other
+operations answer with the spec's example. Requests are checked against the spec's
+JSON Schemas (never against the SDK's own models), and errors come in the API's shape
+and wording, with its pagination and auth, a request log and reproducible fault
+injection. Use it in process::
 
     from sunshine_async.testing import FakeSunshine
 
@@ -13,8 +17,8 @@ fault injection. Use it in process::
         ...
 
 or over a real socket, with `serve_in_thread` or from the command line
-(``python -m sunshine_async.testing --port 0 --clients 150``; needs the ``testing``
-extra, i.e. uvicorn).
+(``python -m sunshine_async.testing --port 0 --clients 150``). Everything it needs comes
+with the ``testing`` extra: ``pip install 'sunshine-async[testing]'``.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def non_empty(text: str) -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sunshine_async.testing",
-        description="Serve an in-memory fake of the Sunshine Conversations v2 Clients API.",
+        description="Serve an in-memory fake of the Sunshine Conversations v2 API.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     parser.add_argument("--port", type=port_number, default=8080, help="port; 0 picks a free one")

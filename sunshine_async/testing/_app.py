@@ -1,26 +1,22 @@
-"""`FakeSunshine`: the three Clients endpoints as a hand-written ASGI app, in memory.
+"""`FakeSunshine`: the whole v2 API in memory, for tests and demos.
 
-Responses are built from the SDK's own models and converter, so the fake speaks exactly
-the JSON the SDK reads; create bodies are checked by structuring them into
-`ClientCreate`, as the SDK does with the bodies it sends.
+The work is done by the sans-I/O `FakeCore` (routing from the generated operation
+table, checks against the spec's JSON Schemas, plain-dict answers). This module adds
+what needs I/O: an ASGI app (served by uvicorn, see `serve_in_thread`), an httpx
+transport for in-process use, injected faults, the request log, and the seeding helpers
+a test calls directly.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
-import json
 import threading
-import warnings
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from http import HTTPStatus
 from typing import Any, Final, TypeAlias, final
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import parse_qsl, quote
 
 import anyio
 import attrs
-import cattrs
 import httpx
 
 from sunshine_async._config import (
@@ -29,28 +25,20 @@ from sunshine_async._config import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
-    JWT_SCOPES,
     MAX_BODY_BYTES,
 )
-from sunshine_async._converter import CONVERTER, describe_invalid
-from sunshine_async._exceptions import InvalidArgumentError
-from sunshine_async._models import (
-    Client,
-    ClientCreate,
-    ClientListResponse,
-    ClientStatus,
-    ClientType,
-    Links,
-    Meta,
-)
+from sunshine_async._converter import CONVERTER
+from sunshine_async._models import Client, ClientStatus, ClientType
 from sunshine_async._retry import RetryPolicy
-from sunshine_async._sansio import encode_query
+from sunshine_async._sansio import check_id
 from sunshine_async._session import Session
 from sunshine_async._transport import TransportName
 from sunshine_async._types import Scope as JwtScope
 
+from ._core import FakeCore, FakeRequest, FakeResponse, error_response, json_response
 from ._faults import Decision, Fault, FaultPlan, Status
-from ._store import ApiFailure, Page, Store, parse_page_query
+from ._spec import require_jsonschema
+from ._store import ApiFailure
 
 __all__ = ["FakeSunshine", "FakeTransport", "RecordedRequest"]
 
@@ -61,8 +49,6 @@ Send: TypeAlias = Callable[[ASGIMessage], Awaitable[None]]
 Sleep: TypeAlias = Callable[[float], Awaitable[object]]
 
 DEFAULT_FAKE_BASE_URL: Final = "https://fake-sunshine.test"
-# the scope a key's tokens must carry, by the key id's prefix (svc_ keys: not checked)
-_SCOPE_OF_KEY: Final = {"app": "app", "act": "account", "int": "integration"}
 _STATUS_CODES: Final = {
     400: "bad_request",
     401: "unauthorized",
@@ -93,31 +79,14 @@ class RecordedRequest:
 
 
 class _ConnectionDropped(httpx.ReadError):
-    """Raised by the app to break the connection (the DropConnection fault).
+    """Raised by the ASGI app to break the connection (the DropConnection fault).
 
     An `httpx.ReadError`, so that even through a bare `httpx.ASGITransport` the client
     sees what a broken connection gives.
     """
 
 
-@attrs.frozen
-class _Response:
-    status: int
-    body: bytes
-    headers: tuple[tuple[str, str], ...] = ()
-
-
-def _json_response(status: int, data: object, headers: Iterable[tuple[str, str]] = ()) -> _Response:
-    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
-    return _Response(status, body, tuple(headers))
-
-
-def _error_response(failure: ApiFailure) -> _Response:
-    errors = [{"code": code, "title": title} for code, title in failure.errors]
-    return _json_response(failure.status, {"errors": errors}, failure.headers)
-
-
-def _status_response(fault: Status) -> _Response:
+def _status_response(fault: Status) -> FakeResponse:
     code = _STATUS_CODES.get(fault.status_code)
     if code is None:
         code = "server_error" if fault.status_code >= 500 else "error"
@@ -130,16 +99,22 @@ def _status_response(fault: Status) -> _Response:
         seconds = float(fault.retry_after)
         headers.append(("retry-after", str(int(seconds)) if seconds.is_integer() else str(seconds)))
     title = f"{phrase} (injected fault)"
-    return _error_response(ApiFailure(fault.status_code, code, title, headers=headers))
+    return error_response(ApiFailure(fault.status_code, code, title, headers=headers))
 
 
-async def _send_response(send: Send, response: _Response, *, drop: bool = False) -> None:
+def _wire_headers(response: FakeResponse) -> list[tuple[bytes, bytes]]:
     headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(response.body)).encode()),
-        *((name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers),
+        (name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers
     ]
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    if response.body or response.status != 302:
+        headers.insert(0, (b"content-type", b"application/json"))
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    return headers
+
+
+async def _send_response(send: Send, response: FakeResponse, *, drop: bool = False) -> None:
+    start = {"type": "http.response.start", "status": response.status}
+    await send({**start, "headers": _wire_headers(response)})
     if drop:
         # the status line and headers promise a body that never comes
         raise _ConnectionDropped("FakeSunshine broke the connection (injected fault)")
@@ -163,39 +138,6 @@ async def _read_body(receive: Receive) -> bytes | None:
     return None if size > MAX_BODY_BYTES else b"".join(chunks)
 
 
-def _parse_create_body(body: bytes | None) -> ClientCreate:
-    """Check a create body the way the SDK checks what it sends; ApiFailure 400 if bad."""
-    if body is None:
-        raise ApiFailure(
-            400, "bad_request", f"Request body is larger than {MAX_BODY_BYTES // 1000} kB"
-        )
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise ApiFailure(400, "bad_request", f"Request body is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise ApiFailure(400, "bad_request", "Request body is nested too deeply") from None
-    if not isinstance(data, dict):
-        raise ApiFailure(400, "bad_request", "Request body must be a JSON object")
-    try:
-        return CONVERTER.structure(data, ClientCreate)
-    except InvalidArgumentError as exc:
-        raise ApiFailure(400, "bad_request", str(exc)) from None
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        problems = describe_invalid(exc)
-        first, *rest = problems or ["invalid ClientCreate"]
-        raise ApiFailure(
-            400, "bad_request", first, more=[("bad_request", p) for p in rest]
-        ) from None
-
-
-def _header(scope: ASGIScope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
-    return None
-
-
 def _decoded_query(query_string: bytes) -> tuple[tuple[str, str], ...]:
     return tuple(parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True))
 
@@ -206,49 +148,13 @@ def _raw_path(scope: ASGIScope) -> bytes:
     return raw if raw else quote(scope["path"], safe="/").encode("ascii")
 
 
-@attrs.frozen
-class _Route:
-    app_id: str
-    user: str
-    client_id: str | None
-    #: the encoded path of the clients collection, below the root path
-    collection_path: str
-
-
-def _route(scope: ASGIScope) -> _Route:
-    path = _raw_path(scope).decode("latin-1")
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root):
-        path = path[len(root) :]
-    # a base URL with a path prefix (Zendesk's /sc): ids are encoded, so the first
-    # literal /v2/apps/ is where the API's own path starts
-    prefix_end = path.find("/v2/apps/")
-    prefix, path = (path[:prefix_end], path[prefix_end:]) if prefix_end > 0 else ("", path)
-    parts = path.split("/")
-    if (
-        len(parts) in (7, 8)
-        and parts[0] == ""
-        and parts[1:3] == ["v2", "apps"]
-        and parts[4] == "users"
-        and parts[6] == "clients"
-        and all(parts[i] for i in range(3, len(parts)) if i not in (4, 6))
-    ):
-        return _Route(
-            app_id=unquote(parts[3]),
-            user=unquote(parts[5]),
-            client_id=unquote(parts[7]) if len(parts) == 8 else None,
-            collection_path=prefix + "/".join(parts[:7]),
-        )
-    raise ApiFailure(404, "not_found", "Not found")
-
-
-def _method_not_allowed(method: str, allowed: tuple[str, ...]) -> ApiFailure:
-    return ApiFailure(
-        405,
-        "method_not_allowed",
-        f"Method {method} is not allowed here; use {' or '.join(allowed)}",
-        headers=[("allow", ", ".join(allowed))],
-    )
+def _origin(scope: ASGIScope, headers: Mapping[str, str]) -> str:
+    host = headers.get("host")
+    if host is None:
+        server_host, server_port = scope.get("server") or ("localhost", None)
+        host = server_host if server_port is None else f"{server_host}:{server_port}"
+    scheme: str = scope.get("scheme", "http")
+    return f"{scheme}://{host}"
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
@@ -261,9 +167,23 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
+def _open(value: str, kind: type[ClientType] | type[ClientStatus]) -> str:
+    """A client type or status as its JSON text (enum members or plain strings)."""
+    text = value.value if isinstance(value, kind) else value
+    if not isinstance(text, str) or not text:
+        raise ValueError(f"expected a non-empty str or {kind.__name__}, got {value!r}")
+    return text
+
+
 @final
 class FakeSunshine:
-    """An in-memory Sunshine Conversations server for the three Clients endpoints.
+    """An in-memory Sunshine Conversations server for the whole v2 API.
+
+    Every operation of the official spec has a route. Apps, users, clients, devices,
+    conversations, participants, messages, integrations and webhooks are kept in
+    memory and behave like the API's (pagination, errors, events); the other
+    operations answer with the spec's example. Request bodies are checked against
+    the spec's JSON Schemas, and errors use the API's shape and wording.
 
     It is a plain ASGI app: use it in process through `transport` / `session`, or serve
     it on a socket with `serve_in_thread` or ``python -m sunshine_async.testing``.
@@ -299,6 +219,7 @@ class FakeSunshine:
         sleep: Sleep = anyio.sleep,
         base_url: str = DEFAULT_FAKE_BASE_URL,
     ) -> None:
+        require_jsonschema()
         if not isinstance(key_id, str) or not key_id:
             raise ValueError("key_id must be a non-empty str")
         if not isinstance(secret, str) or not secret:
@@ -309,7 +230,8 @@ class FakeSunshine:
         #: Every request received, in order, rejected and faulted ones included.
         self.requests: list[RecordedRequest] = []
         self._sleep = sleep
-        self._store = Store()
+        self._core = FakeCore(key_id=key_id, secret=secret)
+        self._store = self._core.store
         self._faults = FaultPlan(seed)
         # held only around synchronous steps, never across an await: the app may be
         # served from another thread (`serve_in_thread`) while a test seeds it
@@ -320,27 +242,51 @@ class FakeSunshine:
 
     # --- seeding and inspection ---
 
-    def add_app(self, app_id: str | None = None) -> str:
+    def add_app(self, app_id: str | None = None, *, display_name: str | None = None) -> str:
         """Create an app and return its id (a new 24-hex-character id when not given).
 
         Raises:
             ValueError: the app exists already.
         """
+        if app_id is not None:
+            check_id("app_id", app_id)
+        body = {} if display_name is None else {"displayName": display_name}
         with self._lock:
-            return self._store.add_app(app_id)
+            try:
+                return str(self._store.create_app(body, app_id)["id"])
+            except ApiFailure:
+                raise ValueError(f"app {app_id!r} exists already") from None
 
     def add_user(
-        self, app_id: str, *, user_id: str | None = None, external_id: str | None = None
+        self,
+        app_id: str,
+        *,
+        user_id: str | None = None,
+        external_id: str | None = None,
+        profile: Mapping[str, Any] | None = None,
     ) -> str:
         """Create a user, and its app when missing; return the user's id.
 
-        The user can then be addressed by its id or by ``external_id``.
+        The user can then be addressed by its id or by ``external_id``; with an
+        ``email`` in ``profile`` it is found by ``users.list(email=...)``.
 
         Raises:
             ValueError: the id or external id is taken in that app.
         """
+        if user_id is not None:
+            check_id("user_id", user_id)
+        body: dict[str, Any] = {"profile": dict(profile or {})}
+        if external_id is not None:
+            body["externalId"] = check_id("external_id", external_id)
         with self._lock:
-            return self._store.add_user(app_id, user_id=user_id, external_id=external_id)
+            if self._store._apps.get(app_id) is None:
+                self._store.create_app({}, check_id("app_id", app_id))
+            app = self._store.app(app_id)
+            if user_id is not None and app.users.get(user_id) is not None:
+                raise ValueError(f"user {user_id!r} exists already in app {app_id!r}")
+            if external_id is not None and external_id in app.by_external_id:
+                raise ValueError(f"external id {external_id!r} is taken in app {app_id!r}")
+            return str(self._store.create_user(app_id, body, user_id)["id"])
 
     def add_clients(
         self,
@@ -353,14 +299,18 @@ class FakeSunshine:
     ) -> list[Client]:
         """Give a user (by id or external id) ``n`` new clients; return them.
 
+        The clients are returned as the SDK reads them, for a test to compare with.
+
         Raises:
             KeyError: no such app or user.
         """
+        kind, state = _open(type, ClientType), _open(status, ClientStatus)
         with self._lock:
             try:
-                return self._store.add_clients(app_id, user, n, type=type, status=status)
+                added = self._store.add_clients(app_id, user, n, type=kind, status=state)
             except ApiFailure as failure:
                 raise KeyError(f"{failure.errors[0][1]}: app {app_id!r}, user {user!r}") from None
+        return [CONVERTER.structure(client, Client) for client in added]
 
     def clients(self, app_id: str, user: str) -> list[Client]:
         """A user's current clients (by id or external id), oldest first.
@@ -370,7 +320,47 @@ class FakeSunshine:
         """
         with self._lock:
             try:
-                return self._store.clients(app_id, user)
+                found = self._store.clients(app_id, user)
+            except ApiFailure as failure:
+                raise KeyError(f"{failure.errors[0][1]}: app {app_id!r}, user {user!r}") from None
+        return [CONVERTER.structure(client, Client) for client in found]
+
+    def add_integration(
+        self,
+        app_id: str,
+        type: str = "custom",
+        *,
+        integration_id: str | None = None,
+        display_name: str | None = None,
+        **fields: Any,
+    ) -> str:
+        """Create an integration (a channel: ``"whatsapp"``, ``"custom"``...); return its id.
+
+        ``fields`` are more of its JSON fields, in the API's camelCase.
+
+        Raises:
+            KeyError: no such app.
+        """
+        body = {"type": type, "displayName": display_name, **fields}
+        with self._lock:
+            try:
+                return str(self._store.create_integration(app_id, body, integration_id)["id"])
+            except ApiFailure as failure:
+                raise KeyError(f"{failure.errors[0][1]}: app {app_id!r}") from None
+
+    def add_conversation(
+        self, app_id: str, user: str | None = None, *, type: str = "personal"
+    ) -> str:
+        """Create a conversation, with ``user`` (id or external id) as its participant.
+
+        Raises:
+            KeyError: no such app or user.
+        """
+        participants = [] if user is None else [{"userId": user, "userExternalId": user}]
+        with self._lock:
+            try:
+                body = {"type": type, "participants": participants}
+                return str(self._store.create_conversation(app_id, body)["id"])
             except ApiFailure as failure:
                 raise KeyError(f"{failure.errors[0][1]}: app {app_id!r}, user {user!r}") from None
 
@@ -460,7 +450,27 @@ class FakeSunshine:
             transport=transport,
         )
 
-    # --- ASGI ---
+    # --- serving ---
+
+    def handle(self, request: FakeRequest) -> FakeResponse:
+        """Answer one request with the sans-I/O core (no faults, no log): for adapters."""
+        with self._lock:
+            return self._core.handle(request)
+
+    def _begin(self, method: str, raw_path: bytes, query: tuple[tuple[str, str], ...]) -> Decision:
+        """Log a request and decide its faults."""
+        record = RecordedRequest(method=method, path=raw_path.decode("latin-1"), query=query)
+        with self._lock:
+            self.requests.append(record)
+            return self._faults.draw()
+
+    async def _answer(self, decision: Decision, request: FakeRequest) -> FakeResponse:
+        """The response to a logged request, faults applied (refusal aside)."""
+        if decision.delay > 0:
+            await self._sleep(decision.delay)
+        if decision.status is not None:
+            return _status_response(decision.status)
+        return self.handle(request)
 
     async def __call__(self, scope: ASGIScope, receive: Receive, send: Send) -> None:
         """The ASGI entry point (HTTP and lifespan)."""
@@ -469,152 +479,28 @@ class FakeSunshine:
             return
         if scope["type"] != "http":
             return  # websockets: the server refuses the handshake
-        decision = self._begin(scope["method"], _raw_path(scope), scope.get("query_string", b""))
-        await self._serve(scope, receive, send, decision)
-
-    def _begin(self, method: str, raw_path: bytes, query_string: bytes) -> Decision:
-        """Log a request and decide its faults."""
-        record = RecordedRequest(
-            method=method, path=raw_path.decode("latin-1"), query=_decoded_query(query_string)
-        )
-        with self._lock:
-            self.requests.append(record)
-            return self._faults.draw()
-
-    async def _serve(
-        self, scope: ASGIScope, receive: Receive, send: Send, decision: Decision
-    ) -> None:
+        raw_path = _raw_path(scope)
+        query = _decoded_query(scope.get("query_string", b""))
+        decision = self._begin(scope["method"], raw_path, query)
         if decision.delay > 0:
             await self._sleep(decision.delay)
         if decision.refuse:
             # over a socket the request is here already: break without handling it
-            await _send_response(send, _json_response(503, {}), drop=True)
-        if decision.status is not None:
-            response = _status_response(decision.status)
-        else:
-            response = await self._respond(scope, receive)
-        await _send_response(send, response, drop=decision.drop)
-
-    async def _respond(self, scope: ASGIScope, receive: Receive) -> _Response:
-        try:
-            self._authenticate(_header(scope, b"authorization"))
-            route = _route(scope)
-            method: str = scope["method"]
-            if route.client_id is None:
-                if method == "GET":
-                    return self._list(scope, route)
-                if method == "POST":
-                    request = _parse_create_body(await _read_body(receive))
-                    with self._lock:
-                        client = self._store.create_client(route.app_id, route.user, request)
-                    return _json_response(201, {"client": CONVERTER.unstructure(client)})
-                raise _method_not_allowed(method, ("GET", "POST"))
-            if method == "DELETE":
-                with self._lock:
-                    self._store.remove_client(route.app_id, route.user, route.client_id)
-                return _json_response(200, {})
-            raise _method_not_allowed(method, ("DELETE",))
-        except ApiFailure as failure:
-            return _error_response(failure)
-
-    def _list(self, scope: ASGIScope, route: _Route) -> _Response:
-        pairs = _decoded_query(scope.get("query_string", b""))
-        query = parse_page_query(pairs)
-        with self._lock:
-            page = self._store.page(route.app_id, route.user, query)
-        others = [(k, v) for k, v in pairs if not k.startswith("page[")]
-        links = Links(
-            next=_page_link(scope, route, "after", page.after_cursor, query.size, others),
-            prev=_page_link(scope, route, "before", page.before_cursor, query.size, others),
+            await _send_response(send, json_response(503, {}), drop=True)
+        headers = {
+            bytes(k).decode("latin-1").lower(): bytes(v).decode("latin-1")
+            for k, v in scope.get("headers", ())
+        }
+        request = FakeRequest(
+            method=scope["method"],
+            path=raw_path.decode("latin-1"),
+            query=query,
+            headers=headers,
+            body=await _read_body(receive),
+            origin=_origin(scope, headers),
         )
-        body = ClientListResponse(clients=page.clients, meta=_meta(page), links=links)
-        return _json_response(200, CONVERTER.unstructure(body))
-
-    # --- auth ---
-
-    def _authenticate(self, authorization: str | None) -> None:
-        if authorization is None:
-            raise ApiFailure(401, "unauthorized", "Missing Authorization header")
-        kind, _, credentials = authorization.strip().partition(" ")
-        if kind.lower() == "basic":
-            self._check_basic(credentials.strip())
-        elif kind.lower() == "bearer":
-            self._check_bearer(credentials.strip())
-        else:
-            raise ApiFailure(401, "unauthorized", "Authorization must be Basic or Bearer")
-
-    def _check_basic(self, credentials: str) -> None:
-        try:
-            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):  # not base64 (non-ASCII too), not UTF-8
-            raise ApiFailure(401, "unauthorized", "Malformed Basic credentials") from None
-        key_id, _, secret = decoded.partition(":")
-        # compare both, always, in constant time
-        same_key = hmac.compare_digest(key_id.encode(), self.key_id.encode())
-        same_secret = hmac.compare_digest(secret.encode(), self.secret.encode())
-        if not (same_key and same_secret):
-            raise ApiFailure(401, "unauthorized", "Invalid key id or secret")
-
-    def _check_bearer(self, token: str) -> None:
-        try:
-            import jwt
-        except ImportError:
-            raise ApiFailure(
-                401,
-                "unauthorized",
-                "FakeSunshine needs PyJWT to check Bearer tokens:"
-                " pip install 'sunshine-async[jwt]'",
-            ) from None
-        try:
-            header = jwt.get_unverified_header(token)
-            with warnings.catch_warnings():
-                # a test's short secret is not a security problem
-                warnings.filterwarnings("ignore", message="The HMAC key is")
-                payload = jwt.decode(token, self.secret, algorithms=["HS256"])
-        except jwt.PyJWTError as exc:
-            raise ApiFailure(401, "unauthorized", f"Invalid JWT: {exc}") from None
-        if header.get("kid") != self.key_id:
-            raise ApiFailure(401, "unauthorized", "The JWT's kid is not a known key id")
-        if payload.get("scope") not in JWT_SCOPES:
-            raise ApiFailure(
-                401, "unauthorized", "The JWT's scope must be app, account or integration"
-            )
-        expected = _SCOPE_OF_KEY.get(self.key_id.partition("_")[0])
-        if expected is not None and payload["scope"] != expected:
-            raise ApiFailure(
-                401,
-                "unauthorized",
-                f"A {self.key_id.partition('_')[0]}_ key signs {expected!r}-scoped tokens,"
-                f" not {payload['scope']!r}",
-            )
-
-
-def _meta(page: Page) -> Meta:
-    return Meta(
-        has_more=page.has_more,
-        after_cursor=page.after_cursor,
-        before_cursor=page.before_cursor,
-    )
-
-
-def _page_link(
-    scope: ASGIScope,
-    route: _Route,
-    direction: str,
-    cursor: str | None,
-    size: int,
-    others: list[tuple[str, str]],
-) -> str | None:
-    if cursor is None:
-        return None
-    host = _header(scope, b"host")
-    if host is None:
-        server_host, server_port = scope.get("server") or ("localhost", None)
-        host = server_host if server_port is None else f"{server_host}:{server_port}"
-    scheme: str = scope.get("scheme", "http")
-    root: str = scope.get("root_path", "")
-    query = encode_query([(f"page[{direction}]", cursor), ("page[size]", str(size)), *others])
-    return f"{scheme}://{host}{root}{route.collection_path}?{query}"
+        response = await self._answer(attrs.evolve(decision, delay=0.0), request)
+        await _send_response(send, response, drop=decision.drop)
 
 
 @final
@@ -622,8 +508,8 @@ class FakeTransport(httpx.AsyncBaseTransport):
     """An httpx transport that sends each request to a `FakeSunshine` in process.
 
     Made by `FakeSunshine.transport`. `RefuseConnection` raises `httpx.ConnectError`
-    before the app is called and `DropConnection` raises `httpx.ReadError`, as a real
-    connection would.
+    before the app is called and `DropConnection` raises `httpx.ReadError` after it
+    handled the request, as a real connection would.
 
     .. versionadded:: 0.1
     """
@@ -632,18 +518,43 @@ class FakeTransport(httpx.AsyncBaseTransport):
         self._fake = fake
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        raw_path = request.url.raw_path.split(b"?", 1)[0]
+        url = request.url
+        raw_path = url.raw_path.split(b"?", 1)[0]
+        query = _decoded_query(url.query)
         fake = self._fake
-        decision = fake._begin(request.method, raw_path, request.url.query)
+        decision = fake._begin(request.method, raw_path, query)
         if decision.refuse:
             raise httpx.ConnectError(
                 "FakeSunshine refused the connection (injected fault)", request=request
             )
+        body = await request.aread()
+        answer = await fake._answer(
+            decision,
+            FakeRequest(
+                method=request.method,
+                path=raw_path.decode("latin-1"),
+                query=query,
+                headers={k.lower(): v for k, v in request.headers.items()},
+                body=None if len(body) > MAX_BODY_BYTES else body,
+                origin=f"{url.scheme}://{url.netloc.decode('ascii')}",
+            ),
+        )
+        if decision.drop:
+            raise httpx.ReadError(
+                "FakeSunshine broke the connection (injected fault)", request=request
+            )
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in _wire_headers(answer)]
+        return httpx.Response(
+            answer.status, headers=headers, stream=_BodyStream(answer.body), request=request
+        )
 
-        async def app(scope: ASGIScope, receive: Receive, send: Send) -> None:
-            await fake._serve(scope, receive, send, decision)
 
-        try:
-            return await httpx.ASGITransport(app=app).handle_async_request(request)
-        except _ConnectionDropped as exc:
-            raise httpx.ReadError(str(exc), request=request) from exc
+class _BodyStream(httpx.AsyncByteStream):
+    """A body read by streaming, as off a socket (a plain ``content=`` is read eagerly)."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._body:
+            yield self._body

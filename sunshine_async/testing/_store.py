@@ -1,47 +1,45 @@
-"""The fake's state (apps, their users, the users' clients) and its pagination rules.
+"""The fake's state, as plain JSON-shaped dicts, and its pagination rules.
 
-Pure: no I/O, no event loop. Failures that the API would answer with an error status
-are raised as `ApiFailure`, which the ASGI app turns into a response.
+Pure: no I/O, no event loop, and none of the SDK's models: what the fake stores and
+renders is the API's JSON, written here from the spec. Failures that the API answers
+with an error status are raised as `ApiFailure`, which the server core turns into a
+response.
 
 Ids come from one counter and are 24 lowercase hex characters, like MongoDB ObjectIds,
-so sorting them as strings sorts them in creation order. Client ids double as the
-pagination cursors: a page after cursor ``X`` holds the clients whose id is greater than
-``X``, so adding or removing clients between pages never skips or repeats one.
+so sorting them as strings sorts them in creation order. Ids double as the pagination
+cursors: a page after cursor ``X`` holds the items whose id is greater than ``X``, so
+adding or removing items between pages never skips or repeats one.
+
+Every change that Sunshine reports by webhook is also recorded as an event (`Event`),
+for the server to deliver.
 """
 
 from __future__ import annotations
 
 import bisect
+import copy
 import re
-from collections.abc import Sequence
-from typing import Final
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
-from sunshine_async._config import (
-    CURSOR_LENGTH,
-    PAGE_SIZE_MAX,
-    PAGE_SIZE_MIN,
-)
-from sunshine_async._converter import CONVERTER
-from sunshine_async._models import (
-    Client,
-    ClientCreate,
-    ClientStatus,
-    ClientType,
-    MatchCriteriaMailgun,
-)
-from sunshine_async._sansio import check_id
+from sunshine_async._config import CURSOR_LENGTH, PAGE_SIZE_MAX, PAGE_SIZE_MIN
 
 __all__ = [
     "API_DEFAULT_PAGE_SIZE",
     "ApiFailure",
+    "Event",
     "Page",
     "PageQuery",
     "Store",
     "paginate",
     "parse_page_query",
 ]
+
+JSON = dict[str, Any]
 
 #: The API's own page size when ``page[size]`` is not given.
 API_DEFAULT_PAGE_SIZE: Final = 25
@@ -74,7 +72,11 @@ def _bad_page() -> ApiFailure:
     return ApiFailure(400, "bad_request", _INVALID_PAGE)
 
 
-# --- pagination -------------------------------------------------------------------------
+def _not_found(what: str, code: str | None = None) -> ApiFailure:
+    return ApiFailure(404, code or f"{what.lower()}_not_found", f"{what} not found")
+
+
+# --- pagination ---------------------------------------------------------------------------
 
 
 @attrs.frozen
@@ -121,23 +123,23 @@ def parse_page_query(pairs: Sequence[tuple[str, str]]) -> PageQuery:
 
 @attrs.frozen
 class Page:
-    """One page of clients and where the walk can go from it."""
+    """One page of items and where the walk can go from it."""
 
-    clients: tuple[Client, ...]
-    #: More clients in the direction walked (forward, or backward with ``before``).
+    items: tuple[JSON, ...]
+    #: More items in the direction walked (forward, or backward with ``before``).
     has_more: bool
-    #: The page's last id, when clients exist after the page.
+    #: The page's last id, when items exist after the page.
     after_cursor: str | None
-    #: The page's first id, when clients exist before the page.
+    #: The page's first id, when items exist before the page.
     before_cursor: str | None
 
 
-def paginate(ids: Sequence[str], clients: Sequence[Client], query: PageQuery) -> Page:
-    """Cut one page out of ``clients``, whose ids ``ids`` are sorted ascending.
+def paginate(ids: Sequence[str], items: Sequence[JSON], query: PageQuery) -> Page:
+    """Cut one page out of ``items``, whose ids ``ids`` are sorted ascending.
 
-    ``after=X`` gives the first ``size`` clients with an id greater than ``X``;
-    ``before=X`` the last ``size`` clients with an id less than ``X``, still in ascending
-    order; neither gives the first ``size`` clients.
+    ``after=X`` gives the first ``size`` items with an id greater than ``X``;
+    ``before=X`` the last ``size`` items with an id less than ``X``, still in ascending
+    order; neither gives the first ``size`` items.
     """
     if query.before is not None:
         end = bisect.bisect_left(ids, query.before)
@@ -145,199 +147,701 @@ def paginate(ids: Sequence[str], clients: Sequence[Client], query: PageQuery) ->
     else:
         start = 0 if query.after is None else bisect.bisect_right(ids, query.after)
         end = min(len(ids), start + query.size)
-    items = tuple(clients[start:end])
-    more_before = bool(items) and start > 0
-    more_after = bool(items) and end < len(ids)
+    page = tuple(copy.deepcopy(item) for item in items[start:end])
+    more_before = bool(page) and start > 0
+    more_after = bool(page) and end < len(ids)
     return Page(
-        clients=items,
+        items=page,
         has_more=more_before if query.before is not None else more_after,
         after_cursor=ids[end - 1] if more_after else None,
         before_cursor=ids[start] if more_before else None,
     )
 
 
-# --- state ----------------------------------------------------------------------------
+_T = TypeVar("_T")
+
+
+class Ordered(Generic[_T]):
+    """Records by id, kept in id (= creation) order for paging."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.by_id: dict[str, _T] = {}
+
+    def add(self, key: str, value: _T) -> _T:
+        index = bisect.bisect_left(self.ids, key)
+        self.ids.insert(index, key)
+        self.by_id[key] = value
+        return value
+
+    def get(self, key: str) -> _T | None:
+        return self.by_id.get(key)
+
+    def pop(self, key: str) -> _T:
+        value = self.by_id.pop(key)
+        del self.ids[bisect.bisect_left(self.ids, key)]
+        return value
+
+    def values(self) -> Iterator[_T]:
+        return (self.by_id[key] for key in self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _page_of(
+    records: Ordered[_T],
+    query: PageQuery,
+    render: Callable[[_T], JSON],
+    keep: Callable[[_T], bool] | None = None,
+) -> Page:
+    if keep is None:
+        return paginate(records.ids, _Rendered(records, render), query)
+    chosen = [(key, records.by_id[key]) for key in records.ids if keep(records.by_id[key])]
+    return paginate([key for key, _ in chosen], [render(value) for _, value in chosen], query)
+
+
+class _Rendered(Sequence[JSON]):
+    """Render records lazily: a page touches only the records it holds."""
+
+    def __init__(self, records: Ordered[Any], render: Callable[[Any], JSON]) -> None:
+        self._records = records
+        self._render = render
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __getitem__(self, index: Any) -> Any:
+        keys = self._records.ids[index]
+        if isinstance(index, slice):
+            return [self._render(self._records.by_id[key]) for key in keys]
+        return self._render(self._records.by_id[keys])
+
+
+# --- the records ----------------------------------------------------------------------------
 
 
 @attrs.define
 class _User:
-    id: str
-    external_id: str | None
-    # parallel lists, both in ascending id (= creation) order
-    ids: list[str] = attrs.Factory(list)
-    clients: list[Client] = attrs.Factory(list)
+    data: JSON
+    clients: Ordered[JSON] = attrs.Factory(Ordered)
+    devices: Ordered[JSON] = attrs.Factory(Ordered)
+
+
+@attrs.define
+class _Conversation:
+    data: JSON
+    #: participant id -> participant
+    participants: Ordered[JSON] = attrs.Factory(Ordered)
+    messages: Ordered[JSON] = attrs.Factory(Ordered)
+
+
+@attrs.define
+class _Integration:
+    data: JSON
+    webhooks: Ordered[JSON] = attrs.Factory(Ordered)
 
 
 @attrs.define
 class _App:
-    id: str
-    users: dict[str, _User] = attrs.Factory(dict)
+    data: JSON
+    users: Ordered[_User] = attrs.Factory(Ordered)
     by_external_id: dict[str, _User] = attrs.Factory(dict)
-    integrations: dict[str, str] = attrs.Factory(dict)
+    conversations: Ordered[_Conversation] = attrs.Factory(Ordered)
+    integrations: Ordered[_Integration] = attrs.Factory(Ordered)
 
 
-def _open_type(value: ClientType | str) -> ClientType | str:
-    result: ClientType | str = CONVERTER.structure(value, ClientType | str)  # type: ignore[arg-type]
-    return result
+@attrs.frozen
+class Event:
+    """Something Sunshine reports by webhook: its app, trigger type and payload."""
+
+    app_id: str
+    type: str
+    payload: JSON
+    #: the ISO time it happened
+    created_at: str
+    id: str
 
 
-def _open_status(value: ClientStatus | str) -> ClientStatus | str:
-    result: ClientStatus | str = CONVERTER.structure(value, ClientStatus | str)  # type: ignore[arg-type]
-    return result
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _user_view(user: _User) -> JSON:
+    return copy.deepcopy(user.data)
+
+
+def _truncated_user(user: _User) -> JSON:
+    data = {"id": user.data["id"]}
+    if user.data.get("externalId") is not None:
+        data["externalId"] = user.data["externalId"]
+    return data
 
 
 class Store:
-    """Apps -> users -> clients, in memory."""
+    """Apps and everything in them, in memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Callable[[], str] = _now) -> None:
         self._counter = 0
-        self._apps: dict[str, _App] = {}
+        self._apps: Ordered[_App] = Ordered()
+        self._clock = clock
+        #: Events not yet taken by `take_events`, oldest first.
+        self._events: list[Event] = []
 
     def new_id(self) -> str:
         """A fresh 24-character lowercase hex id, greater than every earlier one."""
         self._counter += 1
         return f"{_ID_PREFIX:08x}{self._counter:016x}"
 
-    # --- seeding ---
+    def take_events(self) -> list[Event]:
+        """The events recorded since the last call, oldest first."""
+        events, self._events = self._events, []
+        return events
 
-    def add_app(self, app_id: str | None = None) -> str:
-        """Create an app; returns its id (generated when not given)."""
-        app_id = self.new_id() if app_id is None else check_id("app_id", app_id)
-        if app_id in self._apps:
-            raise ValueError(f"app {app_id!r} exists already")
-        self._apps[app_id] = _App(app_id)
-        return app_id
+    def _emit(self, app: _App, type: str, payload: JSON) -> None:
+        self._events.append(
+            Event(
+                app_id=app.data["id"],
+                type=type,
+                payload=copy.deepcopy(payload),
+                created_at=self._clock(),
+                id=self.new_id(),
+            )
+        )
 
-    def add_user(
-        self, app_id: str, *, user_id: str | None = None, external_id: str | None = None
-    ) -> str:
-        """Create a user (and its app, when missing); returns the user's id."""
+    # --- apps ---
+
+    def app(self, app_id: str) -> _App:
         app = self._apps.get(app_id)
         if app is None:
-            app = self._apps[self.add_app(app_id)]
-        user_id = self.new_id() if user_id is None else check_id("user_id", user_id)
-        if external_id is not None:
-            check_id("external_id", external_id)
-        if user_id in app.users:
-            raise ValueError(f"user {user_id!r} exists already in app {app_id!r}")
+            raise _not_found("App")
+        return app
+
+    def create_app(self, body: Mapping[str, Any], app_id: str | None = None) -> JSON:
+        app_id = self.new_id() if app_id is None else app_id
+        if self._apps.get(app_id) is not None:
+            raise ApiFailure(409, "conflict", "App already exists")
+        data: JSON = {
+            "id": app_id,
+            "displayName": body.get("displayName", f"App {app_id}"),
+            "subdomain": f"app-{app_id[-6:]}",
+            "settings": copy.deepcopy(body.get("settings") or {}),
+            "metadata": copy.deepcopy(body.get("metadata")),
+        }
+        self._apps.add(app_id, _App(data))
+        return copy.deepcopy(data)
+
+    def apps_page(self, query: PageQuery) -> Page:
+        return _page_of(self._apps, query, lambda app: copy.deepcopy(app.data))
+
+    def update_app(self, app_id: str, body: Mapping[str, Any]) -> JSON:
+        app = self.app(app_id)
+        _patch(app.data, body, merge=("settings",))
+        return copy.deepcopy(app.data)
+
+    def delete_app(self, app_id: str) -> None:
+        self.app(app_id)
+        self._apps.pop(app_id)
+
+    # --- users ---
+
+    def user(self, app_id: str, user: str) -> tuple[_App, _User]:
+        """A user by id or external id."""
+        app = self.app(app_id)
+        found = app.users.get(user) or app.by_external_id.get(user)
+        if found is None:
+            raise _not_found("User")
+        return app, found
+
+    def create_user(self, app_id: str, body: Mapping[str, Any], user_id: str | None = None) -> JSON:
+        app = self.app(app_id)
+        external_id = body.get("externalId")
         if external_id is not None and external_id in app.by_external_id:
-            raise ValueError(f"external id {external_id!r} is taken in app {app_id!r}")
-        user = _User(user_id, external_id)
-        app.users[user_id] = user
+            raise ApiFailure(409, "conflict", "User already exists")
+        user_id = self.new_id() if user_id is None else user_id
+        if app.users.get(user_id) is not None:
+            raise ApiFailure(409, "conflict", "User already exists")
+        data: JSON = {"id": user_id}
+        if external_id is not None:
+            data["externalId"] = external_id
+        data.update(
+            {
+                "signedUpAt": body.get("signedUpAt", self._clock()),
+                "toBeRetained": body.get("toBeRetained", False),
+                "profile": copy.deepcopy(body.get("profile") or {}),
+                "metadata": copy.deepcopy(body.get("metadata") or {}),
+                "identities": [],
+            }
+        )
+        user = app.users.add(user_id, _User(data))
         if external_id is not None:
             app.by_external_id[external_id] = user
-        return user_id
+        _refresh_identities(user)
+        return _user_view(user)
 
-    def add_clients(
-        self,
-        app_id: str,
-        user: str,
-        n: int,
-        *,
-        type: ClientType | str,
-        status: ClientStatus | str,
-    ) -> list[Client]:
+    def get_user(self, app_id: str, user: str) -> JSON:
+        return _user_view(self.user(app_id, user)[1])
+
+    def update_user(self, app_id: str, user: str, body: Mapping[str, Any]) -> JSON:
+        app, found = self.user(app_id, user)
+        _patch(found.data, body, merge=("profile",))
+        _refresh_identities(found)
+        self._emit(app, "user:update", {"user": _user_view(found)})
+        return _user_view(found)
+
+    def delete_user(self, app_id: str, user: str) -> None:
+        app, found = self.user(app_id, user)
+        app.users.pop(found.data["id"])
+        external_id = found.data.get("externalId")
+        if external_id is not None:
+            app.by_external_id.pop(external_id, None)
+        for conversation in app.conversations.values():
+            for participant in list(conversation.participants.values()):
+                if participant["userId"] == found.data["id"]:
+                    conversation.participants.pop(participant["id"])
+        self._emit(app, "user:remove", {"user": _truncated_user(found), "reason": "api"})
+
+    def delete_personal_information(self, app_id: str, user: str) -> JSON:
+        _, found = self.user(app_id, user)
+        found.data["profile"] = {}
+        found.data["metadata"] = {}
+        found.data["identities"] = []
+        return _user_view(found)
+
+    def users_by_email(self, app_id: str, email: str) -> list[JSON]:
+        app = self.app(app_id)
+        return [
+            _user_view(user)
+            for user in app.users.values()
+            if any(i.get("value") == email for i in user.data.get("identities", ()))
+        ]
+
+    # --- clients ---
+
+    def add_clients(self, app_id: str, user: str, n: int, *, type: str, status: str) -> list[JSON]:
         """Give a user ``n`` new clients of one type and status; returns them."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"n must be an int >= 0, got {n!r}")
-        app, found = self._find(app_id, user)
-        kind, state = _open_type(check_id("type", type)), _open_status(status)
+        app, found = self.user(app_id, user)
         added = []
         for _ in range(n):
             client_id = self.new_id()
-            if kind == ClientType.SDK:
-                integration_id = external_id = None
+            client: JSON = {"id": client_id, "type": type, "status": status}
+            if type == "sdk":
+                # the API leaves out what a client does not have
+                self._add_device(found, client)
             else:
-                integration_id = self._integration(app, str(kind))
-                external_id = self._external_id(str(kind), int(client_id[-16:], 16))
-            added.append(
-                self._append(
-                    found,
-                    Client(
-                        id=client_id,
-                        type=kind,
-                        status=state,
-                        integration_id=integration_id,
-                        external_id=external_id,
-                    ),
-                )
-            )
+                client["integrationId"] = self._integration_of_type(app, type)
+                client["externalId"] = _external_id(type, int(client_id[-16:], 16))
+            added.append(copy.deepcopy(found.clients.add(client_id, client)))
         return added
 
-    # --- what the endpoints do ---
-
-    def create_client(self, app_id: str, user: str, request: ClientCreate) -> Client:
+    def create_client(self, app_id: str, user: str, body: Mapping[str, Any]) -> JSON:
         """Start linking a channel: a new ``pending`` client of the criteria's type."""
-        _, found = self._find(app_id, user)
-        criteria = request.match_criteria
-        external_id = (
-            criteria.address
-            if isinstance(criteria, MatchCriteriaMailgun)
-            else criteria.phone_number
+        app, found = self.user(app_id, user)
+        criteria = body["matchCriteria"]
+        kind = criteria["type"]
+        external_id = criteria.get("address") if kind == "mailgun" else criteria.get("phoneNumber")
+        client: JSON = {
+            "id": self.new_id(),
+            "type": kind,
+            "status": "pending",
+            "integrationId": criteria["integrationId"],
+            "externalId": external_id,
+        }
+        found.clients.add(client["id"], client)
+        self._emit(
+            app,
+            "client:add",
+            {
+                "user": _user_view(found),
+                "client": copy.deepcopy(client),
+                "conversation": {"id": body["target"]["conversationId"]},
+            },
         )
-        client = Client(
-            id=self.new_id(),
-            type=_open_type(criteria.type),
-            status=ClientStatus.PENDING,
-            integration_id=criteria.integration_id,
-            external_id=external_id,
-        )
-        return self._append(found, client)
+        return copy.deepcopy(client)
 
-    def remove_client(self, app_id: str, user: str, client_id: str) -> Client:
+    def client(self, app_id: str, user: str, client_id: str) -> tuple[_App, _User, JSON]:
+        app, found = self.user(app_id, user)
+        client = found.clients.get(client_id)
+        if client is None:
+            raise _not_found("Client")
+        return app, found, client
+
+    def remove_client(self, app_id: str, user: str, client_id: str, *, reason: str = "api") -> JSON:
         """Remove a client; returns it.
 
         Raises:
             ApiFailure: 404 for an unknown app, user or client; 400 for an sdk client.
         """
-        _, found = self._find(app_id, user)
-        index = bisect.bisect_left(found.ids, client_id)
-        if index == len(found.ids) or found.ids[index] != client_id:
-            raise ApiFailure(404, "client_not_found", "Client not found")
-        client = found.clients[index]
-        if client.type == ClientType.SDK:
+        app, found, client = self.client(app_id, user, client_id)
+        if client["type"] == "sdk":
             raise ApiFailure(400, "bad_request", "Cannot remove a client of type 'sdk'")
-        del found.ids[index]
-        del found.clients[index]
-        return client
+        found.clients.pop(client_id)
+        self._emit(
+            app,
+            "client:remove",
+            {"user": _user_view(found), "client": copy.deepcopy(client), "reason": reason},
+        )
+        return copy.deepcopy(client)
 
-    def page(self, app_id: str, user: str, query: PageQuery) -> Page:
-        """One page of a user's clients."""
-        _, found = self._find(app_id, user)
-        return paginate(found.ids, found.clients, query)
+    def set_client_status(
+        self, app_id: str, user: str, client_id: str, status: str, *, reason: str
+    ) -> JSON:
+        """Change a client's status (a link confirmed, blocked...) and report it."""
+        app, found, client = self.client(app_id, user, client_id)
+        client["status"] = status
+        if status == "active" and client.get("linkedAt") is None:
+            client["linkedAt"] = self._clock()
+        self._emit(
+            app,
+            "client:update",
+            {"user": _user_view(found), "client": copy.deepcopy(client), "reason": reason},
+        )
+        return copy.deepcopy(client)
 
-    def clients(self, app_id: str, user: str) -> list[Client]:
+    def clients_page(self, app_id: str, user: str, query: PageQuery) -> Page:
+        _, found = self.user(app_id, user)
+        return _page_of(found.clients, query, copy.deepcopy)
+
+    def clients(self, app_id: str, user: str) -> list[JSON]:
         """A user's current clients, oldest first."""
-        _, found = self._find(app_id, user)
-        return list(found.clients)
+        _, found = self.user(app_id, user)
+        return [copy.deepcopy(client) for client in found.clients.values()]
 
-    # --- helpers ---
+    # --- devices ---
 
-    def _find(self, app_id: str, user: str) -> tuple[_App, _User]:
+    def _add_device(self, user: _User, client: JSON) -> None:
+        device_id = self.new_id()
+        user.devices.add(
+            device_id,
+            {
+                "id": device_id,
+                "type": "web",
+                "guid": f"guid-{device_id}",
+                "clientId": client["id"],
+                "status": "active",
+                "integrationId": self.new_id(),
+                "lastSeen": self._clock(),
+                "info": {},
+                "appVersion": "1.0.0",
+            },
+        )
+
+    def devices(self, app_id: str, user: str) -> list[JSON]:
+        _, found = self.user(app_id, user)
+        return [copy.deepcopy(device) for device in found.devices.values()]
+
+    def device(self, app_id: str, user: str, device_id: str) -> JSON:
+        _, found = self.user(app_id, user)
+        device = found.devices.get(device_id)
+        if device is None:
+            raise _not_found("Device")
+        return copy.deepcopy(device)
+
+    # --- conversations and participants ---
+
+    def conversation(self, app_id: str, conversation_id: str) -> tuple[_App, _Conversation]:
+        app = self.app(app_id)
+        conversation = app.conversations.get(conversation_id)
+        if conversation is None:
+            raise _not_found("Conversation")
+        return app, conversation
+
+    def _participant_user(self, app: _App, ref: Mapping[str, Any]) -> _User:
+        user_id, external_id = ref.get("userId"), ref.get("userExternalId")
+        found = app.users.get(user_id) if user_id is not None else None
+        if found is None and external_id is not None:
+            found = app.by_external_id.get(external_id)
+        if found is None:
+            raise _not_found("User")
+        return found
+
+    def create_conversation(self, app_id: str, body: Mapping[str, Any]) -> JSON:
+        app = self.app(app_id)
+        users = [self._participant_user(app, ref) for ref in body.get("participants") or ()]
+        if body["type"] == "personal" and len(users) > 1:
+            raise ApiFailure(400, "bad_request", "A personal conversation has one participant")
+        now = self._clock()
+        data: JSON = {
+            "id": self.new_id(),
+            "type": body["type"],
+            "metadata": copy.deepcopy(body.get("metadata") or {}),
+            "isDefault": False,
+            "displayName": body.get("displayName"),
+            "description": body.get("description"),
+            "iconUrl": body.get("iconUrl"),
+            "businessLastRead": None,
+            "lastUpdatedAt": now,
+            "createdAt": now,
+        }
+        conversation = app.conversations.add(data["id"], _Conversation(data))
+        for user in users:
+            self._join(conversation, user)
+        self._emit(
+            app,
+            "conversation:create",
+            {
+                "conversation": _truncated_conversation(conversation),
+                "creationReason": "createConversation",
+                "source": {"type": "api:conversations"},
+            },
+        )
+        return copy.deepcopy(data)
+
+    def _join(self, conversation: _Conversation, user: _User) -> JSON:
+        for existing in conversation.participants.values():
+            if existing["userId"] == user.data["id"]:
+                return existing
+        participant_id = self.new_id()
+        participant: JSON = {
+            "id": participant_id,
+            "userId": user.data["id"],
+            "unreadCount": 0,
+            "clientAssociations": [],
+        }
+        if user.data.get("externalId") is not None:
+            participant["userExternalId"] = user.data["externalId"]
+        return conversation.participants.add(participant_id, participant)
+
+    def conversations_page(
+        self, app_id: str, query: PageQuery, *, user_id: str | None, user_external_id: str | None
+    ) -> Page:
+        app = self.app(app_id)
+        ref = {"userId": user_id, "userExternalId": user_external_id}
+        user = self._participant_user(app, ref)
+
+        def has_user(conversation: _Conversation) -> bool:
+            return any(p["userId"] == user.data["id"] for p in conversation.participants.values())
+
+        return _page_of(app.conversations, query, lambda c: copy.deepcopy(c.data), has_user)
+
+    def update_conversation(
+        self, app_id: str, conversation_id: str, body: Mapping[str, Any]
+    ) -> JSON:
+        _, conversation = self.conversation(app_id, conversation_id)
+        _patch(conversation.data, body)
+        conversation.data["lastUpdatedAt"] = self._clock()
+        return copy.deepcopy(conversation.data)
+
+    def delete_conversation(self, app_id: str, conversation_id: str) -> None:
+        app, conversation = self.conversation(app_id, conversation_id)
+        if conversation.data.get("isDefault"):
+            raise ApiFailure(
+                400,
+                "bad_request",
+                f"Conversation {conversation_id} cannot be deleted because it is the default.",
+            )
+        app.conversations.pop(conversation_id)
+        self._emit(
+            app,
+            "conversation:remove",
+            {"conversation": _truncated_conversation(conversation)},
+        )
+
+    def join(self, app_id: str, conversation_id: str, body: Mapping[str, Any]) -> JSON:
+        app, conversation = self.conversation(app_id, conversation_id)
+        user = self._participant_user(app, body)
+        participant = copy.deepcopy(self._join(conversation, user))
+        self._emit(
+            app,
+            "conversation:join",
+            {"conversation": _truncated_conversation(conversation), "user": _truncated_user(user)},
+        )
+        return participant
+
+    def leave(self, app_id: str, conversation_id: str, body: Mapping[str, Any]) -> None:
+        app, conversation = self.conversation(app_id, conversation_id)
+        for participant in list(conversation.participants.values()):
+            if (
+                participant["id"] == body.get("participantId")
+                or participant["userId"] == body.get("userId")
+                or participant.get("userExternalId", object()) == body.get("userExternalId")
+            ):
+                conversation.participants.pop(participant["id"])
+                self._emit(
+                    app,
+                    "conversation:leave",
+                    {
+                        "conversation": _truncated_conversation(conversation),
+                        "user": {"id": participant["userId"]},
+                    },
+                )
+                return
+        raise ApiFailure(404, "not_found", "User is not a member of the conversation")
+
+    def participants_page(self, app_id: str, conversation_id: str, query: PageQuery) -> Page:
+        _, conversation = self.conversation(app_id, conversation_id)
+        return _page_of(conversation.participants, query, copy.deepcopy)
+
+    # --- messages ---
+
+    def post_message(self, app_id: str, conversation_id: str, body: Mapping[str, Any]) -> JSON:
+        app, conversation = self.conversation(app_id, conversation_id)
+        author: JSON = copy.deepcopy(dict(body["author"]))
+        user = None
+        if author["type"] == "user":
+            if "userId" not in author and "userExternalId" not in author:
+                raise ApiFailure(
+                    400, "bad_request", "author should have required property 'userId'"
+                )
+            user = self._participant_user(app, author)
+            author["userId"] = user.data["id"]
+        message: JSON = {
+            "id": self.new_id(),
+            "received": self._clock(),
+            "author": author,
+            "content": copy.deepcopy(dict(body["content"])),
+            "source": {"type": "api:conversations"},
+        }
+        if body.get("metadata") is not None:
+            message["metadata"] = copy.deepcopy(body["metadata"])
+        conversation.messages.add(message["id"], message)
+        conversation.data["lastUpdatedAt"] = message["received"]
+        if user is not None:
+            self._emit(
+                app,
+                "conversation:message",
+                {
+                    "conversation": _truncated_conversation(conversation),
+                    "message": copy.deepcopy(message),
+                },
+            )
+        return copy.deepcopy(message)
+
+    def messages_page(self, app_id: str, conversation_id: str, query: PageQuery) -> Page:
+        _, conversation = self.conversation(app_id, conversation_id)
+        return _page_of(conversation.messages, query, copy.deepcopy)
+
+    def delete_messages(self, app_id: str, conversation_id: str) -> None:
+        _, conversation = self.conversation(app_id, conversation_id)
+        conversation.messages = Ordered()
+
+    def delete_message(self, app_id: str, conversation_id: str, message_id: str) -> None:
+        _, conversation = self.conversation(app_id, conversation_id)
+        if conversation.messages.get(message_id) is None:
+            raise ApiFailure(404, "not_found", "Message not found")
+        conversation.messages.pop(message_id)
+
+    # --- integrations and their webhooks ---
+
+    def integration(self, app_id: str, integration_id: str) -> tuple[_App, _Integration]:
+        app = self.app(app_id)
+        integration = app.integrations.get(integration_id)
+        if integration is None:
+            raise _not_found("Integration")
+        return app, integration
+
+    def create_integration(
+        self, app_id: str, body: Mapping[str, Any], integration_id: str | None = None
+    ) -> JSON:
+        app = self.app(app_id)
+        data: JSON = {"id": integration_id or self.new_id(), "status": "active"}
+        data.update(copy.deepcopy(dict(body)))
+        data.setdefault("displayName", None)
+        app.integrations.add(data["id"], _Integration(data))
+        return copy.deepcopy(data)
+
+    def _integration_of_type(self, app: _App, kind: str) -> str:
+        for integration in app.integrations.values():
+            if integration.data["type"] == kind:
+                return str(integration.data["id"])
+        return str(self.create_integration(app.data["id"], {"type": kind})["id"])
+
+    def integrations_page(self, app_id: str, query: PageQuery, types: Iterable[str] | None) -> Page:
+        app = self.app(app_id)
+        wanted = None if types is None else frozenset(types)
+        return _page_of(
+            app.integrations,
+            query,
+            lambda i: copy.deepcopy(i.data),
+            None if wanted is None else (lambda i: i.data["type"] in wanted),
+        )
+
+    def update_integration(self, app_id: str, integration_id: str, body: Mapping[str, Any]) -> JSON:
+        _, integration = self.integration(app_id, integration_id)
+        _patch(integration.data, body)
+        return copy.deepcopy(integration.data)
+
+    def delete_integration(self, app_id: str, integration_id: str) -> None:
+        app, _ = self.integration(app_id, integration_id)
+        app.integrations.pop(integration_id)
+
+    def create_webhook(self, app_id: str, integration_id: str, body: Mapping[str, Any]) -> JSON:
+        _, integration = self.integration(app_id, integration_id)
+        if integration.data["type"] != "custom":
+            raise ApiFailure(403, "forbidden", "Forbidden")
+        webhook: JSON = {
+            "id": self.new_id(),
+            "version": "v2",
+            "target": body["target"],
+            "triggers": list(body["triggers"]),
+            "includeFullUser": body.get("includeFullUser", False),
+            "includeFullSource": body.get("includeFullSource", False),
+            "secret": secrets.token_hex(16),
+        }
+        integration.webhooks.add(webhook["id"], webhook)
+        return copy.deepcopy(webhook)
+
+    def webhook(
+        self, app_id: str, integration_id: str, webhook_id: str
+    ) -> tuple[_Integration, JSON]:
+        _, integration = self.integration(app_id, integration_id)
+        webhook = integration.webhooks.get(webhook_id)
+        if webhook is None:
+            raise ApiFailure(404, "not_found", "Resource not found")
+        return integration, webhook
+
+    def webhooks(self, app_id: str, integration_id: str) -> list[JSON]:
+        _, integration = self.integration(app_id, integration_id)
+        return [copy.deepcopy(hook) for hook in integration.webhooks.values()]
+
+    def update_webhook(
+        self, app_id: str, integration_id: str, webhook_id: str, body: Mapping[str, Any]
+    ) -> JSON:
+        _, webhook = self.webhook(app_id, integration_id, webhook_id)
+        _patch(webhook, body)
+        return copy.deepcopy(webhook)
+
+    def delete_webhook(self, app_id: str, integration_id: str, webhook_id: str) -> None:
+        integration, _ = self.webhook(app_id, integration_id, webhook_id)
+        integration.webhooks.pop(webhook_id)
+
+    def webhooks_for(self, app_id: str) -> list[JSON]:
+        """Every webhook of an app, across its integrations."""
         app = self._apps.get(app_id)
         if app is None:
-            raise ApiFailure(404, "app_not_found", "App not found")
-        found = app.users.get(user) or app.by_external_id.get(user)
-        if found is None:
-            raise ApiFailure(404, "user_not_found", "User not found")
-        return app, found
+            return []
+        return [
+            copy.deepcopy(hook)
+            for integration in app.integrations.values()
+            for hook in integration.webhooks.values()
+        ]
 
-    def _append(self, user: _User, client: Client) -> Client:
-        assert client.id is not None
-        # ids only grow, so appending keeps both lists sorted
-        user.ids.append(client.id)
-        user.clients.append(client)
-        return client
 
-    def _integration(self, app: _App, kind: str) -> str:
-        if kind not in app.integrations:
-            app.integrations[kind] = self.new_id()
-        return app.integrations[kind]
+def _truncated_conversation(conversation: _Conversation) -> JSON:
+    return {"id": conversation.data["id"], "type": conversation.data["type"]}
 
-    @staticmethod
-    def _external_id(kind: str, number: int) -> str:
-        if kind in _PHONE_TYPES:
-            return f"+1555{number % 10_000_000:07d}"
-        if kind == ClientType.MAILGUN:
-            return f"user{number}@example.com"
-        return f"{kind}-user-{number}"
+
+def _refresh_identities(user: _User) -> None:
+    email = (user.data.get("profile") or {}).get("email")
+    user.data["identities"] = (
+        [{"type": "email", "value": email, "verification": "unverified"}] if email else []
+    )
+
+
+def _patch(target: JSON, body: Mapping[str, Any], *, merge: tuple[str, ...] = ()) -> None:
+    """Apply a PATCH body: given fields replace; ``merge`` fields merge one level down."""
+    for key, value in body.items():
+        if key in merge and isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            target[key].update(copy.deepcopy(dict(value)))
+        else:
+            target[key] = copy.deepcopy(value)
+
+
+def _external_id(kind: str, number: int) -> str:
+    if kind in _PHONE_TYPES:
+        return f"+1555{number % 10_000_000:07d}"
+    if kind == "mailgun":
+        return f"user{number}@example.com"
+    return f"{kind}-user-{number}"

@@ -1,0 +1,635 @@
+"""The fake's server core, sans-I/O: a request in, a response out, nothing awaited.
+
+`FakeCore.handle` takes the method, the raw path, the decoded query, the headers and the
+body bytes, and returns the status, headers and body bytes. Routing comes from the
+operation table generated from the official spec (``_generated/operations.py``), so every
+operation of the API has a route; request bodies are checked against the spec's JSON
+Schemas (`._spec`); answers are plain dicts. The operations on apps, users, clients,
+devices, conversations, participants, messages, integrations and webhooks work on the
+in-memory `Store`; every other one answers with the spec's example response.
+
+The two adapters on top (ASGI and an httpx transport) live in `._app`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, TypeAlias
+from urllib.parse import unquote
+
+import attrs
+
+from sunshine_async._config import JWT_SCOPES, MAX_BODY_BYTES
+from sunshine_async._generated.operations import OPERATIONS
+from sunshine_async._operation import Operation
+from sunshine_async._sansio import encode_query
+
+from ._spec import example_response, request_problems
+from ._store import ApiFailure, Page, Store, parse_page_query
+
+__all__ = ["FakeCore", "FakeRequest", "FakeResponse", "Route", "error_response", "json_response"]
+
+JSON: TypeAlias = dict[str, Any]
+# the scope a key's tokens must carry, by the key id's prefix (svc_ keys: not checked)
+_SCOPE_OF_KEY: Final = {"app": "app", "act": "account", "int": "integration"}
+_API_ROOTS: Final = ("/v2/", "/oauth/")
+_BAD_QUERY: Final = "Invalid query parameters"
+
+
+@attrs.frozen
+class FakeRequest:
+    """What the core needs of a request (the adapters build it)."""
+
+    method: str
+    #: The path as sent, still percent-encoded, without the query and the root path.
+    path: str
+    #: The decoded query pairs, in order.
+    query: tuple[tuple[str, str], ...] = ()
+    #: Header names in lower case.
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    #: The body; None when it was larger than the API accepts.
+    body: bytes | None = b""
+    #: ``scheme://host[:port]`` plus any root path: where links in answers point.
+    origin: str = "http://localhost"
+
+
+@attrs.frozen
+class FakeResponse:
+    """The status, headers and body bytes of an answer."""
+
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+    #: The operation that handled it (None: no route matched).
+    operation_id: str | None = None
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def json_response(
+    status: int,
+    data: object,
+    headers: Sequence[tuple[str, str]] = (),
+    operation_id: str | None = None,
+) -> FakeResponse:
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    return FakeResponse(status, body, tuple(headers), operation_id)
+
+
+def error_response(failure: ApiFailure, operation_id: str | None = None) -> FakeResponse:
+    errors = [{"code": code, "title": title} for code, title in failure.errors]
+    return json_response(failure.status, {"errors": errors}, failure.headers, operation_id)
+
+
+@attrs.frozen
+class Route:
+    """One operation's path template, split into segments (None: a parameter)."""
+
+    operation: Operation
+    segments: tuple[str | None, ...]
+
+    @classmethod
+    def of(cls, operation: Operation) -> Route:
+        parts = operation.path.split("/")
+        return cls(operation, tuple(None if p.startswith("{") else p for p in parts))
+
+    def match(self, parts: Sequence[str]) -> dict[str, str] | None:
+        if len(parts) != len(self.segments):
+            return None
+        values = []
+        for part, segment in zip(parts, self.segments, strict=True):
+            if segment is None:
+                if not part:
+                    return None
+                values.append(unquote(part))
+            elif part != segment:
+                return None
+        return dict(zip(self.operation.path_params, values, strict=True))
+
+
+def _routes() -> list[Route]:
+    routes = [Route.of(op) for op in OPERATIONS.values()]
+    # a literal segment beats a parameter (…/attachments/remove before …/{id})
+    routes.sort(key=lambda r: sum(s is None for s in r.segments))
+    return routes
+
+
+_ROUTES: Final = _routes()
+
+
+@attrs.frozen
+class _Call:
+    """A routed request: its operation, path parameters, query and parsed body."""
+
+    operation: Operation
+    params: dict[str, str]
+    query: tuple[tuple[str, str], ...]
+    body: Any
+    origin: str
+    #: the encoded path as sent (prefix included): links point back at it
+    path: str
+
+    def filter(self, key: str) -> str | None:
+        return next((v for k, v in self.query if k == f"filter[{key}]"), None)
+
+    def arg(self, name: str) -> str | None:
+        return next((v for k, v in self.query if k == name), None)
+
+
+Handler: TypeAlias = Callable[["FakeCore", _Call], tuple[int, object]]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def _handles(*operation_ids: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        for operation_id in operation_ids:
+            assert operation_id in OPERATIONS, operation_id
+            _HANDLERS[operation_id] = handler
+        return handler
+
+    return register
+
+
+class FakeCore:
+    """The whole fake API, sans-I/O: call `handle` for each request.
+
+    Not thread-safe: the caller holds a lock around `handle` when it needs one.
+    """
+
+    def __init__(self, *, key_id: str, secret: str, store: Store | None = None) -> None:
+        self.key_id = key_id
+        self.secret = secret
+        self.store = Store() if store is None else store
+
+    def handle(self, request: FakeRequest) -> FakeResponse:
+        """Answer one request as the API would."""
+        operation_id = None
+        try:
+            self._authenticate(request.headers.get("authorization"))
+            route, params = self._route(request)
+            operation_id = route.operation.id
+            call = _Call(
+                operation=route.operation,
+                params=params,
+                query=request.query,
+                body=self._body(route.operation, request),
+                origin=request.origin,
+                path=request.path,
+            )
+            self._check_query(call)
+            handler = _HANDLERS.get(operation_id, FakeCore._example)
+            status, data = handler(self, call)
+            if status == 302:
+                location = str(data)
+                return FakeResponse(302, b"", (("location", location),), operation_id)
+            return json_response(status, data, operation_id=operation_id)
+        except ApiFailure as failure:
+            return error_response(failure, operation_id)
+
+    # --- routing and checks ---
+
+    @staticmethod
+    def _route(request: FakeRequest) -> tuple[Route, dict[str, str]]:
+        path = request.path
+        # a base URL with a path prefix (Zendesk's /sc): ids are encoded, so the first
+        # literal /v2/ (or /oauth/) is where the API's own path starts
+        starts = [i for i in (path.find(root) for root in _API_ROOTS) if i >= 0]
+        start = min(starts, default=0)
+        parts = path[start:].split("/")
+        allowed: list[str] = []
+        for route in _ROUTES:
+            params = route.match(parts)
+            if params is None:
+                continue
+            if route.operation.method == request.method:
+                return route, params
+            allowed.append(route.operation.method)
+            # every route of one template matches: collect their methods
+        if allowed:
+            methods = ", ".join(sorted(set(allowed)))
+            raise ApiFailure(
+                405,
+                "method_not_allowed",
+                f"Method {request.method} is not allowed here; use {methods}",
+                headers=[("allow", methods)],
+            )
+        raise ApiFailure(404, "not_found", "Resource not found")
+
+    @staticmethod
+    def _body(operation: Operation, request: FakeRequest) -> Any:
+        if operation.body_kind is None:
+            return None
+        if request.body is None:
+            raise ApiFailure(
+                400, "bad_request", f"Request body is larger than {MAX_BODY_BYTES // 1000} kB"
+            )
+        if operation.body_kind == "multipart":
+            kind = request.headers.get("content-type", "")
+            if not kind.startswith("multipart/form-data") or b'name="source"' not in request.body:
+                raise ApiFailure(400, "bad_request", "Bad request")
+            return None
+        if not request.body.strip():
+            if operation.body_required:
+                raise ApiFailure(400, "bad_request", "Request body is required")
+            return {}
+        try:
+            data = json.loads(request.body)
+        except ValueError as exc:
+            raise ApiFailure(400, "bad_request", f"Request body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise ApiFailure(400, "bad_request", "Request body is nested too deeply") from None
+        if not isinstance(data, dict):
+            raise ApiFailure(400, "bad_request", "Request body must be a JSON object")
+        try:
+            problems = request_problems(operation.id, data)
+        except RecursionError:
+            raise ApiFailure(400, "bad_request", "Request body is nested too deeply") from None
+        if problems:
+            first, *rest = problems
+            raise ApiFailure(400, "bad_request", first, more=[("bad_request", p) for p in rest])
+        return data
+
+    @staticmethod
+    def _check_query(call: _Call) -> None:
+        keys = {key for key, _ in call.query}
+        for param in call.operation.query:
+            if param.name == "page":
+                parse_page_query(call.query)
+            elif param.required and param.keys:
+                given = [k for k in param.keys if f"{param.name}[{k}]" in keys]
+                # prose rules: exactly one user filter, and an email to list users
+                if len(given) != 1:
+                    raise ApiFailure(400, "bad_request", _BAD_QUERY)
+            elif param.required and param.default is None and param.name not in keys:
+                raise ApiFailure(400, "bad_request", _BAD_QUERY)
+
+    # --- auth ---
+
+    def _authenticate(self, authorization: str | None) -> None:
+        if authorization is None:
+            raise ApiFailure(401, "unauthorized", "Missing Authorization header")
+        kind, _, credentials = authorization.strip().partition(" ")
+        if kind.lower() == "basic":
+            self._check_basic(credentials.strip())
+        elif kind.lower() == "bearer":
+            self._check_bearer(credentials.strip())
+        else:
+            raise ApiFailure(401, "unauthorized", "Authorization must be Basic or Bearer")
+
+    def _check_basic(self, credentials: str) -> None:
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):  # not base64 (non-ASCII too), not UTF-8
+            raise ApiFailure(401, "unauthorized", "Malformed Basic credentials") from None
+        key_id, _, secret = decoded.partition(":")
+        # compare both, always, in constant time
+        same_key = hmac.compare_digest(key_id.encode(), self.key_id.encode())
+        same_secret = hmac.compare_digest(secret.encode(), self.secret.encode())
+        if not (same_key and same_secret):
+            raise ApiFailure(401, "unauthorized", "Invalid key id or secret")
+
+    def _check_bearer(self, token: str) -> None:
+        try:
+            import jwt
+        except ImportError:
+            raise ApiFailure(
+                401,
+                "unauthorized",
+                "FakeSunshine needs PyJWT to check Bearer tokens:"
+                " pip install 'sunshine-async[testing]'",
+            ) from None
+        try:
+            header = jwt.get_unverified_header(token)
+            with warnings.catch_warnings():
+                # a test's short secret is not a security problem
+                warnings.filterwarnings("ignore", message="The HMAC key is")
+                payload = jwt.decode(token, self.secret, algorithms=["HS256"])
+        except jwt.PyJWTError as exc:
+            raise ApiFailure(401, "unauthorized", f"Invalid JWT: {exc}") from None
+        if header.get("kid") != self.key_id:
+            raise ApiFailure(401, "unauthorized", "The JWT's kid is not a known key id")
+        if payload.get("scope") not in JWT_SCOPES:
+            raise ApiFailure(
+                401, "unauthorized", "The JWT's scope must be app, account or integration"
+            )
+        expected = _SCOPE_OF_KEY.get(self.key_id.partition("_")[0])
+        if expected is not None and payload["scope"] != expected:
+            raise ApiFailure(
+                401,
+                "unauthorized",
+                f"A {self.key_id.partition('_')[0]}_ key signs {expected!r}-scoped tokens,"
+                f" not {payload['scope']!r}",
+            )
+
+    # --- answers ---
+
+    def _example(self, call: _Call) -> tuple[int, object]:
+        """Operations the fake keeps no state for: the spec's example response."""
+        if call.operation.id == "Authorize":
+            target = call.arg("redirect_uri") or "https://example.org/callback"
+            query = encode_query([("code", "fake-code"), ("state", call.arg("state") or "")])
+            return 302, f"{target}?{query}"
+        return call.operation.status, example_response(call.operation.id, call.operation.status)
+
+    @staticmethod
+    def _page(call: _Call, page: Page) -> JSON:
+        """A paginated list's body: items, meta with cursors, links that can be followed."""
+        size = parse_page_query(call.query).size
+        others = [(k, v) for k, v in call.query if not k.startswith("page[")]
+        meta: JSON = {"hasMore": page.has_more}
+        links: JSON = {}
+        for direction, cursor, link in (
+            ("after", page.after_cursor, "next"),
+            ("before", page.before_cursor, "prev"),
+        ):
+            if cursor is not None:
+                meta[f"{direction}Cursor"] = cursor
+                query = encode_query(
+                    [(f"page[{direction}]", cursor), ("page[size]", str(size)), *others]
+                )
+                links[link] = f"{call.origin}{call.path}?{query}"
+        assert call.operation.items_key is not None
+        return {call.operation.items_key: list(page.items), "meta": meta, "links": links}
+
+
+def _one(key: str, value: object) -> JSON:
+    return {key: value}
+
+
+# --- apps ---
+
+
+@_handles("ListApps")
+def _list_apps(core: FakeCore, call: _Call) -> tuple[int, object]:
+    return 200, core._page(call, core.store.apps_page(parse_page_query(call.query)))
+
+
+@_handles("CreateApp")
+def _create_app(core: FakeCore, call: _Call) -> tuple[int, object]:
+    return 201, _one("app", core.store.create_app(call.body))
+
+
+@_handles("GetApp")
+def _get_app(core: FakeCore, call: _Call) -> tuple[int, object]:
+    return 200, _one("app", dict(core.store.app(call.params["appId"]).data))
+
+
+@_handles("UpdateApp")
+def _update_app(core: FakeCore, call: _Call) -> tuple[int, object]:
+    return 200, _one("app", core.store.update_app(call.params["appId"], call.body))
+
+
+@_handles("DeleteApp")
+def _delete_app(core: FakeCore, call: _Call) -> tuple[int, object]:
+    core.store.delete_app(call.params["appId"])
+    return 200, {}
+
+
+# --- users, clients, devices ---
+
+
+@_handles("CreateUser")
+def _create_user(core: FakeCore, call: _Call) -> tuple[int, object]:
+    return 201, _one("user", core.store.create_user(call.params["appId"], call.body))
+
+
+@_handles("ListUsers")
+def _list_users(core: FakeCore, call: _Call) -> tuple[int, object]:
+    email = call.filter("identities.email") or ""
+    return 200, _one("users", core.store.users_by_email(call.params["appId"], email))
+
+
+@_handles("GetUser")
+def _get_user(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    return 200, _one("user", core.store.get_user(p["appId"], p["userIdOrExternalId"]))
+
+
+@_handles("UpdateUser")
+def _update_user(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    return 200, _one("user", core.store.update_user(p["appId"], p["userIdOrExternalId"], call.body))
+
+
+@_handles("DeleteUser")
+def _delete_user(core: FakeCore, call: _Call) -> tuple[int, object]:
+    core.store.delete_user(call.params["appId"], call.params["userIdOrExternalId"])
+    return 200, {}
+
+
+@_handles("DeleteUserPersonalInformation")
+def _delete_personal_information(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    user = core.store.delete_personal_information(p["appId"], p["userIdOrExternalId"])
+    return 200, _one("user", user)
+
+
+@_handles("CreateClient")
+def _create_client(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    return 201, _one(
+        "client", core.store.create_client(p["appId"], p["userIdOrExternalId"], call.body)
+    )
+
+
+@_handles("ListClients")
+def _list_clients(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    page = core.store.clients_page(
+        p["appId"], p["userIdOrExternalId"], parse_page_query(call.query)
+    )
+    return 200, core._page(call, page)
+
+
+@_handles("RemoveClient")
+def _remove_client(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    core.store.remove_client(p["appId"], p["userIdOrExternalId"], p["clientId"])
+    return 200, {}
+
+
+@_handles("ListDevices")
+def _list_devices(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    return 200, _one("devices", core.store.devices(p["appId"], p["userIdOrExternalId"]))
+
+
+@_handles("GetDevice")
+def _get_device(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    return 200, _one(
+        "device", core.store.device(p["appId"], p["userIdOrExternalId"], p["deviceId"])
+    )
+
+
+# --- conversations, participants, messages ---
+
+
+@_handles("CreateConversation")
+def _create_conversation(core: FakeCore, call: _Call) -> tuple[int, object]:
+    conversation = core.store.create_conversation(call.params["appId"], call.body)
+    return 201, _one("conversation", conversation)
+
+
+@_handles("ListConversations")
+def _list_conversations(core: FakeCore, call: _Call) -> tuple[int, object]:
+    page = core.store.conversations_page(
+        call.params["appId"],
+        parse_page_query(call.query),
+        user_id=call.filter("userId"),
+        user_external_id=call.filter("userExternalId"),
+    )
+    return 200, core._page(call, page)
+
+
+@_handles("GetConversation")
+def _get_conversation(core: FakeCore, call: _Call) -> tuple[int, object]:
+    _, conversation = core.store.conversation(call.params["appId"], call.params["conversationId"])
+    return 200, _one("conversation", dict(conversation.data))
+
+
+@_handles("UpdateConversation")
+def _update_conversation(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    return 200, _one(
+        "conversation", core.store.update_conversation(p["appId"], p["conversationId"], call.body)
+    )
+
+
+@_handles("DeleteConversation")
+def _delete_conversation(core: FakeCore, call: _Call) -> tuple[int, object]:
+    core.store.delete_conversation(call.params["appId"], call.params["conversationId"])
+    return 200, {}
+
+
+@_handles("JoinConversation")
+def _join(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    return 201, _one("participant", core.store.join(p["appId"], p["conversationId"], call.body))
+
+
+@_handles("LeaveConversation")
+def _leave(core: FakeCore, call: _Call) -> tuple[int, object]:
+    core.store.leave(call.params["appId"], call.params["conversationId"], call.body)
+    return 200, {}
+
+
+@_handles("ListParticipants")
+def _list_participants(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    page = core.store.participants_page(
+        p["appId"], p["conversationId"], parse_page_query(call.query)
+    )
+    return 200, core._page(call, page)
+
+
+@_handles("PostMessage")
+def _post_message(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    return 201, _one(
+        "messages", [core.store.post_message(p["appId"], p["conversationId"], call.body)]
+    )
+
+
+@_handles("ListMessages")
+def _list_messages(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    page = core.store.messages_page(p["appId"], p["conversationId"], parse_page_query(call.query))
+    return 200, core._page(call, page)
+
+
+@_handles("DeleteAllMessages")
+def _delete_messages(core: FakeCore, call: _Call) -> tuple[int, object]:
+    core.store.delete_messages(call.params["appId"], call.params["conversationId"])
+    return 200, {}
+
+
+@_handles("DeleteMessage")
+def _delete_message(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    core.store.delete_message(p["appId"], p["conversationId"], p["messageId"])
+    return 200, {}
+
+
+# --- integrations and webhooks ---
+
+
+@_handles("CreateIntegration")
+def _create_integration(core: FakeCore, call: _Call) -> tuple[int, object]:
+    return 201, _one("integration", core.store.create_integration(call.params["appId"], call.body))
+
+
+@_handles("ListIntegrations")
+def _list_integrations(core: FakeCore, call: _Call) -> tuple[int, object]:
+    types = call.filter("types")
+    page = core.store.integrations_page(
+        call.params["appId"],
+        parse_page_query(call.query),
+        None if types is None else [t for t in types.split(",") if t],
+    )
+    return 200, core._page(call, page)
+
+
+@_handles("GetIntegration")
+def _get_integration(core: FakeCore, call: _Call) -> tuple[int, object]:
+    _, integration = core.store.integration(call.params["appId"], call.params["integrationId"])
+    return 200, _one("integration", dict(integration.data))
+
+
+@_handles("UpdateIntegration")
+def _update_integration(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    return 200, _one(
+        "integration", core.store.update_integration(p["appId"], p["integrationId"], call.body)
+    )
+
+
+@_handles("DeleteIntegration")
+def _delete_integration(core: FakeCore, call: _Call) -> tuple[int, object]:
+    core.store.delete_integration(call.params["appId"], call.params["integrationId"])
+    return 200, {}
+
+
+@_handles("CreateWebhook")
+def _create_webhook(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    return 201, _one(
+        "webhook", core.store.create_webhook(p["appId"], p["integrationId"], call.body)
+    )
+
+
+@_handles("ListWebhooks")
+def _list_webhooks(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    return 200, _one("webhooks", core.store.webhooks(p["appId"], p["integrationId"]))
+
+
+@_handles("GetWebhook")
+def _get_webhook(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    _, webhook = core.store.webhook(p["appId"], p["integrationId"], p["webhookId"])
+    return 200, _one("webhook", webhook)
+
+
+@_handles("UpdateWebhook")
+def _update_webhook(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    webhook = core.store.update_webhook(p["appId"], p["integrationId"], p["webhookId"], call.body)
+    return 200, _one("webhook", webhook)
+
+
+@_handles("DeleteWebhook")
+def _delete_webhook(core: FakeCore, call: _Call) -> tuple[int, object]:
+    p = call.params
+    core.store.delete_webhook(p["appId"], p["integrationId"], p["webhookId"])
+    return 200, {}
+
+
+#: The operations the fake keeps state for; the others answer with the spec's example.
+STATEFUL_OPERATIONS: Final = frozenset(_HANDLERS)

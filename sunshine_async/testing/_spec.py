@@ -1,0 +1,364 @@
+"""The official OpenAPI spec, read by the fake: request and response schemas, examples.
+
+The fake checks what it receives against the spec itself, through ``jsonschema``, and
+never through the SDK's models: a mistake in a model must not be shared by the server
+that tests it. OpenAPI 3.0 schemas are close to JSON Schema draft 4; the differences
+are bridged here once, when a schema is first used:
+
+- ``nullable: true`` becomes a ``"null"`` type (or an ``anyOf`` beside ``allOf``);
+- ``oneOf`` becomes ``anyOf``: the spec gives many branches' ``type`` only a default, so
+  a valid body matches several branches (a defect listed in api-surface.md §1); where a
+  ``discriminator`` maps tags, each branch is pinned to its tag instead;
+- ``format: uri`` is checked (jsonschema skips it without an optional package);
+- rules the spec states only in prose (a phone number starts with ``+``) are added.
+
+Problems are described the way the API words them (it validates with ajv): ``should
+have required property 'displayName'``, with the field's path in front.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+__all__ = [
+    "INSTALL_HINT",
+    "SPEC",
+    "example_response",
+    "request_problems",
+    "require_jsonschema",
+    "response_problems",
+    "response_schema",
+    "schema_problems",
+]
+
+_SPEC_FILE: Final = "openapi-facts.json"
+_REF_PREFIX: Final = "#/components/schemas/"
+_MAX_PROBLEMS: Final = 5
+# prose-only rules of the spec, as schema fragments merged into the named schemas
+_PROSE_RULES: Final[dict[str, dict[str, Any]]] = {
+    name: {"properties": {"phoneNumber": {"pattern": r"^\+"}}}
+    for name in ("matchCriteriaMessagebird", "matchCriteriaTwilio", "matchCriteriaWhatsapp")
+}
+
+
+def _load() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath(_SPEC_FILE).read_text("utf-8")
+    spec: dict[str, Any] = json.loads(text)
+    return spec
+
+
+#: The spec, parsed once (the fake only reads it).
+SPEC: Final = _load()
+_SCHEMAS: Final[dict[str, Any]] = SPEC["components"]["schemas"]
+_EXAMPLES: Final[dict[str, Any]] = SPEC["components"]["examples"]
+
+
+# --- OpenAPI 3.0 -> JSON Schema draft 4 ---------------------------------------------------
+
+
+def _convert(schema: Any) -> Any:
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "$ref":
+            out[key] = "#/definitions/" + value.removeprefix(_REF_PREFIX)
+        elif key == "properties":
+            out[key] = {name: _convert(sub) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties", "not"):
+            out[key] = _convert(value)
+        elif key in ("allOf", "anyOf"):
+            out[key] = [_convert(sub) for sub in value]
+        elif key == "oneOf":
+            out["anyOf"] = _branches(value, schema.get("discriminator"))
+        elif key in (
+            "nullable",
+            "discriminator",
+            "example",
+            "readOnly",
+            "writeOnly",
+        ) or key.startswith("x-"):
+            continue
+        else:
+            out[key] = value
+    if schema.get("nullable") is True:
+        out = _nullable(out)
+    return out
+
+
+def _branches(branches: list[Any], discriminator: Mapping[str, Any] | None) -> list[Any]:
+    converted = [_convert(sub) for sub in branches]
+    if not discriminator or "mapping" not in discriminator:
+        return converted
+    field = discriminator["propertyName"]
+    tag_of = {ref: tag for tag, ref in discriminator["mapping"].items()}
+    pinned = []
+    for original, branch in zip(branches, converted, strict=True):
+        tag = tag_of.get(original.get("$ref", "")) if isinstance(original, dict) else None
+        if tag is None:
+            pinned.append(branch)
+        else:
+            pin = {"properties": {field: {"enum": [tag]}}, "required": [field]}
+            pinned.append({"allOf": [branch, pin]})
+    return pinned
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    if "type" in schema:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        schema = {**schema, "type": [*kinds, "null"]}
+        if "enum" in schema:
+            schema["enum"] = [*schema["enum"], None]
+        return schema
+    return {"anyOf": [{"type": "null"}, schema]}
+
+
+def _merge(target: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)
+
+
+def _retarget(schema: Any, old: str, new: str) -> Any:
+    """``schema`` with its references to ``old`` pointing at ``new``."""
+    if isinstance(schema, list):
+        return [_retarget(item, old, new) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema.get("$ref") == old:
+        return {**schema, "$ref": new}
+    return {key: _retarget(value, old, new) for key, value in schema.items()}
+
+
+@functools.cache
+def _definitions() -> dict[str, Any]:
+    definitions = {name: _convert(schema) for name, schema in _SCHEMAS.items()}
+    for name, rule in _PROSE_RULES.items():
+        _merge(definitions[name], _convert(rule))
+    # a base schema whose discriminator maps tags to schemas built on it (integration):
+    # a value must be one of those, so the name stands for their union from now on, and
+    # the branches extend the base under a new name
+    for name, schema in _SCHEMAS.items():
+        mapping = (schema.get("discriminator") or {}).get("mapping")
+        if not mapping or "oneOf" in schema or "anyOf" in schema:
+            continue
+        base, field = f"{name}__base", schema["discriminator"]["propertyName"]
+        definitions[base] = definitions[name]
+        branches = []
+        for tag, ref in mapping.items():
+            target = ref.removeprefix(_REF_PREFIX)
+            definitions[target] = _retarget(
+                definitions[target], f"#/definitions/{name}", f"#/definitions/{base}"
+            )
+            pin = {"properties": {field: {"enum": [tag]}}, "required": [field]}
+            branches.append({"allOf": [{"$ref": f"#/definitions/{target}"}, pin]})
+        definitions[name] = {"anyOf": branches}
+    return definitions
+
+
+def _is_uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    parts = urlsplit(value)
+    return bool(parts.scheme) and bool(parts.netloc or parts.path)
+
+
+INSTALL_HINT: Final = "pip install 'sunshine-async[testing]'"
+
+
+def require_jsonschema() -> None:
+    """Fail early, and say what to install, when ``jsonschema`` is missing."""
+    try:
+        import jsonschema  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            f"FakeSunshine checks requests against the spec with jsonschema: {INSTALL_HINT}"
+        ) from None
+
+
+@functools.cache
+def _validator(key: str) -> Any:
+    """A draft-4 validator for a named schema, or for an inline one given as JSON text."""
+    import jsonschema
+
+    schema = {"$ref": "#/definitions/" + key} if key in _SCHEMAS else _convert(json.loads(key))
+    root = {**schema, "definitions": _definitions()}
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks("uri")(_is_uri)
+    return jsonschema.Draft4Validator(root, format_checker=checker)
+
+
+# --- problems, worded like the API ---------------------------------------------------------
+
+
+def _where(path: Iterator[Any] | Any) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".")
+
+
+def _describe(error: Any) -> str:
+    keyword, value = error.validator, error.validator_value
+    if keyword == "required":
+        missing = next((name for name in value if name not in error.instance), value[0])
+        message = f"should have required property '{missing}'"
+    elif keyword == "type":
+        kinds = value if isinstance(value, list) else [value]
+        message = f"should be {','.join(kinds)}"
+    elif keyword == "enum":
+        message = "should be equal to one of the allowed values"
+    elif keyword == "maxLength":
+        message = f"should NOT be longer than {value} characters"
+    elif keyword == "minLength":
+        message = f"should NOT be shorter than {value} characters"
+    elif keyword == "maxItems":
+        message = f"should NOT have more than {value} items"
+    elif keyword == "minItems":
+        message = f"should NOT have fewer than {value} items"
+    elif keyword in ("maximum", "minimum"):
+        message = f"should be {'<=' if keyword == 'maximum' else '>='} {value}"
+    elif keyword == "pattern":
+        message = f'should match pattern "{value}"'
+    elif keyword == "format":
+        message = f'should match format "{value}"'
+    elif keyword == "uniqueItems":
+        message = "should NOT have duplicate items"
+    elif keyword == "additionalProperties":
+        message = "should NOT have additional properties"
+    elif keyword == "anyOf":
+        message = "should match exactly one schema in oneOf"
+    else:
+        message = f"is invalid ({keyword})"
+    where = _where(error.absolute_path)
+    return f"{where} {message}" if where else message
+
+
+def _is_tag_error(error: Any) -> bool:
+    """A branch refused for its discriminating tag (an enum of one value on one field)."""
+    return (
+        error.validator == "enum"
+        and len(error.relative_path) == 1
+        and isinstance(error.validator_value, list)
+        and len(error.validator_value) == 1
+    )
+
+
+def _leaves(error: Any) -> Iterator[Any]:
+    """The errors worth reporting under one: for a tagged union, the branch the tag names."""
+    if error.validator != "anyOf" or not error.context:
+        yield error
+        return
+    by_branch: dict[int, list[Any]] = {}
+    for sub in error.context:
+        by_branch.setdefault(sub.schema_path[0], []).append(sub)
+    tagged = [subs for subs in by_branch.values() if any(map(_is_tag_error, subs))]
+    if not tagged:
+        yield error
+        return
+    untagged = [subs for subs in by_branch.values() if not any(map(_is_tag_error, subs))]
+    if len(untagged) == 1:
+        for sub in untagged[0]:
+            yield from _leaves(sub)
+    elif not untagged:
+        # no branch has this tag: the tag itself is the problem
+        yield next(sub for sub in tagged[0] if _is_tag_error(sub))
+    else:
+        yield error
+
+
+def schema_problems(key: str, data: object) -> list[str]:
+    """At most five problems of ``data`` against a named (or inline JSON) schema."""
+    errors = sorted(_validator(key).iter_errors(data), key=lambda e: list(map(str, e.path)))
+    problems: list[str] = []
+    for error in errors:
+        for leaf in _leaves(error):
+            text = _describe(leaf)
+            if text not in problems:
+                problems.append(text)
+    return problems[:_MAX_PROBLEMS]
+
+
+def request_problems(operation_id: str, body: object) -> list[str]:
+    """What is wrong with an operation's JSON request body, by the spec's schema."""
+    _, operation = _operation(operation_id)
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if content is None or "schema" not in content:
+        return []
+    return schema_problems(_schema_key(content["schema"]), body)
+
+
+# --- responses ------------------------------------------------------------------------------
+
+
+@functools.cache
+def _operation(operation_id: str) -> tuple[str, dict[str, Any]]:
+    for path, item in SPEC["paths"].items():
+        for operation in item.values():
+            if isinstance(operation, dict) and operation.get("operationId") == operation_id:
+                return path, operation
+    raise KeyError(operation_id)
+
+
+def _json_content(operation_id: str, status: int) -> dict[str, Any] | None:
+    _, operation = _operation(operation_id)
+    response = operation["responses"].get(str(status), {})
+    content: dict[str, Any] | None = response.get("content", {}).get("application/json")
+    return content
+
+
+def response_schema(operation_id: str, status: int) -> str | None:
+    """The key of an operation's response schema for ``status`` (for `schema_problems`)."""
+    content = _json_content(operation_id, status)
+    if content is None or "schema" not in content:
+        return None
+    return _schema_key(content["schema"])
+
+
+def _schema_key(schema: Mapping[str, Any]) -> str:
+    """A schema's name when it is a reference, else the schema itself as JSON text."""
+    ref = schema.get("$ref", "")
+    if ref.startswith(_REF_PREFIX):
+        return str(ref.removeprefix(_REF_PREFIX))
+    return json.dumps(schema, sort_keys=True)
+
+
+def response_problems(operation_id: str, status: int, body: object) -> list[str]:
+    """What is wrong with a response body by the spec (status without a schema: none)."""
+    key = response_schema(operation_id, status)
+    return [] if key is None else schema_problems(key, body)
+
+
+def example_response(operation_id: str, status: int) -> Any:
+    """A deep copy of the spec's first example response for ``status`` ({} if none).
+
+    Examples that break their own schema are corrected (`_EXAMPLE_NUMBERS_AS_TEXT`), so
+    that the fake never answers what the spec forbids.
+    """
+    content = _json_content(operation_id, status) or {}
+    examples = content.get("examples") or {}
+    for example in examples.values():
+        ref = example.get("$ref", "")
+        value = _EXAMPLES[ref.rsplit("/", 1)[-1]]["value"] if ref else example.get("value")
+        value = copy.deepcopy(value)
+        for *parents, field in _EXAMPLE_NUMBERS_AS_TEXT.get(operation_id, ()):
+            holder = value
+            for key in parents:
+                holder = holder[key]
+            holder[field] = str(holder[field])
+        return value
+    return {}
+
+
+# response examples whose numbers the schema types as strings: (operation, path)
+_EXAMPLE_NUMBERS_AS_TEXT: Final = {
+    "PostConversionEvents": [("conversionEvents", "datasetId")],
+}
