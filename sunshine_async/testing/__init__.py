@@ -26,6 +26,8 @@ from __future__ import annotations
 from ._app import FakeSunshine as FakeSunshine
 from ._app import FakeTransport as FakeTransport
 from ._app import RecordedRequest as RecordedRequest
+from ._delivery import Delivery as Delivery
+from ._delivery import DeliveryAttempt as DeliveryAttempt
 from ._faults import DropConnection as DropConnection
 from ._faults import Fault as Fault
 from ._faults import Latency as Latency
@@ -34,6 +36,8 @@ from ._faults import Status as Status
 from ._server import serve_in_thread as serve_in_thread
 
 __all__ = [
+    "Delivery",
+    "DeliveryAttempt",
     "DropConnection",
     "FakeSunshine",
     "FakeTransport",

@@ -10,7 +10,7 @@ a test calls directly.
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
 from http import HTTPStatus
 from typing import Any, Final, TypeAlias, final
 from urllib.parse import parse_qsl, quote
@@ -28,6 +28,7 @@ from sunshine_async._config import (
     MAX_BODY_BYTES,
 )
 from sunshine_async._converter import CONVERTER
+from sunshine_async._generated.models import Webhook
 from sunshine_async._models import Client, ClientStatus, ClientType
 from sunshine_async._retry import RetryPolicy
 from sunshine_async._sansio import check_id
@@ -36,6 +37,7 @@ from sunshine_async._transport import TransportName
 from sunshine_async._types import Scope as JwtScope
 
 from ._core import FakeCore, FakeRequest, FakeResponse, error_response, json_response
+from ._delivery import Courier, Delivery, DeliveryAttempt, deliveries_for
 from ._faults import Decision, Fault, FaultPlan, Status
 from ._spec import require_jsonschema
 from ._store import ApiFailure
@@ -218,6 +220,7 @@ class FakeSunshine:
         seed: int = 0,
         sleep: Sleep = anyio.sleep,
         base_url: str = DEFAULT_FAKE_BASE_URL,
+        delivery_retry_pause: float = 0.2,
     ) -> None:
         require_jsonschema()
         if not isinstance(key_id, str) or not key_id:
@@ -233,6 +236,13 @@ class FakeSunshine:
         self._core = FakeCore(key_id=key_id, secret=secret)
         self._store = self._core.store
         self._faults = FaultPlan(seed)
+        #: Every webhook delivery made, in order: target, headers (``X-API-Key``
+        #: included) and body. Served (`serve_in_thread`), each is also POSTed.
+        self.deliveries: list[Delivery] = []
+        #: Each try at POSTing a delivery, when served.
+        self.delivery_attempts: list[DeliveryAttempt] = []
+        self._delivery_retry_pause = delivery_retry_pause
+        self._courier: Courier | None = None
         # held only around synchronous steps, never across an await: the app may be
         # served from another thread (`serve_in_thread`) while a test seeds it
         self._lock = threading.Lock()
@@ -360,9 +370,98 @@ class FakeSunshine:
         with self._lock:
             try:
                 body = {"type": type, "participants": participants}
-                return str(self._store.create_conversation(app_id, body)["id"])
+                conversation_id = str(self._store.create_conversation(app_id, body)["id"])
             except ApiFailure as failure:
                 raise KeyError(f"{failure.errors[0][1]}: app {app_id!r}, user {user!r}") from None
+            self._deliver_events()
+            return conversation_id
+
+    def add_webhook(
+        self,
+        app_id: str,
+        integration_id: str,
+        target: str,
+        triggers: Sequence[str] = ("*",),
+    ) -> Webhook:
+        """Register a webhook on a custom integration, as ``webhooks.create`` would.
+
+        Returns it with its generated ``secret``, which every delivery to it carries in
+        ``X-API-Key``.
+
+        Raises:
+            KeyError: no such app or integration.
+            ValueError: the integration is not a custom one.
+        """
+        body = {"target": target, "triggers": list(triggers)}
+        with self._lock:
+            try:
+                hook = self._store.create_webhook(app_id, integration_id, body)
+            except ApiFailure as failure:
+                if failure.status == 403:
+                    raise ValueError("webhooks belong to custom integrations") from None
+                raise KeyError(f"{failure.errors[0][1]}: app {app_id!r}") from None
+        return CONVERTER.structure(hook, Webhook)
+
+    # --- link tracking ---
+
+    def confirm_link(self, app_id: str, user: str, client_id: str) -> Client:
+        """The customer confirmed: a pending client becomes active.
+
+        Webhooks with the ``client:update`` trigger get the event, reason
+        ``"confirmed"``. Returns the client as it is now.
+
+        Raises:
+            KeyError: no such app, user or client.
+        """
+        return self._link_update(app_id, user, client_id, "active", "confirmed")
+
+    def block_link(self, app_id: str, user: str, client_id: str) -> Client:
+        """The customer blocked the business: the client becomes ``blocked``.
+
+        Webhooks get ``client:update`` with reason ``"blocked"``.
+
+        Raises:
+            KeyError: no such app, user or client.
+        """
+        return self._link_update(app_id, user, client_id, "blocked", "blocked")
+
+    def fail_link(
+        self, app_id: str, user: str, client_id: str, *, reason: str = "linkFailed"
+    ) -> Client:
+        """The link did not happen: the client is removed.
+
+        Webhooks with the ``client:remove`` trigger get the event with ``reason``
+        (``"linkFailed"``, ``"linkCancelled"``, ``"theft"``...). Returns the removed
+        client.
+
+        Raises:
+            KeyError: no such app, user or client.
+            ValueError: ``reason`` is empty.
+        """
+        if not isinstance(reason, str) or not reason:
+            raise ValueError(f"reason must be a non-empty str, got {reason!r}")
+        with self._lock:
+            try:
+                removed = self._store.remove_client(
+                    app_id, user, client_id, reason=reason, force=True
+                )
+            except ApiFailure as failure:
+                raise KeyError(f"{failure.errors[0][1]}: client {client_id!r}") from None
+            self._deliver_events()
+        return CONVERTER.structure(removed, Client)
+
+    def _link_update(
+        self, app_id: str, user: str, client_id: str, status: str, reason: str
+    ) -> Client:
+        with self._lock:
+            try:
+                client = self._store.set_client_status(
+                    app_id, user, client_id, status, reason=reason
+                )
+            except ApiFailure as failure:
+                raise KeyError(f"{failure.errors[0][1]}: client {client_id!r}") from None
+            self._deliver_events()
+        return CONVERTER.structure(client, Client)
 
     # --- faults ---
 
@@ -455,7 +554,36 @@ class FakeSunshine:
     def handle(self, request: FakeRequest) -> FakeResponse:
         """Answer one request with the sans-I/O core (no faults, no log): for adapters."""
         with self._lock:
-            return self._core.handle(request)
+            response = self._core.handle(request)
+            self._deliver_events()
+            return response
+
+    def _deliver_events(self) -> None:
+        """Turn the events of the last change into deliveries (the lock is held)."""
+        events = self._store.take_events()
+        for app_id in dict.fromkeys(event.app_id for event in events):
+            hooks = self._store.webhooks_for(app_id)
+            for delivery in deliveries_for(app_id, hooks, events):
+                self.deliveries.append(delivery)
+                if self._courier is not None:
+                    self._courier.send(delivery)
+
+    def _start_courier(self) -> None:
+        """POST deliveries to their targets from now on (`serve_in_thread` calls this)."""
+        with self._lock:
+            if self._courier is None:
+                courier = Courier(
+                    first_pause=self._delivery_retry_pause, attempts=self.delivery_attempts
+                )
+                courier.start()
+                self._courier = courier
+
+    def _stop_courier(self) -> None:
+        """Finish the POSTs under way and stop making new ones."""
+        with self._lock:
+            courier, self._courier = self._courier, None
+        if courier is not None:
+            courier.stop()
 
     def _begin(self, method: str, raw_path: bytes, query: tuple[tuple[str, str], ...]) -> Decision:
         """Log a request and decide its faults."""

@@ -77,6 +77,7 @@ class ServerThread:
             timeout_graceful_shutdown=2,
             log_config=log_config,
         )
+        self._app = app
         self._server = uvicorn.Server(config)
         self._sock = _bind(host, port)
         self.url = _url(self._sock)
@@ -94,7 +95,13 @@ class ServerThread:
             self.error = exc
 
     def start(self) -> None:
-        """Start serving; the socket is listening already."""
+        """Start serving; the socket is listening already.
+
+        A `FakeSunshine` also starts POSTing its webhook deliveries to their targets.
+        """
+        start_courier = getattr(self._app, "_start_courier", None)
+        if start_courier is not None:
+            start_courier()
         self._thread.start()
 
     def request_stop(self) -> None:
@@ -115,6 +122,9 @@ class ServerThread:
         if self._thread.is_alive():
             self._thread.join(_STOP_TIMEOUT)
         self._sock.close()
+        stop_courier = getattr(self._app, "_stop_courier", None)
+        if stop_courier is not None:
+            stop_courier()  # deliveries already queued are still sent
         if self._thread.is_alive():
             raise RuntimeError(f"the FakeSunshine server did not stop in {_STOP_TIMEOUT:g}s")
         if self.error is not None:

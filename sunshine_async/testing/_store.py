@@ -226,6 +226,8 @@ class _User:
     data: JSON
     clients: Ordered[JSON] = attrs.Factory(Ordered)
     devices: Ordered[JSON] = attrs.Factory(Ordered)
+    #: client id -> the conversation its link was asked for (``target.conversationId``)
+    link_targets: dict[str, str] = attrs.Factory(dict)
 
 
 @attrs.define
@@ -383,10 +385,9 @@ class Store:
         return _user_view(self.user(app_id, user)[1])
 
     def update_user(self, app_id: str, user: str, body: Mapping[str, Any]) -> JSON:
-        app, found = self.user(app_id, user)
+        _, found = self.user(app_id, user)
         _patch(found.data, body, merge=("profile",))
         _refresh_identities(found)
-        self._emit(app, "user:update", {"user": _user_view(found)})
         return _user_view(found)
 
     def delete_user(self, app_id: str, user: str) -> None:
@@ -399,7 +400,7 @@ class Store:
             for participant in list(conversation.participants.values()):
                 if participant["userId"] == found.data["id"]:
                     conversation.participants.pop(participant["id"])
-        self._emit(app, "user:remove", {"user": _truncated_user(found), "reason": "api"})
+        self._emit(app, "user:remove", {"user": _truncated_user(found)})
 
     def delete_personal_information(self, app_id: str, user: str) -> JSON:
         _, found = self.user(app_id, user)
@@ -450,13 +451,16 @@ class Store:
             "externalId": external_id,
         }
         found.clients.add(client["id"], client)
+        found.link_targets[client["id"]] = body["target"]["conversationId"]
         self._emit(
             app,
             "client:add",
             {
-                "user": _user_view(found),
+                "conversation": self._target_of(app, found, client["id"]),
+                "user": _truncated_user(found),
                 "client": copy.deepcopy(client),
-                "conversation": {"id": body["target"]["conversationId"]},
+                "reason": "channelLinking",
+                "source": {"type": "api"},
             },
         )
         return copy.deepcopy(client)
@@ -468,21 +472,30 @@ class Store:
             raise _not_found("Client")
         return app, found, client
 
-    def remove_client(self, app_id: str, user: str, client_id: str, *, reason: str = "api") -> JSON:
-        """Remove a client; returns it.
+    def remove_client(
+        self, app_id: str, user: str, client_id: str, *, reason: str = "api", force: bool = False
+    ) -> JSON:
+        """Remove a client; returns it. ``force``: an sdk client too (a failed link).
 
         Raises:
             ApiFailure: 404 for an unknown app, user or client; 400 for an sdk client.
         """
         app, found, client = self.client(app_id, user, client_id)
-        if client["type"] == "sdk":
+        if client["type"] == "sdk" and not force:
             raise ApiFailure(400, "bad_request", "Cannot remove a client of type 'sdk'")
         found.clients.pop(client_id)
         self._emit(
             app,
             "client:remove",
-            {"user": _user_view(found), "client": copy.deepcopy(client), "reason": reason},
+            {
+                "conversation": self._target_of(app, found, client_id),
+                "user": _truncated_user(found),
+                "client": copy.deepcopy(client),
+                "reason": reason,
+                "error": None,
+            },
         )
+        found.link_targets.pop(client_id, None)
         return copy.deepcopy(client)
 
     def set_client_status(
@@ -493,12 +506,22 @@ class Store:
         client["status"] = status
         if status == "active" and client.get("linkedAt") is None:
             client["linkedAt"] = self._clock()
-        self._emit(
-            app,
-            "client:update",
-            {"user": _user_view(found), "client": copy.deepcopy(client), "reason": reason},
-        )
+        payload: JSON = {
+            "user": _truncated_user(found),
+            "client": copy.deepcopy(client),
+            "reason": reason,
+        }
+        conversation = self._target_of(app, found, client_id)
+        if conversation is not None:
+            payload["conversation"] = conversation
+        self._emit(app, "client:update", payload)
         return copy.deepcopy(client)
+
+    @staticmethod
+    def _target_of(app: _App, user: _User, client_id: str) -> JSON | None:
+        """The truncated conversation a client's link targets, when it still exists."""
+        conversation = app.conversations.get(user.link_targets.get(client_id, ""))
+        return None if conversation is None else _truncated_conversation(conversation)
 
     def clients_page(self, app_id: str, user: str, query: PageQuery) -> Page:
         _, found = self.user(app_id, user)
@@ -583,8 +606,8 @@ class Store:
             "conversation:create",
             {
                 "conversation": _truncated_conversation(conversation),
-                "creationReason": "createConversation",
-                "source": {"type": "api:conversations"},
+                "creationReason": "none",
+                "source": {"type": "api"},
             },
         )
         return copy.deepcopy(data)
@@ -664,7 +687,9 @@ class Store:
                     "conversation:leave",
                     {
                         "conversation": _truncated_conversation(conversation),
-                        "user": {"id": participant["userId"]},
+                        "user": _truncated_user(app.users.by_id[participant["userId"]])
+                        if participant["userId"] in app.users.by_id
+                        else {"id": participant["userId"]},
                     },
                 )
                 return
@@ -698,15 +723,15 @@ class Store:
             message["metadata"] = copy.deepcopy(body["metadata"])
         conversation.messages.add(message["id"], message)
         conversation.data["lastUpdatedAt"] = message["received"]
-        if user is not None:
-            self._emit(
-                app,
-                "conversation:message",
-                {
-                    "conversation": _truncated_conversation(conversation),
-                    "message": copy.deepcopy(message),
-                },
-            )
+        # every message is reported, the business's own included, as Sunshine does
+        self._emit(
+            app,
+            "conversation:message",
+            {
+                "conversation": _truncated_conversation(conversation),
+                "message": copy.deepcopy(message),
+            },
+        )
         return copy.deepcopy(message)
 
     def messages_page(self, app_id: str, conversation_id: str, query: PageQuery) -> Page:
