@@ -67,7 +67,8 @@ async def test_create_confirm_and_fail_are_delivered() -> None:
         clients = session.apps[APP].users[USER].clients
         first = await clients.create(link_body(conversation))
         second = await clients.create(link_body(conversation))
-    assert first.id is not None and second.id is not None
+    assert first.id is not None
+    assert second.id is not None
     confirmed = fake.confirm_link(APP, USER, first.id)
     assert confirmed.status == "active"
     assert confirmed.linked_at is not None
