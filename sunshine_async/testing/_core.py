@@ -358,277 +358,92 @@ class FakeCore:
         return {call.operation.items_key: list(page.items), "meta": meta, "links": links}
 
 
-def _one(key: str, value: object) -> JSON:
-    return {key: value}
-
-
-# --- apps ---
-
-
-@_handles("ListApps")
-def _list_apps(core: FakeCore, call: _Call) -> tuple[int, object]:
-    return 200, core._page(call, core.store.apps_page(parse_page_query(call.query)))
-
-
-@_handles("CreateApp")
-def _create_app(core: FakeCore, call: _Call) -> tuple[int, object]:
-    return 201, _one("app", core.store.create_app(call.body))
-
-
-@_handles("GetApp")
-def _get_app(core: FakeCore, call: _Call) -> tuple[int, object]:
-    return 200, _one("app", dict(core.store.app(call.params["appId"]).data))
-
-
-@_handles("UpdateApp")
-def _update_app(core: FakeCore, call: _Call) -> tuple[int, object]:
-    return 200, _one("app", core.store.update_app(call.params["appId"], call.body))
-
-
-@_handles("DeleteApp")
-def _delete_app(core: FakeCore, call: _Call) -> tuple[int, object]:
-    core.store.delete_app(call.params["appId"])
-    return 200, {}
-
-
-# --- users, clients, devices ---
-
-
-@_handles("CreateUser")
-def _create_user(core: FakeCore, call: _Call) -> tuple[int, object]:
-    return 201, _one("user", core.store.create_user(call.params["appId"], call.body))
-
-
-@_handles("ListUsers")
-def _list_users(core: FakeCore, call: _Call) -> tuple[int, object]:
-    email = call.filter("identities.email") or ""
-    return 200, _one("users", core.store.users_by_email(call.params["appId"], email))
-
-
-@_handles("GetUser")
-def _get_user(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    return 200, _one("user", core.store.get_user(p["appId"], p["userIdOrExternalId"]))
-
-
-@_handles("UpdateUser")
-def _update_user(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    return 200, _one("user", core.store.update_user(p["appId"], p["userIdOrExternalId"], call.body))
-
-
-@_handles("DeleteUser")
-def _delete_user(core: FakeCore, call: _Call) -> tuple[int, object]:
-    core.store.delete_user(call.params["appId"], call.params["userIdOrExternalId"])
-    return 200, {}
-
-
-@_handles("DeleteUserPersonalInformation")
-def _delete_personal_information(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    user = core.store.delete_personal_information(p["appId"], p["userIdOrExternalId"])
-    return 200, _one("user", user)
-
-
-@_handles("CreateClient")
-def _create_client(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    return 201, _one(
-        "client", core.store.create_client(p["appId"], p["userIdOrExternalId"], call.body)
-    )
-
-
-@_handles("ListClients")
-def _list_clients(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    page = core.store.clients_page(
-        p["appId"], p["userIdOrExternalId"], parse_page_query(call.query)
-    )
-    return 200, core._page(call, page)
-
-
-@_handles("RemoveClient")
-def _remove_client(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    core.store.remove_client(p["appId"], p["userIdOrExternalId"], p["clientId"])
-    return 200, {}
-
-
-@_handles("ListDevices")
-def _list_devices(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    return 200, _one("devices", core.store.devices(p["appId"], p["userIdOrExternalId"]))
-
-
-@_handles("GetDevice")
-def _get_device(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    return 200, _one(
-        "device", core.store.device(p["appId"], p["userIdOrExternalId"], p["deviceId"])
-    )
-
-
-# --- conversations, participants, messages ---
-
-
-@_handles("CreateConversation")
-def _create_conversation(core: FakeCore, call: _Call) -> tuple[int, object]:
-    conversation = core.store.create_conversation(call.params["appId"], call.body)
-    return 201, _one("conversation", conversation)
-
-
-@_handles("ListConversations")
-def _list_conversations(core: FakeCore, call: _Call) -> tuple[int, object]:
-    page = core.store.conversations_page(
-        call.params["appId"],
-        parse_page_query(call.query),
-        user_id=call.filter("userId"),
-        user_external_id=call.filter("userExternalId"),
-    )
-    return 200, core._page(call, page)
-
-
-@_handles("GetConversation")
-def _get_conversation(core: FakeCore, call: _Call) -> tuple[int, object]:
-    _, conversation = core.store.conversation(call.params["appId"], call.params["conversationId"])
-    return 200, _one("conversation", dict(conversation.data))
-
-
-@_handles("UpdateConversation")
-def _update_conversation(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    return 200, _one(
-        "conversation", core.store.update_conversation(p["appId"], p["conversationId"], call.body)
-    )
-
-
-@_handles("DeleteConversation")
-def _delete_conversation(core: FakeCore, call: _Call) -> tuple[int, object]:
-    core.store.delete_conversation(call.params["appId"], call.params["conversationId"])
-    return 200, {}
-
-
-@_handles("JoinConversation")
-def _join(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    return 201, _one("participant", core.store.join(p["appId"], p["conversationId"], call.body))
-
-
-@_handles("LeaveConversation")
-def _leave(core: FakeCore, call: _Call) -> tuple[int, object]:
-    core.store.leave(call.params["appId"], call.params["conversationId"], call.body)
-    return 200, {}
-
-
-@_handles("ListParticipants")
-def _list_participants(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    page = core.store.participants_page(
-        p["appId"], p["conversationId"], parse_page_query(call.query)
-    )
-    return 200, core._page(call, page)
-
-
-@_handles("PostMessage")
-def _post_message(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    return 201, _one(
-        "messages", [core.store.post_message(p["appId"], p["conversationId"], call.body)]
-    )
-
-
-@_handles("ListMessages")
-def _list_messages(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    page = core.store.messages_page(p["appId"], p["conversationId"], parse_page_query(call.query))
-    return 200, core._page(call, page)
-
-
-@_handles("DeleteAllMessages")
-def _delete_messages(core: FakeCore, call: _Call) -> tuple[int, object]:
-    core.store.delete_messages(call.params["appId"], call.params["conversationId"])
-    return 200, {}
-
-
-@_handles("DeleteMessage")
-def _delete_message(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    core.store.delete_message(p["appId"], p["conversationId"], p["messageId"])
-    return 200, {}
-
-
-# --- integrations and webhooks ---
-
-
-@_handles("CreateIntegration")
-def _create_integration(core: FakeCore, call: _Call) -> tuple[int, object]:
-    return 201, _one("integration", core.store.create_integration(call.params["appId"], call.body))
-
-
-@_handles("ListIntegrations")
-def _list_integrations(core: FakeCore, call: _Call) -> tuple[int, object]:
-    types = call.filter("types")
-    page = core.store.integrations_page(
-        call.params["appId"],
-        parse_page_query(call.query),
-        None if types is None else [t for t in types.split(",") if t],
-    )
-    return 200, core._page(call, page)
-
-
-@_handles("GetIntegration")
-def _get_integration(core: FakeCore, call: _Call) -> tuple[int, object]:
-    _, integration = core.store.integration(call.params["appId"], call.params["integrationId"])
-    return 200, _one("integration", dict(integration.data))
-
-
-@_handles("UpdateIntegration")
-def _update_integration(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    return 200, _one(
-        "integration", core.store.update_integration(p["appId"], p["integrationId"], call.body)
-    )
-
-
-@_handles("DeleteIntegration")
-def _delete_integration(core: FakeCore, call: _Call) -> tuple[int, object]:
-    core.store.delete_integration(call.params["appId"], call.params["integrationId"])
-    return 200, {}
-
-
-@_handles("CreateWebhook")
-def _create_webhook(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    return 201, _one(
-        "webhook", core.store.create_webhook(p["appId"], p["integrationId"], call.body)
-    )
-
-
-@_handles("ListWebhooks")
-def _list_webhooks(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    return 200, _one("webhooks", core.store.webhooks(p["appId"], p["integrationId"]))
-
-
-@_handles("GetWebhook")
-def _get_webhook(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    _, webhook = core.store.webhook(p["appId"], p["integrationId"], p["webhookId"])
-    return 200, _one("webhook", webhook)
-
-
-@_handles("UpdateWebhook")
-def _update_webhook(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    webhook = core.store.update_webhook(p["appId"], p["integrationId"], p["webhookId"], call.body)
-    return 200, _one("webhook", webhook)
-
-
-@_handles("DeleteWebhook")
-def _delete_webhook(core: FakeCore, call: _Call) -> tuple[int, object]:
-    p = call.params
-    core.store.delete_webhook(p["appId"], p["integrationId"], p["webhookId"])
-    return 200, {}
+# --- the stateful operations, as a table -----------------------------------------------
+#
+# Each calls the `Store` method it names with the path parameters in the path's order,
+# then the body when it has one; the answer is the operation's success status with the
+# result under the response key the generated table gives (an empty object when none).
+
+#: operation -> the Store method that does it
+_STORE_METHODS: Final = {
+    "CreateApp": "create_app",
+    "GetApp": "get_app",
+    "UpdateApp": "update_app",
+    "DeleteApp": "delete_app",
+    "CreateUser": "create_user",
+    "GetUser": "get_user",
+    "UpdateUser": "update_user",
+    "DeleteUser": "delete_user",
+    "DeleteUserPersonalInformation": "delete_personal_information",
+    "CreateClient": "create_client",
+    "RemoveClient": "remove_client",
+    "ListDevices": "devices",
+    "GetDevice": "device",
+    "CreateConversation": "create_conversation",
+    "GetConversation": "get_conversation",
+    "UpdateConversation": "update_conversation",
+    "DeleteConversation": "delete_conversation",
+    "JoinConversation": "join",
+    "LeaveConversation": "leave",
+    "PostMessage": "post_message",
+    "DeleteAllMessages": "delete_messages",
+    "DeleteMessage": "delete_message",
+    "CreateIntegration": "create_integration",
+    "GetIntegration": "get_integration",
+    "UpdateIntegration": "update_integration",
+    "DeleteIntegration": "delete_integration",
+    "CreateWebhook": "create_webhook",
+    "ListWebhooks": "webhooks",
+    "GetWebhook": "get_webhook",
+    "UpdateWebhook": "update_webhook",
+    "DeleteWebhook": "delete_webhook",
+}
+
+#: paginated operation -> (the Store method giving a page, its filters from the query)
+_PAGE_METHODS: Final[dict[str, tuple[str, Callable[[_Call], dict[str, Any]]]]] = {
+    "ListApps": ("apps_page", lambda call: {}),
+    "ListClients": ("clients_page", lambda call: {}),
+    "ListParticipants": ("participants_page", lambda call: {}),
+    "ListMessages": ("messages_page", lambda call: {}),
+    "ListConversations": (
+        "conversations_page",
+        lambda call: {
+            "user_id": call.filter("userId"),
+            "user_external_id": call.filter("userExternalId"),
+        },
+    ),
+    "ListIntegrations": (
+        "integrations_page",
+        lambda call: {"types": _split(call.filter("types"))},
+    ),
+}
+
+
+def _split(value: str | None) -> list[str] | None:
+    return None if value is None else [part for part in value.split(",") if part]
+
+
+def _stateful(core: FakeCore, call: _Call) -> tuple[int, object]:
+    op = call.operation
+    path = [call.params[name] for name in op.path_params]
+    if op.id in _PAGE_METHODS:
+        method, filters = _PAGE_METHODS[op.id]
+        page = getattr(core.store, method)(*path, parse_page_query(call.query), **filters(call))
+        return op.status, core._page(call, page)
+    if op.id == "ListUsers":  # not paginated: found by email
+        email = call.filter("identities.email") or ""
+        return 200, {"users": core.store.users_by_email(call.params["appId"], email)}
+    result = getattr(core.store, _STORE_METHODS[op.id])(*path, *_body_args(call))
+    if op.id == "PostMessage":  # the API answers a list: one message, or more
+        result = [result]
+    return op.status, {} if op.response_key is None else {op.response_key: result}
+
+
+def _body_args(call: _Call) -> list[Any]:
+    return [] if call.operation.body_kind is None else [call.body]
+
+
+_HANDLERS.update(dict.fromkeys([*_STORE_METHODS, *_PAGE_METHODS, "ListUsers"], _stateful))
 
 
 #: The operations the fake keeps state for; the others answer with the spec's example.

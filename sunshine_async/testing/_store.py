@@ -333,6 +333,9 @@ class Store:
         self._apps.add(app_id, _App(data))
         return copy.deepcopy(data)
 
+    def get_app(self, app_id: str) -> JSON:
+        return copy.deepcopy(self.app(app_id).data)
+
     def apps_page(self, query: PageQuery) -> Page:
         return _page_of(self._apps, query, lambda app: copy.deepcopy(app.data))
 
@@ -639,6 +642,9 @@ class Store:
 
         return _page_of(app.conversations, query, lambda c: copy.deepcopy(c.data), has_user)
 
+    def get_conversation(self, app_id: str, conversation_id: str) -> JSON:
+        return copy.deepcopy(self.conversation(app_id, conversation_id)[1].data)
+
     def update_conversation(
         self, app_id: str, conversation_id: str, body: Mapping[str, Any]
     ) -> JSON:
@@ -773,6 +779,9 @@ class Store:
                 return str(integration.data["id"])
         return str(self.create_integration(app.data["id"], {"type": kind})["id"])
 
+    def get_integration(self, app_id: str, integration_id: str) -> JSON:
+        return copy.deepcopy(self.integration(app_id, integration_id)[1].data)
+
     def integrations_page(self, app_id: str, query: PageQuery, types: Iterable[str] | None) -> Page:
         app = self.app(app_id)
         wanted = None if types is None else frozenset(types)
@@ -816,6 +825,9 @@ class Store:
         if webhook is None:
             raise ApiFailure(404, "not_found", "Resource not found")
         return integration, webhook
+
+    def get_webhook(self, app_id: str, integration_id: str, webhook_id: str) -> JSON:
+        return copy.deepcopy(self.webhook(app_id, integration_id, webhook_id)[1])
 
     def webhooks(self, app_id: str, integration_id: str) -> list[JSON]:
         _, integration = self.integration(app_id, integration_id)
