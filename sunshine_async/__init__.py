@@ -4,11 +4,14 @@
 >>> sunshine_async.ClientType.WHATSAPP == "whatsapp"
 True
 
-Start with `Session`; every resource hangs off ``session.apps``.
+Start with `Session`; every resource hangs off ``session.apps``. Webhook deliveries
+are read by `sunshine_async.webhooks`.
 """
 
 from __future__ import annotations
 
+# the public submodule, imported here so that it is always an attribute of the package
+from . import webhooks as webhooks
 from ._auth import BasicCredentials as BasicCredentials
 from ._auth import JwtCredentials as JwtCredentials
 from ._auth import MintedJwtCredentials as MintedJwtCredentials
@@ -23,6 +26,8 @@ from ._exceptions import BadRequestError as BadRequestError
 from ._exceptions import ConflictError as ConflictError
 from ._exceptions import ErrorDetail as ErrorDetail
 from ._exceptions import InvalidArgumentError as InvalidArgumentError
+from ._exceptions import LinkFailedError as LinkFailedError
+from ._exceptions import LinkTimeoutError as LinkTimeoutError
 from ._exceptions import NotFoundError as NotFoundError
 from ._exceptions import PaginationError as PaginationError
 from ._exceptions import PermissionDeniedError as PermissionDeniedError
@@ -34,6 +39,8 @@ from ._exceptions import ResponseValidationError as ResponseValidationError
 from ._exceptions import ServerError as ServerError
 from ._exceptions import SessionClosedError as SessionClosedError
 from ._exceptions import SunshineError as SunshineError
+from ._exceptions import WebhookParseError as WebhookParseError
+from ._exceptions import WebhookVerificationError as WebhookVerificationError
 from ._models import UNSET as UNSET
 from ._models import Author as Author
 from ._models import AuthorType as AuthorType
@@ -126,6 +133,8 @@ __all__ = [
     "ItemIterator",
     "JwtCredentials",
     "LinkAction",
+    "LinkFailedError",
+    "LinkTimeoutError",
     "Links",
     "MatchCriteria",
     "MatchCriteriaMailgun",
@@ -160,8 +169,11 @@ __all__ = [
     "Unset",
     "UserResource",
     "UsersResource",
+    "WebhookParseError",
+    "WebhookVerificationError",
     "WebhooksResource",
     "make_converter",
+    "webhooks",
 ]
 
 # Tracebacks and reprs show the public path (sunshine_async.Client), not the private module.

@@ -8,6 +8,10 @@ The tree::
     ├── PaginationError                         the server's cursors would loop forever
     ├── ResponseTooLargeError                   a response body over max_response_bytes
     ├── ResponseValidationError                 a success whose body does not decode
+    ├── WebhookVerificationError                a delivery's X-API-Key is missing or wrong
+    ├── WebhookParseError (also ValueError)     a webhook body is not a delivery
+    ├── LinkFailedError                         wait_for_link: the client is gone
+    ├── LinkTimeoutError (also TimeoutError)    wait_for_link: the deadline passed
     ├── ApiConnectionError                      the request got no HTTP response
     │   └── ApiTimeoutError                     ... because it ran out of time
     │       └── PoolTimeoutError                ... waiting for a free connection slot
@@ -34,6 +38,8 @@ import attrs
 if TYPE_CHECKING:
     import httpx
 
+    from ._models import Client
+
 __all__ = [
     "ApiConnectionError",
     "ApiError",
@@ -43,6 +49,8 @@ __all__ = [
     "ConflictError",
     "ErrorDetail",
     "InvalidArgumentError",
+    "LinkFailedError",
+    "LinkTimeoutError",
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
@@ -54,6 +62,8 @@ __all__ = [
     "ServerError",
     "SessionClosedError",
     "SunshineError",
+    "WebhookParseError",
+    "WebhookVerificationError",
 ]
 
 
@@ -221,6 +231,92 @@ class ResponseValidationError(SunshineError):
         self.headers = headers
         self.request = request
         self.body = body
+
+
+class WebhookVerificationError(SunshineError):
+    """A webhook delivery's ``X-API-Key`` header is missing or matches no secret.
+
+    Raised by `webhooks.verify` (and `webhooks.unwrap`) before the body is read; answer
+    the request with 401. The message never holds the received value or a secret.
+
+    .. versionadded:: 0.2
+    """
+
+
+class WebhookParseError(SunshineError, ValueError):
+    """A webhook body is not JSON, or not the shape of a delivery.
+
+    Raised by `webhooks.parse` (and `webhooks.unwrap`); answer the request with 400,
+    which Sunshine does not retry. The message says where the problem is and quotes
+    at most a short excerpt of the body.
+
+    Attributes:
+        index: The position in ``events`` of the event that failed, or None when the
+            envelope itself is wrong.
+        event_type: That event's ``type``, when it has one.
+
+    .. versionadded:: 0.2
+    """
+
+    def __init__(
+        self, message: str, *, index: int | None = None, event_type: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.index = index
+        self.event_type = event_type
+
+
+class LinkFailedError(SunshineError):
+    """`ClientsResource.wait_for_link`: the client is gone, so the link did not happen.
+
+    The link failed, was cancelled, or the client was removed before it was confirmed.
+
+    Attributes:
+        client_id: The client that was waited for.
+        reason: Why, when a ``client:remove`` webhook event said so (``"linkFailed"``,
+            ``"linkCancelled"``, ``"api"``, ...); None when polling found it missing.
+        client: The client as last seen (pending), or None.
+
+    .. versionadded:: 0.2
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        client_id: str,
+        reason: str | None = None,
+        client: Client | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.client_id = client_id
+        self.reason = reason
+        self.client = client
+
+
+class LinkTimeoutError(SunshineError, TimeoutError):
+    """`ClientsResource.wait_for_link`: the client was still pending at the deadline.
+
+    Also a builtin `TimeoutError`, so ``except TimeoutError`` catches it.
+
+    Attributes:
+        client_id: The client that was waited for.
+        timeout: The seconds that were allowed.
+        client: The client as last seen (still pending), or None if no poll succeeded.
+
+    When the last poll failed for a passing reason (a 5xx, a timeout), its error is
+    ``__cause__``.
+
+    .. versionadded:: 0.2
+    """
+
+    def __init__(
+        self, message: str, *, client_id: str, timeout: float, client: Client | None = None
+    ) -> None:
+        super().__init__(message)
+        self.client_id = client_id
+        self.timeout = timeout
+        self.client = client
 
 
 class ApiError(SunshineError):

@@ -6,8 +6,8 @@ Resource objects are cheap and hold ids only; each call goes through a `Requeste
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Protocol, final, overload
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol, final, overload
 
 from ._converter import CONVERTER, structure_request
 from ._exceptions import InvalidArgumentError
@@ -28,6 +28,7 @@ from ._generated.resources import (
     UsersOperations,
     WebhooksOperations,
 )
+from ._linkwait import DEFAULT_LINK_TIMEOUT, DEFAULT_POLL_INTERVAL, wait_for_link
 from ._models import (
     Client,
     ClientCreate,
@@ -39,6 +40,9 @@ from ._models import (
 from ._pagination import ItemIterator, PageIterator, decode
 from ._sansio import ApiResponse, check_id, clients_path, page_params
 from ._types import JSONObject, Method, QueryParams
+
+if TYPE_CHECKING:
+    from ._linkwait import LinkWatcher
 
 __all__ = [
     "AppKeysResource",
@@ -454,7 +458,7 @@ class SwitchboardIntegrationsResource(SwitchboardIntegrationsOperations):
 
 @final
 class ClientsResource:
-    """A user's clients: create, list and remove them.
+    """A user's clients: create, list and remove them, and wait for a link to end.
 
     Example::
 
@@ -589,6 +593,94 @@ class ClientsResource:
             cursor=after if before is None else before,
             backwards=before is not None,
         )
+
+    async def wait_for_link(
+        self,
+        client: str | Client,
+        /,
+        *,
+        timeout: float = DEFAULT_LINK_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        max_poll_interval: float | None = None,
+        watcher: LinkWatcher | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[object]] | None = None,
+        random: Callable[[], float] | None = None,
+    ) -> Client:
+        """Wait until a client is no longer ``pending``, and return it as it is then.
+
+        A client made by `create` stays ``pending`` until the customer answers. This
+        polls the user's clients (every page), at once and then after
+        ``poll_interval`` seconds, each wait half as long again as the one before, up
+        to ``max_poll_interval``, with some randomness so that many waits do not poll
+        together. It returns the client once its status is anything but ``pending``:
+        ``active`` when the link was confirmed, ``blocked`` when the customer blocked
+        it; check ``client.status``. A poll that fails for a passing reason (5xx, 429,
+        a timeout or a dropped connection, after the session's own retries) is tried
+        again later; other errors (401, 404, ...) end the wait.
+
+        With ``watcher=``, it polls nothing: it waits for a ``client:*`` webhook event
+        about this client to reach the `webhooks.LinkWatcher` that the webhook handler
+        feeds, and ``watcher.outcome(client.id).reason`` then says why (``confirmed``,
+        ``blocked``, ...). The watcher must be fed from before the client is created.
+
+        Cancelling the calling task cancels the wait at once, poll in flight included;
+        nothing is left running.
+
+        Args:
+            client: The `Client` (as `create` returned it) or its id.
+            timeout: Seconds to wait in all; the deadline also ends a poll in flight.
+            poll_interval: Seconds between the first two polls.
+            max_poll_interval: The longest wait between polls (default: 30 seconds,
+                or ``poll_interval`` if that is longer).
+            watcher: Wait for webhook events fed to this `webhooks.LinkWatcher`
+                instead of polling.
+            clock: For tests: the time in seconds (default `anyio.current_time`).
+            sleep: For tests: how to wait between polls (default `anyio.sleep`); it
+                must advance ``clock`` by what it is given.
+            random: For tests: the source of randomness, a float in [0, 1).
+
+        Returns:
+            The client, with a status other than ``pending``.
+
+        Raises:
+            InvalidArgumentError: a bad argument; raised before any request.
+            LinkFailedError: the client is gone (the link failed or was cancelled, or
+                there never was such a client); ``reason`` says why when a webhook
+                event told it.
+            LinkTimeoutError: still pending at the deadline (also a `TimeoutError`).
+            ApiError: the API refused a poll for a reason that will not pass.
+
+        Example::
+
+            client = await clients.create(match_criteria=..., confirmation=..., target=...)
+            try:
+                client = await clients.wait_for_link(client, timeout=300.0)
+            except sunshine_async.LinkFailedError:
+                ...  # the customer did not link the channel
+            else:
+                print(client.status)  # active, or blocked
+
+        .. versionadded:: 0.2
+        """
+        return await wait_for_link(
+            self._find,
+            client,
+            limit=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            watcher=watcher,
+            clock=clock,
+            sleep=sleep,
+            random=random,
+        )
+
+    async def _find(self, client_id: str) -> Client | None:
+        """The user's client with this id, as the API has it now, or None."""
+        async for candidate in self.list():
+            if candidate.id == client_id:
+                return candidate
+        return None
 
 
 @final
