@@ -48,6 +48,6 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def codegen(session: nox.Session) -> None:
-    """Regenerate sunshine_async/_generated/ from codegen/openapi-facts.json."""
+    """Regenerate sunshine_async/_generated/ from the vendored official spec."""
     session.install("-e", ".")
     session.run("python", "codegen/generate.py", *session.posargs)

@@ -31,7 +31,7 @@ def test_regenerating_changes_nothing(tmp_path: Path) -> None:
 def test_vendored_spec_is_the_shared_one() -> None:
     if not SHARED_SPEC.exists():
         pytest.skip("../shared is not beside this checkout")
-    vendored = json.loads((ROOT / "codegen" / "openapi-facts.json").read_text())
+    vendored = json.loads((ROOT / "sunshine_async" / "testing" / "openapi-facts.json").read_text())
     assert vendored == json.loads(SHARED_SPEC.read_text())
 
 

@@ -13,7 +13,9 @@ from sunshine_async._generated import models
 from sunshine_async._generated.operations import OPERATIONS
 
 SPEC = json.loads(
-    (Path(__file__).resolve().parents[1] / "codegen" / "openapi-facts.json").read_text()
+    (
+        Path(__file__).resolve().parents[1] / "sunshine_async" / "testing" / "openapi-facts.json"
+    ).read_text()
 )
 
 

@@ -30,7 +30,9 @@ from sunshine_async.webhooks import (
 )
 
 SPEC = json.loads(
-    (Path(__file__).resolve().parents[1] / "codegen" / "openapi-facts.json").read_text()
+    (
+        Path(__file__).resolve().parents[1] / "sunshine_async" / "testing" / "openapi-facts.json"
+    ).read_text()
 )
 SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
 _DELIVERY = SPEC["x-webhooks"]["Webhook Event"]["post"]["requestBody"]["content"][
