@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import sunshine_async
+import sunshine_async.webhooks
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
@@ -17,7 +18,14 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
 def test_has_examples() -> None:
     """The README shows code for each call."""
     text = "\n".join(BLOCKS)
-    for call in ("clients.create(", "clients.list(", "clients.pages(", "clients.remove("):
+    for call in (
+        "clients.create(",
+        "clients.list(",
+        "clients.pages(",
+        "clients.remove(",
+        "clients.wait_for_link(",
+        "webhooks.unwrap(",
+    ):
         assert call in text
 
 
@@ -34,6 +42,12 @@ def test_block_compiles_and_names_exist(block: str) -> None:
             and node.value.id == "sunshine_async"
         ):
             assert hasattr(sunshine_async, node.attr), node.attr
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "webhooks"
+        ):
+            assert hasattr(sunshine_async.webhooks, node.attr), node.attr
 
 
 @pytest.mark.anyio
