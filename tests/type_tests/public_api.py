@@ -50,3 +50,17 @@ def types_of_fake() -> Session:
     seeded: list[Client] = fake.add_clients(app, user, 3)
     del seeded
     return fake.session(max_retries=0)
+
+
+async def types_of_link_tracking(session: Session, body: bytes) -> None:
+    clients = session.apps["a"].users["u"].clients
+    created: Client = await clients.create({"matchCriteria": {}})
+    linked: Client = await clients.wait_for_link(created, timeout=60.0, poll_interval=1.0)
+    watcher = sunshine_async.webhooks.LinkWatcher()
+    by_webhook: Client = await clients.wait_for_link("client-id", watcher=watcher)
+    delivery = sunshine_async.webhooks.unwrap(body, {"x-api-key": "k"}, secret=["a", "b"])
+    for event in delivery.events:
+        if isinstance(event, sunshine_async.webhooks.ClientUpdateEvent):
+            client: Client | None = event.payload.client
+            del client
+    del linked, by_webhook
