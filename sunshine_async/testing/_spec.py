@@ -6,9 +6,10 @@ that tests it. OpenAPI 3.0 schemas are close to JSON Schema draft 4; the differe
 are bridged here once, when a schema is first used:
 
 - ``nullable: true`` becomes a ``"null"`` type (or an ``anyOf`` beside ``allOf``);
-- ``oneOf`` becomes ``anyOf``: the spec gives many branches' ``type`` only a default, so
-  a valid body matches several branches (a defect listed in api-surface.md §1); where a
-  ``discriminator`` maps tags, each branch is pinned to its tag instead;
+- ``oneOf`` with a ``discriminator`` that maps every branch becomes a dispatch on the
+  tag (a keyword of our own, ``x-tagged``): the spec gives many branches' ``type`` only a
+  default, so by ``oneOf`` a valid body matches several branches (a defect listed in
+  api-surface.md §1); the other ``oneOf`` become ``anyOf``;
 - ``format: uri`` is checked (jsonschema skips it without an optional package);
 - rules the spec states only in prose (a phone number starts with ``+``) are added.
 
@@ -38,6 +39,8 @@ __all__ = [
 ]
 
 _SPEC_FILE: Final = "openapi-facts.json"
+#: our own keyword: a union dispatched on a tag field (see `_tagged`)
+_TAGGED: Final = "x-tagged"
 _REF_PREFIX: Final = "#/components/schemas/"
 _MAX_PROBLEMS: Final = 5
 # prose-only rules of the spec, as schema fragments merged into the named schemas
@@ -76,7 +79,7 @@ def _convert(schema: Any) -> Any:
         elif key in ("allOf", "anyOf"):
             out[key] = [_convert(sub) for sub in value]
         elif key == "oneOf":
-            out["anyOf"] = _branches(value, schema.get("discriminator"))
+            out.update(_branches(value, schema.get("discriminator")))
         elif key in (
             "nullable",
             "discriminator",
@@ -92,21 +95,39 @@ def _convert(schema: Any) -> Any:
     return out
 
 
-def _branches(branches: list[Any], discriminator: Mapping[str, Any] | None) -> list[Any]:
-    converted = [_convert(sub) for sub in branches]
-    if not discriminator or "mapping" not in discriminator:
-        return converted
-    field = discriminator["propertyName"]
-    tag_of = {ref: tag for tag, ref in discriminator["mapping"].items()}
-    pinned = []
-    for original, branch in zip(branches, converted, strict=True):
-        tag = tag_of.get(original.get("$ref", "")) if isinstance(original, dict) else None
-        if tag is None:
-            pinned.append(branch)
-        else:
-            pin = {"properties": {field: {"enum": [tag]}}, "required": [field]}
-            pinned.append({"allOf": [branch, pin]})
-    return pinned
+def _branches(branches: list[Any], discriminator: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A ``oneOf``: dispatched on its tag when a discriminator maps every branch."""
+    mapping = (discriminator or {}).get("mapping") or {}
+    refs = [b.get("$ref") for b in branches if isinstance(b, dict)]
+    if discriminator and mapping and set(refs) <= set(mapping.values()) and None not in refs:
+        return {_TAGGED: _tag_table(discriminator["propertyName"], mapping)}
+    return {"anyOf": [_convert(sub) for sub in branches]}
+
+
+def _tag_table(field: str, mapping: Mapping[str, str]) -> dict[str, Any]:
+    targets = {
+        tag: "#/definitions/" + ref.removeprefix(_REF_PREFIX) for tag, ref in mapping.items()
+    }
+    return {"field": field, "mapping": targets}
+
+
+def _tagged(validator: Any, table: dict[str, Any], instance: Any, schema: Any) -> Iterator[Any]:
+    """The ``x-tagged`` keyword: check ``instance`` against the schema its tag names.
+
+    Only that branch's problems are reported, and a branch is never checked in vain.
+    """
+    if not validator.is_type(instance, "object"):
+        yield from validator.descend(instance, {"type": "object"})
+        return
+    field = table["field"]
+    tag = instance.get(field)
+    target = table["mapping"].get(tag) if isinstance(tag, str) else None
+    if target is not None:
+        yield from validator.descend(instance, {"$ref": target})
+    elif field not in instance:
+        yield from validator.descend(instance, {"required": [field]})
+    else:
+        yield from validator.descend(tag, {"enum": sorted(table["mapping"])}, path=field)
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -150,17 +171,14 @@ def _definitions() -> dict[str, Any]:
         mapping = (schema.get("discriminator") or {}).get("mapping")
         if not mapping or "oneOf" in schema or "anyOf" in schema:
             continue
-        base, field = f"{name}__base", schema["discriminator"]["propertyName"]
+        base = f"{name}__base"
         definitions[base] = definitions[name]
-        branches = []
-        for tag, ref in mapping.items():
+        for ref in mapping.values():
             target = ref.removeprefix(_REF_PREFIX)
             definitions[target] = _retarget(
                 definitions[target], f"#/definitions/{name}", f"#/definitions/{base}"
             )
-            pin = {"properties": {field: {"enum": [tag]}}, "required": [field]}
-            branches.append({"allOf": [{"$ref": f"#/definitions/{target}"}, pin]})
-        definitions[name] = {"anyOf": branches}
+        definitions[name] = {_TAGGED: _tag_table(schema["discriminator"]["propertyName"], mapping)}
     return definitions
 
 
@@ -193,7 +211,11 @@ def _validator(key: str) -> Any:
     root = {**schema, "definitions": _definitions()}
     checker = jsonschema.FormatChecker(formats=())
     checker.checks("uri")(_is_uri)
-    return jsonschema.Draft4Validator(root, format_checker=checker)
+    # the stubs leave extend() untyped
+    validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft4Validator, {_TAGGED: _tagged}
+    )
+    return validator(root, format_checker=checker)
 
 
 # --- problems, worded like the API ---------------------------------------------------------
@@ -242,35 +264,28 @@ def _describe(error: Any) -> str:
     return f"{where} {message}" if where else message
 
 
-def _is_tag_error(error: Any) -> bool:
-    """A branch refused for its discriminating tag (an enum of one value on one field)."""
-    return (
-        error.validator == "enum"
-        and len(error.relative_path) == 1
-        and isinstance(error.validator_value, list)
-        and len(error.validator_value) == 1
-    )
-
-
 def _leaves(error: Any) -> Iterator[Any]:
-    """The errors worth reporting under one: for a tagged union, the branch the tag names."""
+    """The errors worth reporting under one: inside ``anyOf``, the branch that was meant.
+
+    A nullable value is ``anyOf: [null, X]``; when it is not null, X's problems are the
+    ones to tell. A union with several live branches is reported as itself.
+    """
     if error.validator != "anyOf" or not error.context:
         yield error
         return
     by_branch: dict[int, list[Any]] = {}
     for sub in error.context:
         by_branch.setdefault(sub.schema_path[0], []).append(sub)
-    tagged = [subs for subs in by_branch.values() if any(map(_is_tag_error, subs))]
-    if not tagged:
-        yield error
-        return
-    untagged = [subs for subs in by_branch.values() if not any(map(_is_tag_error, subs))]
-    if len(untagged) == 1:
-        for sub in untagged[0]:
+    live = [
+        subs
+        for subs in by_branch.values()
+        if not (
+            len(subs) == 1 and subs[0].validator == "type" and subs[0].validator_value == "null"
+        )
+    ]
+    if len(live) == 1:
+        for sub in live[0]:
             yield from _leaves(sub)
-    elif not untagged:
-        # no branch has this tag: the tag itself is the problem
-        yield next(sub for sub in tagged[0] if _is_tag_error(sub))
     else:
         yield error
 
