@@ -9,8 +9,11 @@ removed; the fake server reads it too) and
 formatted the way ``ruff format`` would, so a regeneration that changes nothing leaves
 no diff; ``tests/test_codegen.py`` checks exactly that.
 
-Generated today: the operation table (method, path, parameters, body, what the
-response holds, pagination, and the 404 code that means "already deleted").
+Generated: the operation table (method, path, parameters, body, what the response
+holds, pagination, and the 404 code that means "already deleted"), the attrs model of
+every object schema (the webhook events with their inline payloads as classes of their
+own; a schema the SDK models by hand, listed in the overrides, is that class), the
+operations class of each collection, and the request bounds.
 """
 
 from __future__ import annotations
@@ -311,6 +314,36 @@ def branches(node: JSON) -> list[JSON] | None:
     return list(found) if found else None
 
 
+def written_out(node: JSON) -> JSON:
+    """The properties a node spells out itself: its own and those of its inline ``allOf``
+    parts, not those of the schemas it refers to (they have classes of their own)."""
+    properties: dict[str, Any] = {}
+    for part in node.get("allOf", []):
+        if "$ref" not in part:
+            properties.update(written_out(part))
+    properties.update(node.get("properties", {}))
+    return properties
+
+
+def webhook_events(spec: JSON) -> dict[str, str]:
+    """Schema name -> ``type`` of each event a webhook delivery may hold.
+
+    The delivery (under ``x-webhooks``) lists its events as an ``anyOf`` of schemas, and
+    the spec gives each event's type only as that schema's ``title``.
+    """
+    found: dict[str, str] = {}
+    for item in spec.get("x-webhooks", {}).values():
+        for method in METHODS:
+            content = item.get(method, {}).get("requestBody", {}).get("content", {})
+            body = content.get("application/json", {}).get("schema", {})
+            events = body.get("properties", {}).get("events", {}).get("items", {})
+            for branch in branches(events) or []:
+                name = schema_name(branch)
+                if name is not None:
+                    found[name] = spec["components"]["schemas"][name]["title"]
+    return found
+
+
 class Models:
     """Turns the spec's schemas into Python annotations, model classes and unions."""
 
@@ -320,10 +353,59 @@ class Models:
         self.date_fields = set(overrides.get("date_fields", []))
         self.union_tags: dict[str, str] = overrides.get("union_tags", {})
         self.unions: dict[str, tuple[str, dict[str, str]]] = {}
+        # schema name -> the class of sunshine_async._models that stands for it
+        self.hand_written: dict[str, str] = overrides.get("hand_written", {})
+        self.events = webhook_events(spec)
+        # an inline object of an event (id of its node) -> the class it becomes
+        self.inline: dict[int, str] = {}
+        # event schema -> its inline objects' classes, deepest first: (class, path, node)
+        self.inline_of: dict[str, list[tuple[str, str, JSON]]] = {
+            name: self.collect_inline(pascal(name), name, self.schemas[name])
+            for name in self.events
+        }
+
+    def collect_inline(self, owner: str, path: str, node: JSON) -> list[tuple[str, str, JSON]]:
+        """Give a class to each inline object among the properties ``node`` spells out.
+
+        Only webhook events get this: their payloads are inline objects, and handlers
+        read them field by field. Elsewhere an inline object stays a mapping, as it
+        always was. The class is named after its owner, without the owner's ``Event``
+        suffix, and the property (``ClientAddEvent.payload`` -> ``ClientAddPayload``,
+        as the spec itself names ``conversationMessageDeliveryPayload``).
+        """
+        found: list[tuple[str, str, JSON]] = []
+        for key, value in written_out(node).items():
+            own = written_out(value)
+            if not own or "$ref" in value:
+                continue  # a plain value, or a named schema: it has a class already
+            refs = [part for part in value.get("allOf", []) if "$ref" in part]
+            referred: set[str] = set()
+            for part in refs:
+                referred |= set(merged(self.spec, part).get("properties", {}))
+            if refs and own.keys() <= referred:
+                # it only restates fields of the schema it refers to (a default for
+                # ``type``): it is that schema
+                known = self.class_of(schema_name(refs[0]) or "")
+                if known:
+                    self.inline[id(value)] = known
+                continue
+            name = owner.removesuffix("Event") + pascal(key)
+            if name in self.inline.values() or any(
+                self.class_of(schema) == name for schema in self.schemas
+            ):
+                raise ValueError(f"{path}.{key}: the class name {name} is taken")
+            found += self.collect_inline(name, f"{path}.{key}", value)
+            found.append((name, f"{path}.{key}", value))
+            self.inline[id(value)] = name
+        return found
 
     def class_of(self, name: str) -> str | None:
         """The class (or union alias) a named schema becomes, or None if it is inlined."""
-        node = self.schemas[name]
+        if name in self.hand_written:
+            return self.hand_written[name]
+        node = self.schemas.get(name)
+        if node is None:
+            return None
         if branches(node) is not None:
             return pascal(name) if self.union_members(name) else None
         return pascal(name) if is_model(self.spec, node) else None
@@ -353,6 +435,8 @@ class Models:
 
     def annotation(self, node: JSON, field: str) -> str:
         """The Python type of a property, before ``| None``."""
+        if id(node) in self.inline:
+            return self.inline[id(node)]
         name = schema_name(node)
         if name is not None:
             known = self.class_of(name)
@@ -372,29 +456,64 @@ class Models:
             kind or "", "Mapping[str, object]" if kind == "object" else "object"
         )
 
-    def render_class(self, name: str) -> list[str]:
-        properties = merged(self.spec, self.schemas[name]).get("properties", {})
+    def render_class(self, name: str, defined: set[str]) -> list[str]:
+        """The classes of a schema's inline objects, then the schema's own class."""
+        lines: list[str] = []
+        for class_name, path, node in self.inline_of.get(name, []):
+            schema, _, where = path.partition(".")
+            doc = [f"The ``{where}`` object of ``{schema}``."]
+            lines += self.render_model(class_name, doc, node, defined)
+        tag = self.events.get(name)
+        doc = [f"A ``{tag}`` webhook event."] if tag else []
+        doc.append(f"The ``{name}`` schema.")
+        return lines + self.render_model(pascal(name), doc, self.schemas[name], defined, tag)
+
+    def render_model(
+        self,
+        class_name: str,
+        doc: Sequence[str],
+        node: JSON,
+        defined: set[str],
+        tag: str | None = None,
+    ) -> list[str]:
+        properties = merged(self.spec, node).get("properties", {})
         lines = [
             "",
             "",
             "@final",
             "@attrs.frozen(kw_only=True)",
-            f"class {pascal(name)}:",
-            f'    """The ``{name}`` schema."""',
+            f"class {class_name}:",
+            *docstring(doc),
             "",
         ]
         for key, value in properties.items():
             annotation = self.annotation(value, key)
-            lines.append(f"    {snake(key)}: {annotation} | None = None")
+            if tag is not None and key == "type":
+                # a webhook event knows its own type: an instance made by hand has it too
+                lines.append(f"    {snake(key)}: str = {literal(tag)}")
+            elif tag is not None and key == "payload" and is_class(annotation):
+                # never None, absent or null: handlers read event.payload.client directly
+                if annotation not in defined:  # the factory is looked up at class creation
+                    raise ValueError(f"{class_name}.payload: {annotation} is not defined yet")
+                line = f"    {snake(key)}: {annotation} = attrs.field(factory={annotation})"
+                if len(line) > 100:  # ruff's layout: the argument on a line of its own
+                    line = f"    {snake(key)}: {annotation} = attrs.field(\n"
+                    line += f"        factory={annotation}\n    )"
+                lines.append(line)
+            else:
+                lines.append(f"    {snake(key)}: {annotation} | None = None")
         lines += [
             "    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)",
             "    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)",
         ]
+        defined.add(class_name)
         return lines
 
     def render(self) -> str:
         classes = [
-            n for n in self.schemas if branches(self.schemas[n]) is None and self.class_of(n)
+            n
+            for n in self.schemas
+            if branches(self.schemas[n]) is None and self.class_of(n) and n not in self.hand_written
         ]
         unions = {n: m for n in self.schemas if (m := self.union_members(n))}
         lines = [
@@ -402,7 +521,8 @@ class Models:
             '"""The attrs model of every object schema of the API, and its unions by ``type``.',
             "",
             "Every field is optional and ``None`` when absent; ``nulls`` names the fields sent",
-            "as ``null`` and ``extra`` keeps fields this version does not know.",
+            "as ``null`` and ``extra`` keeps fields this version does not know. The webhook",
+            "events are the exception: each knows its ``type`` and always has a ``payload``.",
             '"""',
             "",
             "from __future__ import annotations",
@@ -413,26 +533,41 @@ class Models:
             "",
             "import attrs",
         ]
+        if self.hand_written:
+            lines.append("")
+            lines += [
+                f"from sunshine_async._models import {cls} as {cls}"
+                for cls in sorted(set(self.hand_written.values()))
+            ]
+        defined: set[str] = set()
         for name in classes:
-            lines += self.render_class(name)
+            lines += self.render_class(name, defined)
         lines += ["", ""]
         for name, members in unions.items():
             # open: a type this version does not know is kept as the JSON it is
             parts = [*dict.fromkeys(members.values()), "Mapping[str, object]"]
-            joined = " | ".join(parts)
-            head = f"{pascal(name)}: TypeAlias = "
-            if len(head) + len(joined) <= 100:
-                lines.append(head + joined)
-            elif len(joined) <= 96:  # ruff's layout: inside parentheses, on one line
-                lines += [f"{head}(", f"    {joined}", ")"]
-            else:
-                lines += [f"{head}(", "    " + "\n    | ".join(parts), ")"]
+            lines += alias(pascal(name), parts)
+        inline = [cls for name in classes for cls, _, _ in self.inline_of.get(name, [])]
+        if self.events:
+            lines += [
+                "",
+                "#: An event of a webhook delivery, of a type this version knows.",
+                *alias("KnownWebhookEvent", [pascal(name) for name in self.events]),
+            ]
         lines += [
             "",
             "#: Every model class, by schema name.",
             "MODELS: Final[dict[str, type]] = {",
-            *(f'    "{name}": {pascal(name)},' for name in classes),
+            *(
+                f'    "{name}": {self.class_of(name)},'
+                for name in self.schemas
+                if name in classes or name in self.hand_written
+            ),
             "}",
+            "#: The models of the webhook events' inline objects (their payloads).",
+            "INLINE_MODELS: Final[tuple[type, ...]] = (",
+            *(f"    {cls}," for cls in inline),
+            ")",
             "#: Each union: the alias, and its members by the value of their ``type``.",
             "UNIONS: Final[dict[object, dict[str, type]]] = {",
         ]
@@ -440,14 +575,46 @@ class Models:
             lines.append(f"    {pascal(name)}: {{")
             lines += [f'        "{tag}": {cls},' for tag, cls in members.items()]
             lines.append("    },")
+        lines.append("}")
+        if self.events:
+            lines += [
+                "#: Each webhook event class, by the ``type`` a delivery gives its events.",
+                "WEBHOOK_EVENTS: Final[dict[str, type[KnownWebhookEvent]]] = {",
+                *(f'    "{tag}": {pascal(name)},' for name, tag in self.events.items()),
+                "}",
+            ]
         lines += [
-            "}",
             "",
-            "for _model in MODELS.values():",
-            "    attrs.resolve_types(_model, globals(), locals())",
+            "for _model in (*MODELS.values(), *INLINE_MODELS):",
+            "    if _model.__module__ == __name__:  # not the hand-written ones: resolved there",
+            "        attrs.resolve_types(_model, globals(), locals())",
             "del _model",
         ]
         return "\n".join(lines) + "\n"
+
+
+def is_class(annotation: str) -> bool:
+    """Whether an annotation names one model class (``Client``, not ``Mapping[...]``)."""
+    return annotation.isidentifier() and annotation[:1].isupper()
+
+
+def docstring(sentences: Sequence[str]) -> list[str]:
+    """A class's docstring: on one line if it fits, else its first sentence apart."""
+    one = f'    """{" ".join(sentences)}"""'
+    if len(one) <= 100:
+        return [one]
+    return [f'    """{sentences[0]}', "", *(f"    {line}" for line in sentences[1:]), '    """']
+
+
+def alias(name: str, parts: Sequence[str]) -> list[str]:
+    """``Name: TypeAlias = A | B | ...``, laid out as ruff lays it out."""
+    joined = " | ".join(parts)
+    head = f"{name}: TypeAlias = "
+    if len(head) + len(joined) <= 100:
+        return [head + joined]
+    if len(joined) <= 96:  # inside parentheses, on one line
+        return [f"{head}(", f"    {joined}", ")"]
+    return [f"{head}(", "    " + "\n    | ".join(parts), ")"]
 
 
 # --- operations classes ---------------------------------------------------------------

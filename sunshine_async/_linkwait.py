@@ -25,15 +25,10 @@ from ._exceptions import (
     RateLimitError,
     ServerError,
 )
+from ._generated.models import ClientAddEvent, ClientRemoveEvent, ClientUpdateEvent
 from ._models import Client, ClientStatus
 from ._sansio import check_count, check_id, check_seconds
-from ._webhooks import (
-    ClientAddEvent,
-    ClientRemoveEvent,
-    ClientUpdateEvent,
-    WebhookDelivery,
-    WebhookEvent,
-)
+from ._webhooks import WebhookDelivery, WebhookEvent
 
 __all__ = [
     "DEFAULT_LINK_TIMEOUT",

@@ -68,78 +68,80 @@ from __future__ import annotations
 
 from ._exceptions import WebhookParseError as WebhookParseError
 from ._exceptions import WebhookVerificationError as WebhookVerificationError
+from ._generated.models import ClientAddEvent as ClientAddEvent
+from ._generated.models import ClientAddPayload as ClientAddPayload
+from ._generated.models import ClientRemoveEvent as ClientRemoveEvent
+from ._generated.models import ClientRemovePayload as ClientRemovePayload
+from ._generated.models import ClientUpdateEvent as ClientUpdateEvent
+from ._generated.models import ClientUpdatePayload as ClientUpdatePayload
+from ._generated.models import ConversationCreateEvent as ConversationCreateEvent
+from ._generated.models import ConversationCreatePayload as ConversationCreatePayload
+from ._generated.models import ConversationJoinEvent as ConversationJoinEvent
+from ._generated.models import ConversationJoinPayload as ConversationJoinPayload
+from ._generated.models import ConversationLeaveEvent as ConversationLeaveEvent
+from ._generated.models import ConversationLeavePayload as ConversationLeavePayload
+from ._generated.models import (
+    ConversationMessageDeliveryChannelEvent as ConversationMessageDeliveryChannelEvent,
+)
+from ._generated.models import (
+    ConversationMessageDeliveryFailureEvent as ConversationMessageDeliveryFailureEvent,
+)
+from ._generated.models import (
+    ConversationMessageDeliveryFailurePayload as ConversationMessageDeliveryFailurePayload,
+)
+from ._generated.models import (
+    ConversationMessageDeliveryFailurePayloadError as MessageDeliveryError,
+)
+from ._generated.models import (
+    ConversationMessageDeliveryUserEvent as ConversationMessageDeliveryUserEvent,
+)
+from ._generated.models import ConversationMessageEvent as ConversationMessageEvent
+from ._generated.models import ConversationMessagePayload as ConversationMessagePayload
+from ._generated.models import ConversationPostbackEvent as ConversationPostbackEvent
+from ._generated.models import ConversationPostbackPayload as ConversationPostbackPayload
+from ._generated.models import ConversationReadEvent as ConversationReadEvent
+from ._generated.models import ConversationReadPayload as ConversationReadPayload
+from ._generated.models import ConversationReferralEvent as ConversationReferralEvent
+from ._generated.models import ConversationReferralPayload as ConversationReferralPayload
+from ._generated.models import ConversationRemoveEvent as ConversationRemoveEvent
+from ._generated.models import ConversationRemovePayload as ConversationRemovePayload
+from ._generated.models import ConversationTypingEvent as ConversationTypingEvent
+from ._generated.models import ConversationTypingPayload as ConversationTypingPayload
+from ._generated.models import SwitchboardAcceptControl as SwitchboardAcceptControl
+from ._generated.models import SwitchboardAcceptControlFailure as SwitchboardAcceptControlFailure
+from ._generated.models import (
+    SwitchboardAcceptControlFailurePayload as SwitchboardAcceptControlFailurePayload,
+)
+from ._generated.models import SwitchboardAcceptControlPayload as SwitchboardAcceptControlPayload
+from ._generated.models import SwitchboardOfferControl as SwitchboardOfferControl
+from ._generated.models import SwitchboardOfferControlFailure as SwitchboardOfferControlFailure
+from ._generated.models import (
+    SwitchboardOfferControlFailurePayload as SwitchboardOfferControlFailurePayload,
+)
+from ._generated.models import SwitchboardOfferControlPayload as SwitchboardOfferControlPayload
+from ._generated.models import SwitchboardPassControl as SwitchboardPassControl
+from ._generated.models import SwitchboardPassControlFailure as SwitchboardPassControlFailure
+from ._generated.models import (
+    SwitchboardPassControlFailurePayload as SwitchboardPassControlFailurePayload,
+)
+from ._generated.models import SwitchboardPassControlPayload as SwitchboardPassControlPayload
+from ._generated.models import SwitchboardReleaseControl as SwitchboardReleaseControl
+from ._generated.models import SwitchboardReleaseControlPayload as SwitchboardReleaseControlPayload
+from ._generated.models import UserMergeEvent as UserMergeEvent
+from ._generated.models import UserMergePayload as UserMergePayload
+from ._generated.models import UserMergePayloadMergedClients as MergedClients
+from ._generated.models import UserMergePayloadMergedConversations as MergedConversations
+from ._generated.models import UserMergePayloadMergedUsers as MergedUsers
+from ._generated.models import UserRemoveEvent as UserRemoveEvent
+from ._generated.models import UserRemovePayload as UserRemovePayload
+from ._generated.models import UserUpdateEvent as UserUpdateEvent
+from ._generated.models import UserUpdatePayload as UserUpdatePayload
 from ._linkwait import LinkOutcome as LinkOutcome
 from ._linkwait import LinkWatcher as LinkWatcher
 from ._webhooks import API_KEY_HEADER as API_KEY_HEADER
 from ._webhooks import EVENT_TYPES as EVENT_TYPES
-from ._webhooks import ClientAddEvent as ClientAddEvent
-from ._webhooks import ClientAddPayload as ClientAddPayload
-from ._webhooks import ClientRemoveEvent as ClientRemoveEvent
-from ._webhooks import ClientRemovePayload as ClientRemovePayload
-from ._webhooks import ClientUpdateEvent as ClientUpdateEvent
-from ._webhooks import ClientUpdatePayload as ClientUpdatePayload
-from ._webhooks import ConversationCreateEvent as ConversationCreateEvent
-from ._webhooks import ConversationCreatePayload as ConversationCreatePayload
-from ._webhooks import ConversationJoinEvent as ConversationJoinEvent
-from ._webhooks import ConversationJoinPayload as ConversationJoinPayload
-from ._webhooks import ConversationLeaveEvent as ConversationLeaveEvent
-from ._webhooks import ConversationLeavePayload as ConversationLeavePayload
-from ._webhooks import (
-    ConversationMessageDeliveryChannelEvent as ConversationMessageDeliveryChannelEvent,
-)
-from ._webhooks import (
-    ConversationMessageDeliveryFailureEvent as ConversationMessageDeliveryFailureEvent,
-)
-from ._webhooks import (
-    ConversationMessageDeliveryFailurePayload as ConversationMessageDeliveryFailurePayload,
-)
-from ._webhooks import (
-    ConversationMessageDeliveryUserEvent as ConversationMessageDeliveryUserEvent,
-)
-from ._webhooks import ConversationMessageEvent as ConversationMessageEvent
-from ._webhooks import ConversationMessagePayload as ConversationMessagePayload
-from ._webhooks import ConversationPostbackEvent as ConversationPostbackEvent
-from ._webhooks import ConversationPostbackPayload as ConversationPostbackPayload
-from ._webhooks import ConversationReadEvent as ConversationReadEvent
-from ._webhooks import ConversationReadPayload as ConversationReadPayload
-from ._webhooks import ConversationReferralEvent as ConversationReferralEvent
-from ._webhooks import ConversationReferralPayload as ConversationReferralPayload
-from ._webhooks import ConversationRemoveEvent as ConversationRemoveEvent
-from ._webhooks import ConversationRemovePayload as ConversationRemovePayload
-from ._webhooks import ConversationTypingEvent as ConversationTypingEvent
-from ._webhooks import ConversationTypingPayload as ConversationTypingPayload
 from ._webhooks import HeadersLike as HeadersLike
-from ._webhooks import MergedClients as MergedClients
-from ._webhooks import MergedConversations as MergedConversations
-from ._webhooks import MergedUsers as MergedUsers
-from ._webhooks import MessageDeliveryError as MessageDeliveryError
-from ._webhooks import SwitchboardAcceptControl as SwitchboardAcceptControl
-from ._webhooks import SwitchboardAcceptControlFailure as SwitchboardAcceptControlFailure
-from ._webhooks import (
-    SwitchboardAcceptControlFailurePayload as SwitchboardAcceptControlFailurePayload,
-)
-from ._webhooks import SwitchboardAcceptControlPayload as SwitchboardAcceptControlPayload
-from ._webhooks import SwitchboardOfferControl as SwitchboardOfferControl
-from ._webhooks import SwitchboardOfferControlFailure as SwitchboardOfferControlFailure
-from ._webhooks import (
-    SwitchboardOfferControlFailurePayload as SwitchboardOfferControlFailurePayload,
-)
-from ._webhooks import SwitchboardOfferControlPayload as SwitchboardOfferControlPayload
-from ._webhooks import SwitchboardPassControl as SwitchboardPassControl
-from ._webhooks import SwitchboardPassControlFailure as SwitchboardPassControlFailure
-from ._webhooks import (
-    SwitchboardPassControlFailurePayload as SwitchboardPassControlFailurePayload,
-)
-from ._webhooks import SwitchboardPassControlPayload as SwitchboardPassControlPayload
-from ._webhooks import SwitchboardReleaseControl as SwitchboardReleaseControl
-from ._webhooks import SwitchboardReleaseControlPayload as SwitchboardReleaseControlPayload
 from ._webhooks import UnknownEvent as UnknownEvent
-from ._webhooks import UserMergeEvent as UserMergeEvent
-from ._webhooks import UserMergePayload as UserMergePayload
-from ._webhooks import UserRemoveEvent as UserRemoveEvent
-from ._webhooks import UserRemovePayload as UserRemovePayload
-from ._webhooks import UserUpdateEvent as UserUpdateEvent
-from ._webhooks import UserUpdatePayload as UserUpdatePayload
 from ._webhooks import WebhookDelivery as WebhookDelivery
 from ._webhooks import WebhookEvent as WebhookEvent
 from ._webhooks import parse as parse
@@ -214,13 +216,17 @@ __all__ = [
     "verify",
 ]
 
-# Reprs and tracebacks show this module (sunshine_async.webhooks.ClientAddEvent); the
+# Reprs, tracebacks and pickles name this module (sunshine_async.webhooks.ClientAddEvent)
+# for every class exported under its own name; a class exported under a shorter name
+# (MergedUsers) keeps its own module, where pickle finds it by its own name. The
 # exceptions keep the package's own path, where they are exported too.
+_PRIVATE = ("_webhooks", "_linkwait", "_generated.models")
 for _name in __all__:
     _obj = globals()[_name]
-    if isinstance(_obj, type) and _obj.__module__ in (
-        "sunshine_async._webhooks",
-        "sunshine_async._linkwait",
+    if (
+        isinstance(_obj, type)
+        and _obj.__name__ == _name
+        and _obj.__module__.removeprefix("sunshine_async.") in _PRIVATE
     ):
         _obj.__module__ = __name__
 del _name, _obj

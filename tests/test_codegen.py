@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import attrs
 import pytest
 
+import sunshine_async
+from sunshine_async._generated import models
 from sunshine_async._generated.operations import OPERATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,3 +75,37 @@ def test_every_json_body_is_sent() -> None:
         assert "body=check_" in call, op.id
         checked += 1
     assert checked >= 25
+
+
+def test_webhook_payloads_are_models() -> None:
+    """Each webhook event's inline payload, and the objects inline in it, are models."""
+    assert len(models.WEBHOOK_EVENTS) == 25
+    for tag, event in models.WEBHOOK_EVENTS.items():
+        assert event().type == tag
+        payload = attrs.fields_dict(event)["payload"].type
+        assert isinstance(payload, type)
+        assert event().payload == payload()  # never None
+    merge = attrs.fields_dict(models.UserMergePayload)
+    assert merge["merged_users"].type == models.UserMergePayloadMergedUsers | None
+    failure = attrs.fields_dict(models.ConversationMessageDeliveryFailurePayload)
+    assert failure["error"].type == models.ConversationMessageDeliveryFailurePayloadError | None
+    # an inline part that only restates its schema's default is that schema
+    read = attrs.fields_dict(models.ConversationReadPayload)
+    assert read["activity"].type == models.Activity | None
+
+
+def test_inline_objects_elsewhere_stay_mappings() -> None:
+    """Outside webhook events an inline object is still the JSON it is."""
+    assert attrs.fields_dict(models.MessageWebhook)["source"].type == Mapping[str, object] | None
+    assert attrs.fields_dict(models.LocationMessage)["coordinates"].type == (
+        Mapping[str, object] | None
+    )
+
+
+def test_hand_written_schemas_are_not_generated() -> None:
+    """The client schema is the hand-written sunshine_async.Client, everywhere."""
+    assert models.MODELS["client"] is sunshine_async.Client
+    assert attrs.fields_dict(models.ClientListResponse)["clients"].type == (
+        Sequence[sunshine_async.Client] | None
+    )
+    assert "class Client:" not in (ROOT / "sunshine_async" / "_generated" / "models.py").read_text()

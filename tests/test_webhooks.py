@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import pickle
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -125,23 +126,38 @@ class TestEventTypes:
         names = {camel_case(a.name) for a in attrs.fields(payload_cls)} - {"extra", "nulls"}
         assert names == payload_properties(schema_name)
 
-    def test_the_same_fields_as_the_generated_events(self) -> None:
-        """Besides the typed payload, events have the generated models' fields."""
+    def test_events_are_the_generated_models(self) -> None:
+        """The event classes are the generated models of the spec's event schemas."""
         for name in EVENT_SCHEMAS:
-            generated = models.MODELS[name]
-            ours = webhooks.EVENT_TYPES[SCHEMAS[name]["title"]]
-            assert [a.name for a in attrs.fields(ours)] == [a.name for a in attrs.fields(generated)]
+            assert webhooks.EVENT_TYPES[SCHEMAS[name]["title"]] is models.MODELS[name]
+        assert webhooks.EVENT_TYPES is models.WEBHOOK_EVENTS
+
+    @pytest.mark.parametrize(
+        ("alias", "generated"),
+        [
+            ("MergedUsers", "UserMergePayloadMergedUsers"),
+            ("MergedConversations", "UserMergePayloadMergedConversations"),
+            ("MergedClients", "UserMergePayloadMergedClients"),
+            ("MessageDeliveryError", "ConversationMessageDeliveryFailurePayloadError"),
+        ],
+    )
+    def test_short_names_of_nested_payload_parts(self, alias: str, generated: str) -> None:
+        """The parts nested in payloads keep the short names this module gave them."""
+        assert getattr(webhooks, alias) is getattr(models, generated)
 
     def test_models_are_frozen_and_public(self) -> None:
-        """Every model of the module is frozen and shows its public path."""
-        classes = [
-            obj
-            for obj in (getattr(webhooks, name) for name in webhooks.__all__)
+        """Every model of the module is frozen; those exported by their own name show it."""
+        classes = {
+            name: obj
+            for name, obj in ((name, getattr(webhooks, name)) for name in webhooks.__all__)
             if isinstance(obj, type) and attrs.has(obj)
-        ]
+        }
         assert len(classes) == 25 + 23 + 4 + 2 + 1  # events, payloads, parts, link, envelope
-        for cls in classes:
-            assert cls.__module__ == "sunshine_async.webhooks", cls
+        for name, cls in classes.items():
+            if cls.__name__ == name:
+                assert cls.__module__ == "sunshine_async.webhooks", cls
+            else:  # a short name: pickle finds the class by its own name, where it lives
+                assert getattr(sys.modules[cls.__module__], cls.__name__) is cls
             with pytest.raises(attrs.exceptions.FrozenInstanceError):
                 instance(cls).__setattr__(attrs.fields(cls)[0].name, None)
 
@@ -173,6 +189,9 @@ class TestParse:
         delivery = webhooks.parse(json.dumps(body))
         (event,) = delivery.events
         assert type(event) is webhooks.EVENT_TYPES[event_type]
+        # the payload is its own model, whatever the example holds
+        assert type(event.payload) is attrs.fields_dict(type(event))["payload"].type
+        assert attrs.has(type(event.payload))
         raw = body["events"][0]
         assert (event.id, event.type) == (raw["id"], event_type)
         if "createdAt" in raw:
@@ -185,6 +204,29 @@ class TestParse:
         )
         # every field was read or kept: writing the delivery back gives the same JSON
         assert CONVERTER.unstructure(delivery) == body
+
+    def test_every_spec_example_pickles(self) -> None:
+        """Parsed deliveries survive pickling (task queues), nested payload parts too."""
+        for event_type in sorted(EXAMPLES):
+            delivery = webhooks.parse(json.dumps(example(event_type)))
+            copied = pickle.loads(pickle.dumps(delivery))  # noqa: S301 - our own object
+            assert copied == delivery
+            assert CONVERTER.unstructure(copied) == CONVERTER.unstructure(delivery)
+
+    def test_clients_are_the_sdk_client_everywhere(self) -> None:
+        """A client in any payload is sunshine_async.Client, as clients.list() gives."""
+        raw = {
+            "id": "ev1",
+            "type": "user:merge",
+            "payload": {"mergedClients": {"surviving": {"id": "c1", "status": "active"}}},
+        }
+        (merge,) = webhooks.parse(delivery_of(raw)).events
+        assert isinstance(merge, webhooks.UserMergeEvent)
+        assert merge.payload.merged_clients is not None
+        assert isinstance(merge.payload.merged_clients.surviving, Client)
+        assert merge.payload.merged_clients.surviving.status is ClientStatus.ACTIVE
+        assert attrs.fields_dict(models.Source)["client"].type == Client | None
+        assert models.MODELS["client"] is Client
 
     def test_client_events_are_typed(self) -> None:
         """client:* payloads hold the SDK's Client, its user, conversation and reason."""

@@ -2,7 +2,8 @@
 """The attrs model of every object schema of the API, and its unions by ``type``.
 
 Every field is optional and ``None`` when absent; ``nulls`` names the fields sent
-as ``null`` and ``extra`` keeps fields this version does not know.
+as ``null`` and ``extra`` keeps fields this version does not know. The webhook
+events are the exception: each knows its ``type`` and always has a ``payload``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from datetime import datetime
 from typing import Final, TypeAlias, final
 
 import attrs
+
+from sunshine_async._models import Client as Client
 
 
 @final
@@ -721,26 +724,6 @@ class TemplateMessage:
     type: str | None = None
     block_chat_input: bool | None = None
     template: Mapping[str, object] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
-
-
-@final
-@attrs.frozen(kw_only=True)
-class Client:
-    """The ``client`` schema."""
-
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    integration_id: str | None = None
-    external_id: str | None = None
-    last_seen: datetime | str | None = None
-    linked_at: datetime | str | None = None
-    display_name: str | None = None
-    avatar_url: str | None = None
-    info: Mapping[str, object] | None = None
-    raw: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2131,13 +2114,42 @@ class SourceWebhook:
 
 @final
 @attrs.frozen(kw_only=True)
+class ClientAddPayload:
+    """The ``payload`` object of ``clientAddEvent``."""
+
+    conversation: ConversationTruncated | None = None
+    user: UserTruncated | None = None
+    client: Client | None = None
+    reason: str | None = None
+    source: SourceWebhook | None = None
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
 class ClientAddEvent:
-    """The ``clientAddEvent`` schema."""
+    """A ``client:add`` webhook event. The ``clientAddEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "client:add"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: ClientAddPayload = attrs.field(factory=ClientAddPayload)
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ClientRemovePayload:
+    """The ``payload`` object of ``clientRemoveEvent``."""
+
+    conversation: ConversationTruncated | None = None
+    user: UserTruncated | None = None
+    client: Client | None = None
+    reason: str | None = None
+    error: Mapping[str, object] | None = None
+    source: SourceWebhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2145,12 +2157,25 @@ class ClientAddEvent:
 @final
 @attrs.frozen(kw_only=True)
 class ClientRemoveEvent:
-    """The ``clientRemoveEvent`` schema."""
+    """A ``client:remove`` webhook event. The ``clientRemoveEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "client:remove"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: ClientRemovePayload = attrs.field(factory=ClientRemovePayload)
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ClientUpdatePayload:
+    """The ``payload`` object of ``clientUpdateEvent``."""
+
+    conversation: ConversationTruncated | None = None
+    user: UserTruncated | None = None
+    client: Client | None = None
+    reason: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2158,12 +2183,12 @@ class ClientRemoveEvent:
 @final
 @attrs.frozen(kw_only=True)
 class ClientUpdateEvent:
-    """The ``clientUpdateEvent`` schema."""
+    """A ``client:update`` webhook event. The ``clientUpdateEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "client:update"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: ClientUpdatePayload = attrs.field(factory=ClientUpdatePayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2207,13 +2232,38 @@ class Referral:
 
 @final
 @attrs.frozen(kw_only=True)
+class ConversationCreatePayload:
+    """The ``payload`` object of ``conversationCreateEvent``."""
+
+    conversation: ConversationTruncated | None = None
+    creation_reason: str | None = None
+    source: SourceWithCampaignWebhook | None = None
+    user: User | None = None
+    referral: Referral | None = None
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
 class ConversationCreateEvent:
-    """The ``conversationCreateEvent`` schema."""
+    """A ``conversation:create`` webhook event. The ``conversationCreateEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "conversation:create"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: ConversationCreatePayload = attrs.field(factory=ConversationCreatePayload)
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ConversationJoinPayload:
+    """The ``payload`` object of ``conversationJoinEvent``."""
+
+    conversation: ConversationTruncated | None = None
+    user: UserTruncated | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2221,12 +2271,23 @@ class ConversationCreateEvent:
 @final
 @attrs.frozen(kw_only=True)
 class ConversationJoinEvent:
-    """The ``conversationJoinEvent`` schema."""
+    """A ``conversation:join`` webhook event. The ``conversationJoinEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "conversation:join"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: ConversationJoinPayload = attrs.field(factory=ConversationJoinPayload)
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ConversationLeavePayload:
+    """The ``payload`` object of ``conversationLeaveEvent``."""
+
+    conversation: ConversationTruncated | None = None
+    user: UserTruncated | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2234,12 +2295,22 @@ class ConversationJoinEvent:
 @final
 @attrs.frozen(kw_only=True)
 class ConversationLeaveEvent:
-    """The ``conversationLeaveEvent`` schema."""
+    """A ``conversation:leave`` webhook event. The ``conversationLeaveEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "conversation:leave"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: ConversationLeavePayload = attrs.field(factory=ConversationLeavePayload)
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ConversationRemovePayload:
+    """The ``payload`` object of ``conversationRemoveEvent``."""
+
+    conversation: ConversationTruncated | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2247,12 +2318,12 @@ class ConversationLeaveEvent:
 @final
 @attrs.frozen(kw_only=True)
 class ConversationRemoveEvent:
-    """The ``conversationRemoveEvent`` schema."""
+    """A ``conversation:remove`` webhook event. The ``conversationRemoveEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "conversation:remove"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: ConversationRemovePayload = attrs.field(factory=ConversationRemovePayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2275,12 +2346,44 @@ class ConversationMessageDeliveryPayload:
 @final
 @attrs.frozen(kw_only=True)
 class ConversationMessageDeliveryChannelEvent:
-    """The ``conversationMessageDeliveryChannelEvent`` schema."""
+    """A ``conversation:message:delivery:channel`` webhook event.
+
+    The ``conversationMessageDeliveryChannelEvent`` schema.
+    """
 
     id: str | None = None
-    type: str | None = None
+    type: str = "conversation:message:delivery:channel"
     created_at: datetime | str | None = None
-    payload: ConversationMessageDeliveryPayload | None = None
+    payload: ConversationMessageDeliveryPayload = attrs.field(
+        factory=ConversationMessageDeliveryPayload
+    )
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ConversationMessageDeliveryFailurePayloadError:
+    """The ``payload.error`` object of ``conversationMessageDeliveryFailureEvent``."""
+
+    code: str | None = None
+    message: str | None = None
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ConversationMessageDeliveryFailurePayload:
+    """The ``payload`` object of ``conversationMessageDeliveryFailureEvent``."""
+
+    user: User | None = None
+    conversation: ConversationTruncated | None = None
+    message: Mapping[str, object] | None = None
+    destination: Mapping[str, object] | None = None
+    external_messages: Sequence[Mapping[str, object]] | None = None
+    is_final_event: bool | None = None
+    error: ConversationMessageDeliveryFailurePayloadError | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2288,12 +2391,17 @@ class ConversationMessageDeliveryChannelEvent:
 @final
 @attrs.frozen(kw_only=True)
 class ConversationMessageDeliveryFailureEvent:
-    """The ``conversationMessageDeliveryFailureEvent`` schema."""
+    """A ``conversation:message:delivery:failure`` webhook event.
+
+    The ``conversationMessageDeliveryFailureEvent`` schema.
+    """
 
     id: str | None = None
-    type: str | None = None
+    type: str = "conversation:message:delivery:failure"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: ConversationMessageDeliveryFailurePayload = attrs.field(
+        factory=ConversationMessageDeliveryFailurePayload
+    )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2301,12 +2409,17 @@ class ConversationMessageDeliveryFailureEvent:
 @final
 @attrs.frozen(kw_only=True)
 class ConversationMessageDeliveryUserEvent:
-    """The ``conversationMessageDeliveryUserEvent`` schema."""
+    """A ``conversation:message:delivery:user`` webhook event.
+
+    The ``conversationMessageDeliveryUserEvent`` schema.
+    """
 
     id: str | None = None
-    type: str | None = None
+    type: str = "conversation:message:delivery:user"
     created_at: datetime | str | None = None
-    payload: ConversationMessageDeliveryPayload | None = None
+    payload: ConversationMessageDeliveryPayload = attrs.field(
+        factory=ConversationMessageDeliveryPayload
+    )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2342,13 +2455,25 @@ class MessageWebhook:
 
 @final
 @attrs.frozen(kw_only=True)
+class ConversationMessagePayload:
+    """The ``payload`` object of ``conversationMessageEvent``."""
+
+    conversation: ConversationTruncated | None = None
+    message: MessageWebhook | None = None
+    recent_notifications: Sequence[MessageWebhook] | None = None
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
 class ConversationMessageEvent:
-    """The ``conversationMessageEvent`` schema."""
+    """A ``conversation:message`` webhook event. The ``conversationMessageEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "conversation:message"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: ConversationMessagePayload = attrs.field(factory=ConversationMessagePayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2366,13 +2491,26 @@ class PostbackWebhook:
 
 @final
 @attrs.frozen(kw_only=True)
+class ConversationPostbackPayload:
+    """The ``payload`` object of ``conversationPostbackEvent``."""
+
+    postback: PostbackWebhook | None = None
+    conversation: ConversationTruncated | None = None
+    user: User | None = None
+    source: SourceWithCampaignWebhook | None = None
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
 class ConversationPostbackEvent:
-    """The ``conversationPostbackEvent`` schema."""
+    """A ``conversation:postback`` webhook event. The ``conversationPostbackEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "conversation:postback"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: ConversationPostbackPayload = attrs.field(factory=ConversationPostbackPayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2391,13 +2529,37 @@ class Activity:
 
 @final
 @attrs.frozen(kw_only=True)
+class ConversationReadPayload:
+    """The ``payload`` object of ``conversationReadEvent``."""
+
+    conversation: ConversationTruncated | None = None
+    activity: Activity | None = None
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
 class ConversationReadEvent:
-    """The ``conversationReadEvent`` schema."""
+    """A ``conversation:read`` webhook event. The ``conversationReadEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "conversation:read"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: ConversationReadPayload = attrs.field(factory=ConversationReadPayload)
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ConversationReferralPayload:
+    """The ``payload`` object of ``conversationReferralEvent``."""
+
+    conversation: ConversationTruncated | None = None
+    user: User | None = None
+    source: SourceWithCampaignWebhook | None = None
+    referral: Referral | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2405,12 +2567,23 @@ class ConversationReadEvent:
 @final
 @attrs.frozen(kw_only=True)
 class ConversationReferralEvent:
-    """The ``conversationReferralEvent`` schema."""
+    """A ``conversation:referral`` webhook event. The ``conversationReferralEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "conversation:referral"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: ConversationReferralPayload = attrs.field(factory=ConversationReferralPayload)
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ConversationTypingPayload:
+    """The ``payload`` object of ``conversationTypingEvent``."""
+
+    conversation: ConversationTruncated | None = None
+    activity: Activity | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2418,12 +2591,23 @@ class ConversationReferralEvent:
 @final
 @attrs.frozen(kw_only=True)
 class ConversationTypingEvent:
-    """The ``conversationTypingEvent`` schema."""
+    """A ``conversation:typing`` webhook event. The ``conversationTypingEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "conversation:typing"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: ConversationTypingPayload = attrs.field(factory=ConversationTypingPayload)
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class SwitchboardAcceptControlPayload:
+    """The ``payload`` object of ``switchboardAcceptControl``."""
+
+    conversation: ConversationTruncated | None = None
+    metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2431,12 +2615,24 @@ class ConversationTypingEvent:
 @final
 @attrs.frozen(kw_only=True)
 class SwitchboardAcceptControl:
-    """The ``switchboardAcceptControl`` schema."""
+    """A ``switchboard:acceptControl`` webhook event. The ``switchboardAcceptControl`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "switchboard:acceptControl"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: SwitchboardAcceptControlPayload = attrs.field(factory=SwitchboardAcceptControlPayload)
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class SwitchboardAcceptControlFailurePayload:
+    """The ``payload`` object of ``switchboardAcceptControlFailure``."""
+
+    error: Mapping[str, object] | None = None
+    conversation: ConversationTruncated | None = None
+    metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2444,12 +2640,28 @@ class SwitchboardAcceptControl:
 @final
 @attrs.frozen(kw_only=True)
 class SwitchboardAcceptControlFailure:
-    """The ``switchboardAcceptControlFailure`` schema."""
+    """A ``switchboard:acceptControl:failure`` webhook event.
+
+    The ``switchboardAcceptControlFailure`` schema.
+    """
 
     id: str | None = None
-    type: str | None = None
+    type: str = "switchboard:acceptControl:failure"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: SwitchboardAcceptControlFailurePayload = attrs.field(
+        factory=SwitchboardAcceptControlFailurePayload
+    )
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class SwitchboardOfferControlPayload:
+    """The ``payload`` object of ``switchboardOfferControl``."""
+
+    conversation: ConversationTruncated | None = None
+    metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2457,12 +2669,24 @@ class SwitchboardAcceptControlFailure:
 @final
 @attrs.frozen(kw_only=True)
 class SwitchboardOfferControl:
-    """The ``switchboardOfferControl`` schema."""
+    """A ``switchboard:offerControl`` webhook event. The ``switchboardOfferControl`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "switchboard:offerControl"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: SwitchboardOfferControlPayload = attrs.field(factory=SwitchboardOfferControlPayload)
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class SwitchboardOfferControlFailurePayload:
+    """The ``payload`` object of ``switchboardOfferControlFailure``."""
+
+    error: Mapping[str, object] | None = None
+    conversation: ConversationTruncated | None = None
+    metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2470,12 +2694,29 @@ class SwitchboardOfferControl:
 @final
 @attrs.frozen(kw_only=True)
 class SwitchboardOfferControlFailure:
-    """The ``switchboardOfferControlFailure`` schema."""
+    """A ``switchboard:offerControl:failure`` webhook event.
+
+    The ``switchboardOfferControlFailure`` schema.
+    """
 
     id: str | None = None
-    type: str | None = None
+    type: str = "switchboard:offerControl:failure"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: SwitchboardOfferControlFailurePayload = attrs.field(
+        factory=SwitchboardOfferControlFailurePayload
+    )
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class SwitchboardPassControlPayload:
+    """The ``payload`` object of ``switchboardPassControl``."""
+
+    conversation: ConversationTruncated | None = None
+    metadata: Mapping[str, object] | None = None
+    reason: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2483,12 +2724,24 @@ class SwitchboardOfferControlFailure:
 @final
 @attrs.frozen(kw_only=True)
 class SwitchboardPassControl:
-    """The ``switchboardPassControl`` schema."""
+    """A ``switchboard:passControl`` webhook event. The ``switchboardPassControl`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "switchboard:passControl"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: SwitchboardPassControlPayload = attrs.field(factory=SwitchboardPassControlPayload)
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class SwitchboardPassControlFailurePayload:
+    """The ``payload`` object of ``switchboardPassControlFailure``."""
+
+    error: Mapping[str, object] | None = None
+    conversation: ConversationTruncated | None = None
+    metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2496,12 +2749,29 @@ class SwitchboardPassControl:
 @final
 @attrs.frozen(kw_only=True)
 class SwitchboardPassControlFailure:
-    """The ``switchboardPassControlFailure`` schema."""
+    """A ``switchboard:passControl:failure`` webhook event.
+
+    The ``switchboardPassControlFailure`` schema.
+    """
 
     id: str | None = None
-    type: str | None = None
+    type: str = "switchboard:passControl:failure"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: SwitchboardPassControlFailurePayload = attrs.field(
+        factory=SwitchboardPassControlFailurePayload
+    )
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class SwitchboardReleaseControlPayload:
+    """The ``payload`` object of ``switchboardReleaseControl``."""
+
+    conversation: ConversationTruncated | None = None
+    metadata: Mapping[str, object] | None = None
+    reason: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2509,12 +2779,61 @@ class SwitchboardPassControlFailure:
 @final
 @attrs.frozen(kw_only=True)
 class SwitchboardReleaseControl:
-    """The ``switchboardReleaseControl`` schema."""
+    """A ``switchboard:releaseControl`` webhook event. The ``switchboardReleaseControl`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "switchboard:releaseControl"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: SwitchboardReleaseControlPayload = attrs.field(
+        factory=SwitchboardReleaseControlPayload
+    )
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class UserMergePayloadMergedUsers:
+    """The ``payload.mergedUsers`` object of ``userMergeEvent``."""
+
+    surviving: User | None = None
+    discarded: User | None = None
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class UserMergePayloadMergedConversations:
+    """The ``payload.mergedConversations`` object of ``userMergeEvent``."""
+
+    surviving: ConversationTruncated | None = None
+    discarded: ConversationTruncated | None = None
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class UserMergePayloadMergedClients:
+    """The ``payload.mergedClients`` object of ``userMergeEvent``."""
+
+    surviving: Client | None = None
+    discarded: Client | None = None
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class UserMergePayload:
+    """The ``payload`` object of ``userMergeEvent``."""
+
+    merged_users: UserMergePayloadMergedUsers | None = None
+    merged_conversations: UserMergePayloadMergedConversations | None = None
+    merged_clients: UserMergePayloadMergedClients | None = None
+    discarded_metadata: Mapping[str, object] | None = None
+    reason: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2522,12 +2841,24 @@ class SwitchboardReleaseControl:
 @final
 @attrs.frozen(kw_only=True)
 class UserMergeEvent:
-    """The ``userMergeEvent`` schema."""
+    """A ``user:merge`` webhook event. The ``userMergeEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "user:merge"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: UserMergePayload = attrs.field(factory=UserMergePayload)
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class UserUpdatePayload:
+    """The ``payload`` object of ``userUpdateEvent``."""
+
+    user: User | None = None
+    reason: str | None = None
+    source: SourceWebhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2535,12 +2866,22 @@ class UserMergeEvent:
 @final
 @attrs.frozen(kw_only=True)
 class UserUpdateEvent:
-    """The ``userUpdateEvent`` schema."""
+    """A ``user:update`` webhook event. The ``userUpdateEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "user:update"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: UserUpdatePayload = attrs.field(factory=UserUpdatePayload)
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class UserRemovePayload:
+    """The ``payload`` object of ``userRemoveEvent``."""
+
+    user: UserTruncated | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2548,12 +2889,12 @@ class UserUpdateEvent:
 @final
 @attrs.frozen(kw_only=True)
 class UserRemoveEvent:
-    """The ``userRemoveEvent`` schema."""
+    """A ``user:remove`` webhook event. The ``userRemoveEvent`` schema."""
 
     id: str | None = None
-    type: str | None = None
+    type: str = "user:remove"
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: UserRemovePayload = attrs.field(factory=UserRemovePayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -2582,6 +2923,35 @@ MatchCriteria: TypeAlias = (
     | MatchCriteriaTwilio
     | MatchCriteriaWhatsapp
     | Mapping[str, object]
+)
+
+#: An event of a webhook delivery, of a type this version knows.
+KnownWebhookEvent: TypeAlias = (
+    ClientAddEvent
+    | ClientRemoveEvent
+    | ClientUpdateEvent
+    | ConversationCreateEvent
+    | ConversationJoinEvent
+    | ConversationLeaveEvent
+    | ConversationRemoveEvent
+    | ConversationMessageDeliveryChannelEvent
+    | ConversationMessageDeliveryFailureEvent
+    | ConversationMessageDeliveryUserEvent
+    | ConversationMessageEvent
+    | ConversationPostbackEvent
+    | ConversationReadEvent
+    | ConversationReferralEvent
+    | ConversationTypingEvent
+    | SwitchboardAcceptControl
+    | SwitchboardAcceptControlFailure
+    | SwitchboardOfferControl
+    | SwitchboardOfferControlFailure
+    | SwitchboardPassControl
+    | SwitchboardPassControlFailure
+    | SwitchboardReleaseControl
+    | UserMergeEvent
+    | UserUpdateEvent
+    | UserRemoveEvent
 )
 
 #: Every model class, by schema name.
@@ -2774,6 +3144,36 @@ MODELS: Final[dict[str, type]] = {
     "userUpdateEvent": UserUpdateEvent,
     "userRemoveEvent": UserRemoveEvent,
 }
+#: The models of the webhook events' inline objects (their payloads).
+INLINE_MODELS: Final[tuple[type, ...]] = (
+    ClientAddPayload,
+    ClientRemovePayload,
+    ClientUpdatePayload,
+    ConversationCreatePayload,
+    ConversationJoinPayload,
+    ConversationLeavePayload,
+    ConversationRemovePayload,
+    ConversationMessageDeliveryFailurePayloadError,
+    ConversationMessageDeliveryFailurePayload,
+    ConversationMessagePayload,
+    ConversationPostbackPayload,
+    ConversationReadPayload,
+    ConversationReferralPayload,
+    ConversationTypingPayload,
+    SwitchboardAcceptControlPayload,
+    SwitchboardAcceptControlFailurePayload,
+    SwitchboardOfferControlPayload,
+    SwitchboardOfferControlFailurePayload,
+    SwitchboardPassControlPayload,
+    SwitchboardPassControlFailurePayload,
+    SwitchboardReleaseControlPayload,
+    UserMergePayloadMergedUsers,
+    UserMergePayloadMergedConversations,
+    UserMergePayloadMergedClients,
+    UserMergePayload,
+    UserUpdatePayload,
+    UserRemovePayload,
+)
 #: Each union: the alias, and its members by the value of their ``type``.
 UNIONS: Final[dict[object, dict[str, type]]] = {
     ActivityMessage: {
@@ -2817,7 +3217,36 @@ UNIONS: Final[dict[object, dict[str, type]]] = {
         "whatsapp": MatchCriteriaWhatsapp,
     },
 }
+#: Each webhook event class, by the ``type`` a delivery gives its events.
+WEBHOOK_EVENTS: Final[dict[str, type[KnownWebhookEvent]]] = {
+    "client:add": ClientAddEvent,
+    "client:remove": ClientRemoveEvent,
+    "client:update": ClientUpdateEvent,
+    "conversation:create": ConversationCreateEvent,
+    "conversation:join": ConversationJoinEvent,
+    "conversation:leave": ConversationLeaveEvent,
+    "conversation:remove": ConversationRemoveEvent,
+    "conversation:message:delivery:channel": ConversationMessageDeliveryChannelEvent,
+    "conversation:message:delivery:failure": ConversationMessageDeliveryFailureEvent,
+    "conversation:message:delivery:user": ConversationMessageDeliveryUserEvent,
+    "conversation:message": ConversationMessageEvent,
+    "conversation:postback": ConversationPostbackEvent,
+    "conversation:read": ConversationReadEvent,
+    "conversation:referral": ConversationReferralEvent,
+    "conversation:typing": ConversationTypingEvent,
+    "switchboard:acceptControl": SwitchboardAcceptControl,
+    "switchboard:acceptControl:failure": SwitchboardAcceptControlFailure,
+    "switchboard:offerControl": SwitchboardOfferControl,
+    "switchboard:offerControl:failure": SwitchboardOfferControlFailure,
+    "switchboard:passControl": SwitchboardPassControl,
+    "switchboard:passControl:failure": SwitchboardPassControlFailure,
+    "switchboard:releaseControl": SwitchboardReleaseControl,
+    "user:merge": UserMergeEvent,
+    "user:update": UserUpdateEvent,
+    "user:remove": UserRemoveEvent,
+}
 
-for _model in MODELS.values():
-    attrs.resolve_types(_model, globals(), locals())
+for _model in (*MODELS.values(), *INLINE_MODELS):
+    if _model.__module__ == __name__:  # not the hand-written ones: resolved there
+        attrs.resolve_types(_model, globals(), locals())
 del _model

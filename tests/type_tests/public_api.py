@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 
 import sunshine_async
-from sunshine_async import Client, ClientListResponse, Session
+from sunshine_async import Client, ClientListResponse, Session, webhooks
 from sunshine_async.testing import FakeSunshine
 
 
@@ -64,3 +64,18 @@ async def types_of_link_tracking(session: Session, body: bytes) -> None:
             client: Client | None = event.payload.client
             del client
     del linked, by_webhook
+
+
+def types_of_webhook_events(body: bytes) -> None:
+    for event in webhooks.parse(body).events:
+        if isinstance(event, webhooks.ClientUpdateEvent):
+            # the payload is never None and its client is the SDK's Client
+            client: Client | None = event.payload.client
+            reason: str | None = event.payload.reason
+            del client, reason
+        elif isinstance(event, webhooks.UserMergeEvent):
+            merged: webhooks.MergedUsers | None = event.payload.merged_users
+            del merged
+        elif isinstance(event, webhooks.UnknownEvent):
+            raw: Mapping[str, object] | None = event.payload
+            del raw
