@@ -29,6 +29,7 @@ if __package__ in (None, ""):  # run as a script: make the `benchmarks` package 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import contenders as bench
+from benchmarks import convert
 
 HERE = Path(__file__).resolve().parent
 SERVER = HERE / "server.py"
@@ -279,6 +280,15 @@ def judge(medians: dict[str, dict[str, float]], *, quick: bool) -> list[Goal]:
     return goals
 
 
+def conversion_goal(*, quick: bool) -> Goal:
+    """(c) issue 10's micro-benchmark (``convert.py``): a typical Client in <= 5 µs."""
+    if not bench.have("sunshine_async"):
+        return Goal("c", "convert", None, 1.0, "SKIP", "sdk not installed")
+    us = convert.client_us(quick=quick)
+    verdict = "INFO" if quick else ("PASS" if us <= convert.GOAL_US else "FAIL")
+    return Goal("c", "convert", us / convert.GOAL_US, 1.0, verdict, convert.goal_line(us))
+
+
 # --- output ----------------------------------------------------------------------------
 
 
@@ -328,6 +338,8 @@ def print_goals(goals: list[Goal], *, quick: bool) -> None:
     for goal in goals:
         if goal.goal == "a":
             text = f"(a) {goal.workload}: best asyncio SDK <= {goal.limit:.2f}x {THREADS20}"
+        elif goal.goal == "c":
+            text = f"(c) {goal.workload}: a typical Client <= {convert.GOAL_US:g} µs"
         else:
             text = f"(b) {goal.workload}: sdk-trio <= {goal.limit:.2f}x httpx-bare-trio"
         print(f"  {goal.verdict:<5}{text:<62}{format_ratio(goal.ratio):>8}  {goal.detail}")
@@ -458,7 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     vs_threads = ratios_against(medians, THREADS20)
     vs_seq = ratios_against(medians, SEQ)
     pairs = sdk_vs_bare(medians)
-    goals = judge(medians, quick=args.quick)
+    goals = [*judge(medians, quick=args.quick), conversion_goal(quick=args.quick)]
     print_tables(workloads, names, times, medians, vs_threads, vs_seq, rounds_done)
     print_goals(goals, quick=args.quick)
     print(f"\ntotal {time.monotonic() - started:.1f}s")

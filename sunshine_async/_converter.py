@@ -11,18 +11,25 @@ in `sunshine_async.testing`) uses. The rules:
 - ``matchCriteria`` and message ``content`` are chosen by their ``type`` key;
 - request models reject unknown keys (a typo in pasted JSON must not vanish), response
   models keep them in ``extra``;
-- ``lastSeen``/``linkedAt`` become timezone-aware `datetime` objects.
+- ``lastSeen``/``linkedAt`` become timezone-aware `datetime` objects, read by one
+  grammar on every Python version (`_ISO_DATETIME`).
+
+Response models are read by a function compiled once per model (`_compiled_reader`),
+dates in the API's own shape by `datetime.fromisoformat`. `_build_converter(speedups=False)`
+leaves both out: it is the reference that tests/test_converter_speedups.py compares the
+fast paths with, result for result and error for error.
 """
 
 from __future__ import annotations
 
 import collections.abc
-import functools
+import linecache
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -87,11 +94,17 @@ def camel_case(name: str) -> str:
 
 def make_converter() -> cattrs.Converter:
     """Build a new converter with every hook the SDK's models need."""
+    return _build_converter(speedups=True)
+
+
+def _build_converter(*, speedups: bool) -> cattrs.Converter:
+    """The converter, with its fast paths (``speedups``) or without: the reference that
+    the tests hold the fast paths to, result for result and error for error."""
     converter = cattrs.Converter()
-    _register_primitives(converter)
+    _register_primitives(converter, parse=_parse_iso if speedups else _parse_iso_slowly)
     _register_sequences(converter)
     _register_unions(converter)
-    _register_models(converter)
+    _register_models(converter, speedups=speedups)
     return converter
 
 
@@ -112,22 +125,92 @@ def _strict(kind: type, *, also: tuple[type, ...] = ()) -> Callable[[object, typ
     return structure
 
 
-_FRACTION: Final = re.compile(r"\.(\d+)")
+#: The dates this SDK reads, on every Python version: ``YYYY-MM-DD``, then optionally a
+#: time (``T``, ``t`` or a space; hours, minutes, seconds, any number of fraction digits,
+#: ``.`` or ``,``) and an offset (``Z`` or ``±HH[:MM]``). `datetime.fromisoformat` alone
+#: cannot be the definition: Python 3.11 reads far more than 3.10 (week dates, basic
+#: format), so one page would read differently on each.
+_ISO_DATETIME: Final = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    r"(?:[Tt ]([0-9]{2})(?::([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]+))?)?)?"
+    r"(?:([Zz])|([+-])([0-9]{2})(?::?([0-9]{2}))?)?)?"
+)
 
 
-def _structure_datetime(value: object, _: type) -> datetime:
-    if type(value) is not str:
-        raise TypeError(f"expected an ISO-8601 str, got {type(value).__name__} {short_repr(value)}")
+def _parse_iso_slowly(text: str) -> datetime | None:
+    """The reference reading of a date: the grammar above, field by field; None if not one.
+
+    A time without an offset is UTC (the API speaks UTC); digits past microseconds are
+    cut, as Python 3.11 does.
+    """
+    found = _ISO_DATETIME.fullmatch(text)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second, fraction, _z, sign, off_h, off_m = found.groups()
+    tz = timezone.utc
+    if sign is not None:
+        if off_m is not None and int(off_m) > 59:
+            return None
+        offset = timedelta(hours=int(off_h), minutes=int(off_m or 0))
+        try:
+            tz = timezone(-offset if sign == "-" else offset)
+        except ValueError:  # a day or more
+            return None
+    micros = int(fraction[:6].ljust(6, "0")) if fraction else 0
     try:
-        # Python 3.11 reads "Z" and any number of fraction digits itself
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-        # Python 3.10 reads only 3 or 6 digits of fractions: give it 6
-        text = _FRACTION.sub(lambda f: "." + f.group(1)[:6].ljust(6, "0"), text, count=1)
-        parsed = datetime.fromisoformat(text)
-    # the API speaks UTC; a timestamp without an offset is still UTC
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            micros,
+            tz,
+        )
+    except ValueError:  # month 13, hour 25, ...
+        return None
+
+
+def _from_iso_z_before_311(text: str) -> datetime:
+    # 3.10 reads no "Z"; the offset it stands for gives the same datetime
+    return datetime.fromisoformat(text[:-1] + "+00:00")
+
+
+#: Reads a date ending in "Z" (3.11 does that itself: no call in between).
+_from_iso_z: Final[Callable[[str], datetime]] = (
+    datetime.fromisoformat if sys.version_info >= (3, 11) else _from_iso_z_before_311
+)
+
+
+def _is_api_shape(text: str) -> bool:
+    """``2019-01-14T16:55:59.364Z``: what the API sends, and `_from_iso_z` reads the same
+    on every version (it checks the digits itself)."""
+    return len(text) == 24 and text[4:20:3] == "--T::." and text[23] == "Z"
+
+
+def _parse_iso(text: str) -> datetime | None:
+    """`_parse_iso_slowly`, with the API's own shape read by `datetime.fromisoformat` (C)."""
+    if _is_api_shape(text):
+        try:
+            return _from_iso_z(text)
+        except ValueError:
+            pass  # e.g. month 13: the reference says what that is
+    return _parse_iso_slowly(text)
+
+
+def _datetime_hook(parse: Callable[[str], datetime | None]) -> Callable[[object, type], datetime]:
+    def structure(value: object, _: type) -> datetime:
+        if type(value) is not str:
+            raise TypeError(
+                f"expected an ISO-8601 str, got {type(value).__name__} {short_repr(value)}"
+            )
+        parsed = parse(value)
+        if parsed is None:
+            raise ValueError(f"expected an ISO-8601 date, got {short_repr(value)}")
+        return parsed
+
+    return structure
 
 
 def _unstructure_datetime(value: datetime) -> str:
@@ -164,12 +247,14 @@ def _register_sequences(converter: cattrs.Converter) -> None:
     converter.register_structure_hook_factory(is_sequence, list_hook)
 
 
-def _register_primitives(converter: cattrs.Converter) -> None:
+def _register_primitives(
+    converter: cattrs.Converter, *, parse: Callable[[str], datetime | None]
+) -> None:
     converter.register_structure_hook(str, _strict(str))
     converter.register_structure_hook(bool, _strict(bool))
     converter.register_structure_hook(int, _strict(int))
     converter.register_structure_hook(float, _strict(float, also=(int,)))
-    converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_structure_hook(datetime, _datetime_hook(parse))
     converter.register_unstructure_hook(datetime, _unstructure_datetime)
     converter.register_structure_hook_func(_is_mapping, _structure_mapping)
     # the wire value, not the member (f"{member}" differs across Python versions)
@@ -290,12 +375,10 @@ def _register_unions(converter: cattrs.Converter) -> None:
 # --- attrs classes ------------------------------------------------------------------
 
 
-def _register_models(converter: cattrs.Converter) -> None:
+def _register_models(converter: cattrs.Converter, *, speedups: bool) -> None:
     def structure_hook(cls: type) -> Callable[[object, type], object]:
         if _is_response_model(cls):
-            # fields the SDK fills itself, from what it reads: never from the JSON
-            read = _response_reader(converter, cls, own={"extra", "nulls"})
-            return lambda value, _: read(value)
+            return _response_hook(converter, cls, speedups=speedups)
         renames: dict[str, Any] = {
             a.name: override(rename=camel_case(a.name)) for a in attrs.fields(cls) if a.init
         }
@@ -355,14 +438,23 @@ def _register_models(converter: cattrs.Converter) -> None:
 CONVERTER: Final = make_converter()
 
 
-def _read_date_or_text(value: object) -> object:
-    # the spec says "string" and gives the format in prose: a date that does not
-    # parse is kept as sent rather than failing the page it came in
-    text = _read_str(value)
-    try:
-        return _structure_datetime(text, datetime)
-    except ValueError:
-        return text
+# --- response models ----------------------------------------------------------------
+
+#: Fields a response model fills itself, from what it reads: never from the JSON.
+_OWN: Final = frozenset({"extra", "nulls"})
+
+#: How often a compiled reader gave up and the reference reader read the object again,
+#: by model. Only malformed input should get there; the tests hold it to that.
+_REREAD: Final[collections.Counter[type]] = collections.Counter()
+
+
+class _Absent:
+    """What ``dict.pop`` gives for a missing key in a compiled reader (never JSON)."""
+
+    __slots__ = ()
+
+
+_ABSENT: Final = _Absent()
 
 
 def _read_str(value: object) -> object:
@@ -371,20 +463,47 @@ def _read_str(value: object) -> object:
     raise TypeError(f"expected str, got {type(value).__name__} {short_repr(value)}")
 
 
-def _field_reader(converter: cattrs.Converter, tp: Any) -> Callable[[object], object]:
-    """How one response field reads a non-null JSON value; built once per field."""
+def _structure_hook(converter: cattrs.Converter, tp: Any) -> Callable[[Any, Any], object]:
+    try:
+        return converter.get_structure_hook(tp)
+    except RecursionError:  # a model that holds itself: look it up when reading instead
+        return converter.structure
+
+
+def _inner_type(tp: Any) -> Any:
+    """A response field's type without ``| None``: nulls never reach its reader."""
     members = _union_members(tp)
-    inner = tp
     if members is not None and not _is_open_enum(tp) and _tagged_members(tp) is None:
         rest = [t for t in members if t not in (type(None), m.Unset)]
         if len(rest) == 1:
-            inner = rest[0]  # nulls never get here: the reader sets them aside
+            return rest[0]
+    return tp
+
+
+def _is_date_or_text(tp: object) -> bool:
+    return set(_union_members(tp) or ()) - {type(None)} == {datetime, str}
+
+
+def _field_reader(
+    converter: cattrs.Converter, tp: Any, parse: Callable[[str], datetime | None]
+) -> Callable[[object], object]:
+    """How one response field reads a non-null JSON value; built once per field."""
+    inner = _inner_type(tp)
     if inner is str:
         return _read_str
     if inner is datetime:
-        return functools.partial(_structure_datetime, _=datetime)
-    if set(_union_members(inner) or ()) - {type(None)} == {datetime, str}:
-        return _read_date_or_text
+        read_datetime = _datetime_hook(parse)
+        return lambda value: read_datetime(value, datetime)
+    if _is_date_or_text(inner):
+
+        def read_date_or_text(value: object) -> object:
+            # the spec says "string" and gives the format in prose: a date that does
+            # not parse is kept as sent rather than failing the page it came in
+            text = _read_str(value)
+            parsed = parse(text)  # type: ignore[arg-type]
+            return text if parsed is None else parsed
+
+        return read_date_or_text
     if _is_open_enum(inner):
         by_value = _open_enum_values(inner)
 
@@ -394,14 +513,24 @@ def _field_reader(converter: cattrs.Converter, tp: Any) -> Callable[[object], ob
             raise TypeError(f"expected str, got {type(value).__name__} {short_repr(value)}")
 
         return read_enum
-    hook = converter.get_structure_hook(inner)
+    hook = _structure_hook(converter, inner)
     return lambda value: hook(value, inner)
 
 
+def _response_hook(
+    converter: cattrs.Converter, cls: type, *, speedups: bool
+) -> Callable[[object, type], object]:
+    reference = _response_reader(
+        converter, cls, parse=_parse_iso if speedups else _parse_iso_slowly
+    )
+    compiled = _compiled_reader(converter, cls, reference) if speedups else None
+    return compiled or (lambda value, _: reference(value))
+
+
 def _response_reader(
-    converter: cattrs.Converter, cls: type, own: set[str]
+    converter: cattrs.Converter, cls: type, *, parse: Callable[[str], datetime | None]
 ) -> Callable[[object], object]:
-    """Structure a response model in one pass over the JSON object.
+    """Structure a response model in one pass over the JSON object (the reference).
 
     Unknown keys go to ``extra`` and nulls are named in ``nulls`` (read as absent), in
     the same pass and the same constructor call. A field that fails is reported the
@@ -409,9 +538,9 @@ def _response_reader(
     `describe_invalid` gives the same paths.
     """
     fields = {
-        camel_case(a.name): (a.name, _field_reader(converter, a.type), a.type)
+        camel_case(a.name): (a.alias, _field_reader(converter, a.type, parse), a.type)
         for a in attrs.fields(cls)
-        if a.init and a.name not in own
+        if a.init and a.name not in _OWN
     }
 
     def read(value: object) -> object:
@@ -436,9 +565,6 @@ def _response_reader(
                 nulls.append(key)
             else:
                 name, reader, tp = spec
-                if reader is _read_str and type(item) is str:
-                    kwargs[name] = item  # most fields: no call needed
-                    continue
                 try:
                     kwargs[name] = reader(item)
                 except Exception as exc:  # noqa: BLE001 - collected and raised below
@@ -459,6 +585,196 @@ def _response_reader(
         return cls(**kwargs)
 
     return read
+
+
+def _factory_of(a: attrs.Attribute[Any]) -> tuple[Callable[..., object], bool] | None:
+    """A field's default factory and whether it takes the instance, if it has one."""
+    default: Any = a.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]  # a class at run time
+        return default.factory, default.takes_self
+    return None
+
+
+def _slot_setters(cls: type) -> dict[str, Callable[[object, object], None]] | None:
+    """Each field's slot setter, when filling the slots is all that ``__init__`` does.
+
+    Then a reader can skip ``__init__`` (keyword parsing and one ``object.__setattr__``
+    per field cost more than reading the JSON). Anything else (validators, converters,
+    ``__attrs_post_init__``, a hand-written ``__init__``, a cached hash) keeps the call.
+    """
+    init_code = getattr(getattr(cls, "__init__", None), "__code__", None)
+    if init_code is None or not init_code.co_filename.startswith("<attrs generated"):
+        return None
+    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
+        return None
+    fields = attrs.fields(cls)
+    slots = {name for k in cls.__mro__ for name in k.__dict__.get("__slots__", ())}
+    if slots - {"__weakref__"} != {a.name for a in fields}:
+        return None
+    setters: dict[str, Callable[[object, object], None]] = {}
+    for a in fields:
+        if a.validator is not None or a.converter is not None or not a.init:
+            return None
+        factory = _factory_of(a)
+        if a.default is attrs.NOTHING or (factory is not None and factory[1]):
+            return None  # required, or a default made from the instance itself
+        descriptor = next(k.__dict__[a.name] for k in cls.__mro__ if a.name in k.__dict__)
+        if type(descriptor) is not types.MemberDescriptorType:
+            return None
+        setters[a.name] = descriptor.__set__
+    return setters
+
+
+# What a compiled reader takes without a call, by kind of field: the test that the JSON
+# value is of the plain kind, and the expression that reads it. Anything else goes
+# through the field's reference reader (`r<i>`).
+_FAST_READS: Final = {
+    str: ("type(v) is str", "v"),
+    bool: ("type(v) is bool", "v"),
+    int: ("type(v) is int", "v"),
+    float: ("type(v) is float", "v"),
+}
+# The API's own date shape (see `_is_api_shape`), inlined: a call costs more than it.
+_API_DATE_TEST: Final = 'type(v) is str and len(v) == 24 and v[4:20:3] == "--T::." and v[23] == "Z"'
+
+
+def _compiled_reader(
+    converter: cattrs.Converter, cls: type, reference: Callable[[object], object]
+) -> Callable[[object, type], object] | None:
+    """`_response_reader` as one straight-line function for ``cls``, built once.
+
+    Each field is popped from a copy of the object (what is left are the unknown keys,
+    in order, for ``extra``) and read inline when it is a plain value (str, number, the
+    API's date shape, open enum, JSON object, list); other values call the field's
+    reader. Whatever raises makes it read the object again with ``reference``, whose
+    result or error (with cattrs' notes) is then the answer: the fast path needs no
+    error handling of its own and cannot report anything differently. None for a model
+    it does not handle: the reference reader is used instead.
+    """
+    fields = attrs.fields(cls)
+    readable = [a for a in fields if a.init and a.name not in _OWN]
+    keys = [camel_case(a.name) for a in readable]
+    if len(set(keys)) != len(keys) or not all(a.init for a in fields):
+        return None
+    if any(a.default is attrs.NOTHING for a in fields):
+        return None  # a required field: the reference reader reports it missing
+    setters = _slot_setters(cls)
+    ns: dict[str, Any] = {
+        "cls": cls,
+        "ABSENT": _ABSENT,
+        "dict": dict,
+        "frozenset": frozenset,
+        "new": object.__new__,
+        "from_iso_z": _from_iso_z,
+    }
+
+    def reread(value: object) -> object:
+        _REREAD[cls] += 1
+        return reference(value)
+
+    ns["reread"] = reread
+
+    def default_of(a: attrs.Attribute[Any], name: str) -> str:
+        factory = _factory_of(a)
+        if factory is not None and factory[0] is dict:
+            return "{}"  # a literal costs less than calling dict
+        if factory is not None:
+            ns[name] = factory[0]
+            return f"{name}()"
+        ns[name] = a.default
+        return name
+
+    lines = [
+        f"def structure_{cls.__name__}(value, _=None):",
+        "    if type(value) is not dict:",  # other mappings, and what is not an object
+        "        return reread(value)",
+        "    try:",
+        "        rest = value.copy()",
+        "        pop = rest.pop",
+        "        nulls = None",
+    ]
+    for i, (a, key) in enumerate(zip(readable, keys, strict=True)):
+        inner = _inner_type(a.type)
+        default = default_of(a, f"d{i}")
+        ns[f"r{i}"] = _field_reader(converter, a.type, _parse_iso)
+        lines.append(f"        v = pop({key!r}, ABSENT)")
+        # the plain value first: its test also tells it from null and absent
+        fast = _fast_read(converter, inner, ns, i)
+        if fast is not None:
+            test, expr = fast
+            lines += [
+                f"        if {test}:",
+                f"            a{i} = {expr}",
+                "        elif v is None:",
+            ]
+        else:
+            lines.append("        if v is None:")
+        lines += [
+            f"            a{i} = {default}",
+            "            if nulls is None:",
+            "                nulls = []",
+            f"            nulls.append({key!r})",
+            "        elif v is ABSENT:",
+            f"            a{i} = {default}",
+            "        else:",
+            f"            a{i} = r{i}(v)",
+        ]
+    own = {a.name: a for a in fields if a.name in _OWN}
+    default_extra = default_of(own["extra"], "d_extra")
+    default_nulls = default_of(own["nulls"], "d_nulls")
+    lines += [
+        f"        extra = rest.copy() if rest else {default_extra}",
+        f"        nulls = {default_nulls} if nulls is None else frozenset(nulls)",
+    ]
+    values = {a.name: f"a{i}" for i, a in enumerate(readable)} | {
+        "extra": "extra",
+        "nulls": "nulls",
+    }
+    if setters is not None:
+        lines.append("        o = new(cls)")
+        for name, setter in setters.items():
+            ns[f"s_{name}"] = setter
+            lines.append(f"        s_{name}(o, {values[name]})")
+        lines.append("        return o")
+    else:
+        args = ", ".join(f"{a.alias}={values[a.name]}" for a in fields)
+        lines.append(f"        return cls({args})")
+    # reread after the except block, so that the reference's error is not chained to
+    # the one that stopped the fast path
+    lines += ["    except Exception:", "        pass", "    return reread(value)"]
+    source = "\n".join(lines) + "\n"
+    filename = f"<sunshine_async reader {cls.__module__}.{cls.__qualname__}>"
+    # Built from the model's own field names and indices, never from input: the same
+    # thing cattrs and attrs do to generate their functions.
+    exec(compile(source, filename, "exec"), ns)  # noqa: S102
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    read: Callable[[object, type], object] = ns[f"structure_{cls.__name__}"]
+    return read
+
+
+def _fast_read(
+    converter: cattrs.Converter, inner: Any, ns: dict[str, Any], i: int
+) -> tuple[str, str] | None:
+    """The inline (test, expression) of field ``i``'s plain values, if it has one."""
+    if inner in _FAST_READS:
+        return _FAST_READS[inner]
+    if inner is datetime or _is_date_or_text(inner):
+        return _API_DATE_TEST, "from_iso_z(v)"
+    if _is_open_enum(inner):
+        ns[f"e{i}"] = _open_enum_values(inner)
+        return "type(v) is str", f"e{i}.get(v, v)"
+    if _is_mapping(inner) and typing.get_args(inner)[1:] == (object,):
+        return "type(v) is dict", "dict(v)"
+    origin = typing.get_origin(inner)
+    args = typing.get_args(inner)
+    if origin in (collections.abc.Sequence, list) and len(args) == 1 and args[0] is not Any:
+        ns[f"h{i}"], ns[f"t{i}"] = _structure_hook(converter, args[0]), args[0]
+        items = f"[h{i}(x, t{i}) for x in v]"
+        return "type(v) is list", items if origin is list else f"tuple({items})"
+    if attrs.has(inner):
+        ns[f"h{i}"], ns[f"t{i}"] = _structure_hook(converter, inner), inner
+        return "type(v) is dict", f"h{i}(v, t{i})"
+    return None
 
 
 def _describe(exc: BaseException, tp: type | None) -> str:

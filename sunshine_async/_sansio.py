@@ -48,6 +48,7 @@ from ._exceptions import (
     ResponseValidationError,
     ServerError,
 )
+from ._json import loads as json_loads
 from ._types import JSONObject, QueryParams
 
 if TYPE_CHECKING:
@@ -356,7 +357,7 @@ class ApiResponse:
 def parse_json_object(body: bytes) -> dict[str, object] | None:
     """The body as a JSON object, or None when it is not one (HTML, empty, a list)."""
     try:
-        value = json.loads(body)
+        value = json_loads(body)
     except (ValueError, RecursionError):  # not JSON, or nested deeper than Python goes
         return None
     return value if isinstance(value, dict) else None
