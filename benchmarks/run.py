@@ -29,7 +29,7 @@ if __package__ in (None, ""):  # run as a script: make the `benchmarks` package 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import contenders as bench
-from benchmarks import convert
+from benchmarks import convert, memory
 
 HERE = Path(__file__).resolve().parent
 SERVER = HERE / "server.py"
@@ -41,8 +41,13 @@ SDK_VS_BARE = (
     ("sdk-trio", "httpx-bare-trio"),
 )
 ASYNCIO_SDK = ("sdk-httpcore", "sdk-aiohttp")
-GOAL_A_LIMIT = 1.0
-GOAL_B_LIMIT = 1.10
+# issue 10's goals, as ratios of medians
+GOAL_LIST = 0.80  # 1: listing, against the official SDK
+GOAL_OVERHEAD = 1.25  # 2: against a bare client on the same transport
+GOAL_VS_THREADS = 0.80  # 3: users and creates, against the official SDK on 20 threads
+GOAL_VS_SEQ = 0.125  # 3: ... and at least 8x faster than it sequentially
+GOAL_TRIO = 1.10  # 4: on trio, against bare httpx on trio
+MEMORY_CLIENTS = 1_000_000  # 6
 WARM_SIZE = 300
 SERVER_START_TIMEOUT = 60.0
 PACKAGES = (
@@ -242,51 +247,76 @@ class Goal:
 
 
 def judge(medians: dict[str, dict[str, float]], *, quick: bool) -> list[Goal]:
+    """Issue 10's goals 1-4, from the medians of one interleaved run."""
     goals: list[Goal] = []
 
-    def verdict(ratio: float | None, limit: float) -> str:
+    def goal(number: str, workload: str, ratio: float | None, limit: float, detail: str) -> None:
         if ratio is None:
-            return "SKIP"
-        if quick:
-            return "INFO"
-        return "PASS" if ratio <= limit else "FAIL"
+            verdict = "SKIP"
+        elif quick:
+            verdict = "INFO"
+        else:
+            verdict = "PASS" if ratio <= limit else "FAIL"
+        goals.append(Goal(number, workload, ratio, limit, verdict, detail))
 
     for workload, per in medians.items():
-        kind = workload if workload in ("users", "creates") else "list"
-        if kind != "list":
-            sdks = [(per[name], name) for name in ASYNCIO_SDK if name in per]
+        sdks = [(per[name], name) for name in ASYNCIO_SDK if name in per]
+        best_time, best = min(sdks) if sdks else (None, "")
+        officials = [per[name] for name in (THREADS20, SEQ) if name in per]
+        if workload.startswith("list"):
+            base = min(officials) if officials else None
+            ratio = best_time / base if best_time and base else None
+            goal("1", workload, ratio, GOAL_LIST, f"{best} / the faster official contender")
+        bare = dict(SDK_VS_BARE).get(best)
+        bare_time = per.get(bare) if bare else None
+        ratio = best_time / bare_time if best_time and bare_time else None
+        goal("2", workload, ratio, GOAL_OVERHEAD, f"{best} / {bare}")
+        if workload in ("users", "creates"):
             base = per.get(THREADS20)
-            ratio = None
-            detail = "needs an asyncio SDK contender and official-threads20"
-            if sdks and base:
-                best_time, best = min(sdks)
-                ratio = best_time / base
-                detail = f"best asyncio SDK transport: {best}"
-            goals.append(
-                Goal("a", workload, ratio, GOAL_A_LIMIT, verdict(ratio, GOAL_A_LIMIT), detail)
-            )
+            ratio = best_time / base if best_time and base else None
+            goal("3", workload, ratio, GOAL_VS_THREADS, f"{best} / {THREADS20}")
+            base = per.get(SEQ)
+            ratio = best_time / base if best_time and base else None
+            goal("3", workload, ratio, GOAL_VS_SEQ, f"{best} / {SEQ} (8x faster)")
         trio_sdk, trio_bare = per.get("sdk-trio"), per.get("httpx-bare-trio")
         ratio = trio_sdk / trio_bare if trio_sdk and trio_bare else None
-        goals.append(
-            Goal(
-                "b",
-                workload,
-                ratio,
-                GOAL_B_LIMIT,
-                verdict(ratio, GOAL_B_LIMIT),
-                "sdk-trio / httpx-bare-trio",
-            )
-        )
+        goal("4", workload, ratio, GOAL_TRIO, "sdk-trio / httpx-bare-trio")
     return goals
 
 
 def conversion_goal(*, quick: bool) -> Goal:
-    """(c) issue 10's micro-benchmark (``convert.py``): a typical Client in <= 5 µs."""
+    """Goal 5 (``convert.py``): structuring a typical Client in <= 5 µs."""
     if not bench.have("sunshine_async"):
-        return Goal("c", "convert", None, 1.0, "SKIP", "sdk not installed")
+        return Goal("5", "convert", None, 1.0, "SKIP", "sdk not installed")
     us = convert.client_us(quick=quick)
     verdict = "INFO" if quick else ("PASS" if us <= convert.GOAL_US else "FAIL")
-    return Goal("c", "convert", us / convert.GOAL_US, 1.0, verdict, convert.goal_line(us))
+    return Goal("5", "convert", us / convert.GOAL_US, 1.0, verdict, convert.goal_line(us))
+
+
+def memory_goal(*, quick: bool, budget_s: float) -> Goal:
+    """Goal 6 (``memory.py``): listing a million clients adds < 20 MB of RSS."""
+    if not bench.have("sunshine_async"):
+        return Goal("6", "memory", None, 1.0, "SKIP", "sdk not installed")
+    size = 5_000 if quick else MEMORY_CLIENTS
+    plan = Plan(list_size=size, users=0, per_user=0, creates=0, latency_ms=0.0)
+    with running_server(plan, 0.0, budget_s) as url:
+        done = subprocess.run(  # noqa: S603 - our own script, run by this interpreter
+            [sys.executable, str(HERE / "memory.py"), "--base-url", url, "--expected", str(size)],
+            capture_output=True,
+            text=True,
+            timeout=budget_s,
+            check=False,
+        )
+    if done.returncode != 0:
+        raise bench.BenchError(f"memory.py failed: {done.stderr.strip()[-500:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    growth = float(result["growth_mb"])
+    verdict = "INFO" if quick else ("PASS" if growth < memory.GOAL_MB else "FAIL")
+    detail = (
+        f"{result['clients']:,} clients ({result['transport']}): RSS {result['warm_rss_mb']:.1f}"
+        f" -> {result['end_rss_mb']:.1f} MB, +{growth:.1f} MB"
+    )
+    return Goal("6", "memory", growth / memory.GOAL_MB, 1.0, verdict, detail)
 
 
 # --- output ----------------------------------------------------------------------------
@@ -334,14 +364,20 @@ def print_tables(
 
 def print_goals(goals: list[Goal], *, quick: bool) -> None:
     print()
-    print("Goals" + (" (--quick: shown, not judged)" if quick else "") + ":")
+    print("Goals (issue 10)" + (" (--quick: shown, not judged)" if quick else "") + ":")
     for goal in goals:
-        if goal.goal == "a":
-            text = f"(a) {goal.workload}: best asyncio SDK <= {goal.limit:.2f}x {THREADS20}"
-        elif goal.goal == "c":
-            text = f"(c) {goal.workload}: a typical Client <= {convert.GOAL_US:g} µs"
+        if goal.goal == "1":
+            text = f"1 {goal.workload}: best asyncio SDK <= {goal.limit:.2f}x official"
+        elif goal.goal == "2":
+            text = f"2 {goal.workload}: SDK overhead <= {goal.limit:.2f}x bare, same transport"
+        elif goal.goal == "3":
+            text = f"3 {goal.workload}: best asyncio SDK <= {goal.limit:.3g}x official"
+        elif goal.goal == "4":
+            text = f"4 {goal.workload}: sdk-trio <= {goal.limit:.2f}x httpx-bare-trio"
+        elif goal.goal == "5":
+            text = f"5 {goal.workload}: a typical Client <= {convert.GOAL_US:g} µs"
         else:
-            text = f"(b) {goal.workload}: sdk-trio <= {goal.limit:.2f}x httpx-bare-trio"
+            text = f"6 {goal.workload}: 1M listed clients add < {memory.GOAL_MB:g} MB RSS"
         print(f"  {goal.verdict:<5}{text:<62}{format_ratio(goal.ratio):>8}  {goal.detail}")
 
 
@@ -470,7 +506,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     vs_threads = ratios_against(medians, THREADS20)
     vs_seq = ratios_against(medians, SEQ)
     pairs = sdk_vs_bare(medians)
-    goals = [*judge(medians, quick=args.quick), conversion_goal(quick=args.quick)]
+    try:
+        memory_result = memory_goal(quick=args.quick, budget_s=600.0)
+    except bench.BenchError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 2
+    goals = [
+        *judge(medians, quick=args.quick),
+        conversion_goal(quick=args.quick),
+        memory_result,
+    ]
     print_tables(workloads, names, times, medians, vs_threads, vs_seq, rounds_done)
     print_goals(goals, quick=args.quick)
     print(f"\ntotal {time.monotonic() - started:.1f}s")

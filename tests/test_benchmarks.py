@@ -24,5 +24,9 @@ def test_quick_run(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     # the SDK on each of its transports, and the bare clients it is compared with
     for contender in ("sdk-httpcore", "sdk-aiohttp", "sdk-trio", "httpx-bare", "aiohttp-bare"):
         assert f"  {contender} " in printed
-    assert "Goals (--quick: shown, not judged):" in printed
+    assert "Goals (issue 10) (--quick: shown, not judged):" in printed
+    # every goal of issue 10 is reported, the memory walk included
+    for number in "123456":
+        assert f"INFO {number} " in printed or f"SKIP {number} " in printed, number
+    assert "5,000 clients" in printed
     assert out.read_text().startswith("{")
