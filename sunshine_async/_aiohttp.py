@@ -13,7 +13,7 @@ the same meaning, with a short text and nothing of the request attached.
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from typing import Any, Final, TypeVar
 
 import aiohttp
@@ -101,12 +101,35 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
+        response = await self.send_direct(
+            request.method,
+            str(request.url),
+            request.headers,
+            request.content or None,
+            timeouts,
+        )
+        response.request = request
+        return response
+
+    async def send_direct(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        timeouts: Mapping[str, float | None],
+        /,
+    ) -> httpx.Response:
+        """Send a request given by its parts (the Session's way: no `httpx.Request`).
+
+        ``url`` is sent exactly as encoded. The response carries no ``request``.
+        """
         response = await _translated(
             self._session.request(
-                request.method,
-                yarl.URL(str(request.url), encoded=True),  # as encoded: never re-parsed
-                headers=list(request.headers.multi_items()),
-                data=request.content or None,
+                method,
+                yarl.URL(url, encoded=True),  # as encoded: never re-parsed
+                headers=headers,
+                data=content,
                 allow_redirects=False,
                 compress=None,
                 timeout=aiohttp.ClientTimeout(
@@ -118,7 +141,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             status_code=response.status,
             headers=list(response.raw_headers),
             stream=_Body(response),
-            request=request,
         )
 
     async def aclose(self) -> None:

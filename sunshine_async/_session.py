@@ -500,7 +500,7 @@ class Session:
                 body = b""
             except BodyDecodeError as exc:
                 if ok:
-                    raise httpx.DecodingError(str(exc), request=response.request) from None
+                    raise httpx.DecodingError(str(exc)) from None
                 body = b""
         finally:
             with anyio.CancelScope(shield=True):

@@ -15,8 +15,9 @@ import importlib.util
 import ssl
 import typing
 import urllib.request
+from collections.abc import Awaitable, Mapping
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, TypeAlias
 
 import httpx
 import sniffio
@@ -144,6 +145,20 @@ def _limits(max_connections: int) -> httpx.Limits:
     return httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
 
 
+class DirectSend(Protocol):
+    """A transport's way to send without an `httpx.Request` (see `Carrier`)."""
+
+    def __call__(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        timeouts: Mapping[str, float | None],
+        /,
+    ) -> Awaitable[httpx.Response]: ...
+
+
 class Carrier:
     """Carries a Session's requests: straight to an httpx transport, or through a client.
 
@@ -153,7 +168,7 @@ class Carrier:
     own ``http_client``, or a proxy named by the environment.
     """
 
-    __slots__ = ("_client", "_closed", "_owned", "_timeouts", "kind", "transport")
+    __slots__ = ("_client", "_closed", "_direct", "_owned", "_timeouts", "kind", "transport")
 
     def __init__(
         self,
@@ -172,6 +187,9 @@ class Carrier:
         self._owned = owned
         self._timeouts = timeouts.as_dict()
         self._closed = False
+        # the SDK's aiohttp transport takes the request's parts as they are: no
+        # httpx.Request to build, and no URL to parse again (a third of its cost)
+        self._direct: DirectSend | None = getattr(transport, "send_direct", None)
 
     @property
     def tracked(self) -> bool:
@@ -200,6 +218,8 @@ class Carrier:
                 method, url, content=content, headers=headers, extensions=extensions
             )
             return await client.send(request, stream=True)
+        if self._direct is not None:
+            return await self._direct(method, url, headers, content, self._timeouts)
         assert self.transport is not None
         extensions["timeout"] = self._timeouts
         request = httpx.Request(
