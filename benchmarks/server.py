@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import socket
 import sys
@@ -372,7 +373,11 @@ async def serve(args: argparse.Namespace) -> None:
     if args.stop_on_stdin_eof:
 
         def watch_stdin() -> None:
-            sys.stdin.buffer.read()  # returns at EOF: the parent has gone
+            # the raw descriptor, not sys.stdin: a thread still blocked in a buffered
+            # read holds its lock, and the interpreter then dies at shutdown
+            fd = sys.stdin.fileno()
+            while os.read(fd, 4096):  # b"" at EOF: the parent has gone
+                pass
             loop.call_soon_threadsafe(stop.set)
 
         threading.Thread(target=watch_stdin, daemon=True).start()
