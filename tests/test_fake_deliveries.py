@@ -40,11 +40,19 @@ def events_of(delivery: Delivery) -> list[dict[str, Any]]:
     return events
 
 
-def seeded(**options: Any) -> tuple[FakeSunshine, str, str]:
-    """A fake with a user, a conversation, and a custom integration to hang webhooks on."""
+def seeded(
+    *, user: str = USER, external_id: bool = False, **options: Any
+) -> tuple[FakeSunshine, str, str]:
+    """A fake with a user, a conversation, and a custom integration to hang webhooks on.
+
+    The user is ``user`` by id, or by external id with ``external_id=True``.
+    """
     fake = FakeSunshine(**options)
-    fake.add_user(APP, user_id=USER)
-    conversation = fake.add_conversation(APP, USER)
+    if external_id:
+        fake.add_user(APP, external_id=user)
+    else:
+        fake.add_user(APP, user_id=user)
+    conversation = fake.add_conversation(APP, user)
     custom = fake.add_integration(
         APP, "custom", webhooks=[{"target": "https://example.com", "triggers": ["*"]}]
     )

@@ -18,8 +18,9 @@ from sunshine_async import webhooks
 from sunshine_async.testing import FakeSunshine, serve_in_thread
 from sunshine_async.testing._server import ServerThread
 
-from .conftest import EXAMPLE_BODY
 from .test_examples import load, run_script
+from .test_fake_deliveries import link_body
+from .test_fake_deliveries import seeded as seeded_fake
 
 pytestmark = pytest.mark.anyio
 
@@ -43,18 +44,8 @@ class FakeClock:
 
 
 def seeded() -> tuple[FakeSunshine, str, str]:
-    """A fake with a user, its conversation and a custom integration, no faults."""
-    fake = FakeSunshine(delivery_retry_pause=0)
-    fake.add_user(APP, external_id=USER)
-    conversation = fake.add_conversation(APP, USER)
-    custom = fake.add_integration(
-        APP, "custom", webhooks=[{"target": "https://example.com", "triggers": ["*"]}]
-    )
-    return fake, conversation, custom
-
-
-def link_body(conversation: str) -> dict[str, Any]:
-    return {**EXAMPLE_BODY, "target": {"conversationId": conversation}}
+    """A fake with a user known by external id, its conversation, a custom integration."""
+    return seeded_fake(user=USER, external_id=True, delivery_retry_pause=0)
 
 
 # --- the linking example -------------------------------------------------------------
