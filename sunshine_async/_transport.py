@@ -17,7 +17,7 @@ import typing
 import urllib.request
 from collections.abc import Awaitable, Mapping
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, TypeAlias
+from typing import Any, Final, Literal, Protocol, TypeAlias
 
 import httpx
 import sniffio
@@ -25,9 +25,6 @@ import sniffio
 from ._config import MAX_EXCERPT_CHARS
 from ._exceptions import InvalidArgumentError
 from ._sansio import Failure, excerpt
-
-if TYPE_CHECKING:
-    import aiohttp
 
 __all__ = [
     "Carrier",
@@ -115,7 +112,9 @@ class SendTracker:
 CURRENT_TRACKER: ContextVar[SendTracker | None] = ContextVar("sunshine_async_tracker", default=None)
 
 
-async def _aiohttp_connection_ready(*_: object) -> None:
+def mark_connection_held() -> None:
+    """Tell the running attempt's `SendTracker` that its request now holds a connection
+    (the SDK's aiohttp transport calls this: from then on it may have been sent)."""
     tracker = CURRENT_TRACKER.get()
     if tracker is not None:
         tracker.sent = True
@@ -126,17 +125,6 @@ def _tls_context() -> ssl.SSLContext:
     # built once per process: loading the CA bundle takes tens of milliseconds, and a
     # context can serve every connection of every session
     return httpx.create_ssl_context()
-
-
-def aiohttp_trace_config() -> aiohttp.TraceConfig:
-    """aiohttp's hooks that tell the attempt's `SendTracker` when a connection is held."""
-    import aiohttp
-
-    trace = aiohttp.TraceConfig()
-    # from here on the request is being written on a connection of its own
-    trace.on_connection_create_end.append(_aiohttp_connection_ready)
-    trace.on_connection_reuseconn.append(_aiohttp_connection_ready)
-    return trace
 
 
 def _limits(max_connections: int) -> httpx.Limits:
