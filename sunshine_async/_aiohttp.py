@@ -74,6 +74,10 @@ class _Body(httpx.AsyncByteStream):
         while chunk := await _translated(content.read(_CHUNK)):
             yield chunk
 
+    async def read_whole(self) -> bytes:
+        """The whole body at once (for a body of announced length, within the limit)."""
+        return await _translated(self._response.read())
+
     async def aclose(self) -> None:
         if self._response.content.is_eof():
             self._response.release()  # read to the end: the connection can be reused
