@@ -155,6 +155,17 @@ class TestResponseLimits:
             with pytest.raises(sa.ResponseTooLargeError):
                 await first_page(session)
 
+    async def test_body_shorter_than_announced_ends_at_the_deadline(self, transport: str) -> None:
+        """A body that stops short of its Content-Length: the attempt's deadline ends it."""
+        response = http_response(b'{"clients": [', headers=("Content-Length: 100",), length=False)
+        async with (
+            canned_server(response) as server,
+            session_for(server.url, transport, max_retries=0, timeout=0.3) as session,
+        ):
+            with pytest.raises(sa.ApiTimeoutError) as caught:
+                await first_page(session)
+        assert caught.value.may_have_reached_server is True
+
     async def test_hostile_body_gives_a_short_message(self, transport: str) -> None:
         """A 1 MB string where a list belongs: one short message, not megabytes."""
         body = b'{"clients":"' + b"x" * 1_000_000 + b'"}'
