@@ -203,11 +203,17 @@ def check_body(
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
         problems = "; ".join(describe_invalid(exc))
         raise InvalidArgumentError(f"invalid {op.id} body: {problems}") from None
-    # the generated model is named after its schema: PascalCase of the spec's name
-    problem = bounds_problem(model.__name__[:1].lower() + model.__name__[1:], given, "$")
+    _check_bounds(op, given)
+    return given
+
+
+def _check_bounds(op: Operation, given: Mapping[str, object]) -> None:
+    """Refuse a body outside the bounds the spec sets for the operation's body schema."""
+    if op.body is None:
+        return
+    problem = bounds_problem(op.body, given, "$")
     if problem is not None:
         raise InvalidArgumentError(f"invalid {op.id} body: {problem}")
-    return given
 
 
 def _value_problem(checks: Mapping[str, Any], value: object, where: str) -> str | None:
@@ -259,10 +265,7 @@ def check_loose_body(
     given = _given_body(op, required, body, fields, {camel_case(name) for name in fields})
     if op.body_required and not given:
         raise InvalidArgumentError(f"{op.id} needs a request body")
-    if op.body is not None:
-        problem = bounds_problem(op.body, given, "$")
-        if problem is not None:
-            raise InvalidArgumentError(f"invalid {op.id} body: {problem}")
+    _check_bounds(op, given)
     return given
 
 

@@ -7,6 +7,7 @@ the SDK's models. Then the stateful resources are walked through the SDK.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from collections.abc import AsyncIterator
@@ -425,8 +426,8 @@ def test_answers_are_plain_json(world: World) -> None:
     """The core renders plain JSON: no SDK model appears in the fake's answers."""
     from sunshine_async.testing._core import FakeRequest
 
-    auth = httpx.BasicAuth(world.fake.key_id, world.fake.secret)
-    header = auth._auth_header  # the header value Basic auth sends
+    credentials = f"{world.fake.key_id}:{world.fake.secret}".encode()
+    header = "Basic " + base64.b64encode(credentials).decode()
     request = FakeRequest(
         method="GET",
         path=f"/v2/apps/{APP}/users/{USER.replace('@', '%40')}/clients",

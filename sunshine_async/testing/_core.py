@@ -30,7 +30,7 @@ from sunshine_async._operation import Operation
 from sunshine_async._sansio import encode_query
 
 from ._spec import example_response, request_problems
-from ._store import ApiFailure, Page, Store, parse_page_query
+from ._store import ApiFailure, Page, PageQuery, Store, parse_page_query
 
 __all__ = ["FakeCore", "FakeRequest", "FakeResponse", "Route", "error_response", "json_response"]
 
@@ -131,6 +131,8 @@ class _Call:
     params: dict[str, str]
     query: tuple[tuple[str, str], ...]
     body: Any
+    #: the checked ``page[...]`` query, for an operation that takes one
+    page: PageQuery | None
     origin: str
     #: the encoded path as sent (prefix included): links point back at it
     path: str
@@ -174,15 +176,16 @@ class FakeCore:
             self._authenticate(request.headers.get("authorization"))
             route, params = self._route(request)
             operation_id = route.operation.id
+            body = self._body(route.operation, request)
             call = _Call(
                 operation=route.operation,
                 params=params,
                 query=request.query,
-                body=self._body(route.operation, request),
+                body=body,
+                page=self._check_query(route.operation, request.query),
                 origin=request.origin,
                 path=request.path,
             )
-            self._check_query(call)
             handler = _HANDLERS.get(operation_id, FakeCore._example)
             status, data = handler(self, call)
             if status == 302:
@@ -256,11 +259,13 @@ class FakeCore:
         return data
 
     @staticmethod
-    def _check_query(call: _Call) -> None:
-        keys = {key for key, _ in call.query}
-        for param in call.operation.query:
+    def _check_query(operation: Operation, query: tuple[tuple[str, str], ...]) -> PageQuery | None:
+        """Check the query's parameters; returns the page query, when the operation pages."""
+        keys = {key for key, _ in query}
+        page = None
+        for param in operation.query:
             if param.name == "page":
-                parse_page_query(call.query)
+                page = parse_page_query(query)
             elif param.required and param.keys:
                 given = [k for k in param.keys if f"{param.name}[{k}]" in keys]
                 # prose rules: exactly one user filter, and an email to list users
@@ -268,6 +273,7 @@ class FakeCore:
                     raise ApiFailure(400, "bad_request", _BAD_QUERY)
             elif param.required and param.default is None and param.name not in keys:
                 raise ApiFailure(400, "bad_request", _BAD_QUERY)
+        return page
 
     # --- auth ---
 
@@ -340,7 +346,8 @@ class FakeCore:
     @staticmethod
     def _page(call: _Call, page: Page) -> JSON:
         """A paginated list's body: items, meta with cursors, links that can be followed."""
-        size = parse_page_query(call.query).size
+        assert call.page is not None
+        size = call.page.size
         others = [(k, v) for k, v in call.query if not k.startswith("page[")]
         meta: JSON = {"hasMore": page.has_more}
         links: JSON = {}
@@ -428,7 +435,7 @@ def _stateful(core: FakeCore, call: _Call) -> tuple[int, object]:
     path = [call.params[name] for name in op.path_params]
     if op.id in _PAGE_METHODS:
         method, filters = _PAGE_METHODS[op.id]
-        page = getattr(core.store, method)(*path, parse_page_query(call.query), **filters(call))
+        page = getattr(core.store, method)(*path, call.page, **filters(call))
         return op.status, core._page(call, page)
     if op.id == "ListUsers":  # not paginated: found by email
         email = call.filter("identities.email") or ""

@@ -134,10 +134,11 @@ class Page:
     before_cursor: str | None
 
 
-def paginate(ids: Sequence[str], items: Sequence[JSON], query: PageQuery) -> Page:
-    """Cut one page out of ``items``, whose ids ``ids`` are sorted ascending.
+def paginate(ids: Sequence[str], render: Callable[[str], JSON], query: PageQuery) -> Page:
+    """Cut one page out of the items whose ids ``ids`` are sorted ascending.
 
-    ``after=X`` gives the first ``size`` items with an id greater than ``X``;
+    ``render`` gives the item of an id, as a copy of its own; only the page's ids are
+    rendered. ``after=X`` gives the first ``size`` items with an id greater than ``X``;
     ``before=X`` the last ``size`` items with an id less than ``X``, still in ascending
     order; neither gives the first ``size`` items.
     """
@@ -147,7 +148,7 @@ def paginate(ids: Sequence[str], items: Sequence[JSON], query: PageQuery) -> Pag
     else:
         start = 0 if query.after is None else bisect.bisect_right(ids, query.after)
         end = min(len(ids), start + query.size)
-    page = tuple(copy.deepcopy(item) for item in items[start:end])
+    page = tuple(render(key) for key in ids[start:end])
     more_before = bool(page) and start > 0
     more_after = bool(page) and end < len(ids)
     return Page(
@@ -195,27 +196,9 @@ def _page_of(
     render: Callable[[_T], JSON],
     keep: Callable[[_T], bool] | None = None,
 ) -> Page:
-    if keep is None:
-        return paginate(records.ids, _Rendered(records, render), query)
-    chosen = [(key, records.by_id[key]) for key in records.ids if keep(records.by_id[key])]
-    return paginate([key for key, _ in chosen], [render(value) for _, value in chosen], query)
-
-
-class _Rendered(Sequence[JSON]):
-    """Render records lazily: a page touches only the records it holds."""
-
-    def __init__(self, records: Ordered[Any], render: Callable[[Any], JSON]) -> None:
-        self._records = records
-        self._render = render
-
-    def __len__(self) -> int:
-        return len(self._records)
-
-    def __getitem__(self, index: Any) -> Any:
-        keys = self._records.ids[index]
-        if isinstance(index, slice):
-            return [self._render(self._records.by_id[key]) for key in keys]
-        return self._render(self._records.by_id[keys])
+    """One page of ``records`` (those ``keep`` accepts), each rendered by ``render``."""
+    ids = records.ids if keep is None else [k for k in records.ids if keep(records.by_id[k])]
+    return paginate(ids, lambda key: render(records.by_id[key]), query)
 
 
 # --- the records ----------------------------------------------------------------------------
