@@ -7,6 +7,9 @@ from typing import Final
 from ._version import __version__
 
 DEFAULT_BASE_URL: Final = "https://api.smooch.io"
+#: The longest base URL accepted: a real one is a few dozen characters, and anything
+#: this long is a mistake that would otherwise fail only at the first request.
+MAX_BASE_URL_CHARS: Final = 2048
 USER_AGENT: Final = f"sunshine-async/{__version__}"
 
 #: Seconds one attempt of one request may take, connecting and reading included.

@@ -23,6 +23,7 @@ import attrs
 from ._config import (
     CURSOR_LENGTH,
     DEFAULT_PAGE_SIZE,
+    MAX_BASE_URL_CHARS,
     MAX_BODY_BYTES,
     MAX_ERROR_BODY_BYTES,
     MAX_EXCERPT_CHARS,
@@ -154,6 +155,11 @@ def normalize_base_url(base_url: str) -> str:
     """
     if not isinstance(base_url, str):
         raise InvalidArgumentError(f"base_url must be a str, got {type(base_url).__name__}")
+    if len(base_url) > MAX_BASE_URL_CHARS:
+        # checked first: every later check scans the whole string
+        raise InvalidArgumentError(
+            f"base_url is {len(base_url)} characters long, more than {MAX_BASE_URL_CHARS}"
+        )
     if any(ch.isspace() or not ch.isprintable() for ch in base_url):
         raise InvalidArgumentError("base_url must not hold spaces or control characters")
     # anywhere, not only before the host: "https:/user:pw@host" is a typo with a secret

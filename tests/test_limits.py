@@ -383,6 +383,21 @@ class TestSettings:
         assert "s3cr3t" not in str(caught.value)
         assert "pa/ss" not in str(caught.value)
 
+    @pytest.mark.parametrize("length", [2049, 100_000])
+    def test_base_url_too_long_is_refused_unquoted(self, length: int) -> None:
+        """A base URL past 2,048 characters is refused without repeating any of it."""
+        prefix = "https://api.smooch.io/s3cr3t-pw/"
+        url = prefix + "a" * (length - len(prefix))
+        with pytest.raises(sa.InvalidArgumentError, match="2048") as caught:
+            Session(key_id=KEY_ID, secret=SECRET, base_url=url)
+        assert "s3cr3t" not in str(caught.value)
+        assert "aaaa" not in str(caught.value)
+
+    def test_base_url_of_the_longest_length_is_accepted(self) -> None:
+        """Exactly 2,048 characters is still a base URL."""
+        url = "https://api.smooch.io/" + "a" * (2048 - len("https://api.smooch.io/"))
+        assert Session(key_id=KEY_ID, secret=SECRET, base_url=url).base_url == url
+
     def test_metadata_is_flat_and_small(self) -> None:
         author = sa.Author(type="business")
         content = sa.TextContent(text="Link?")
