@@ -24,7 +24,7 @@ import keyword
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 HERE = Path(__file__).resolve().parent
 # vendored where the fake server reads it at run time too
@@ -127,8 +127,8 @@ def describe_operation(spec: JSON, path: str, method: str, shared: Sequence[JSON
     body_schema: JSON = media.get("schema", {})
     status, response_node = success(op)
     response = schema_name(response_node)
-    resolved = resolve(spec, response_node) if response_node else {}
-    properties = resolved.get("properties", {})
+    # through allOf too: the integration operations answer `allOf: [integrationResponse]`
+    properties = merged(spec, response_node).get("properties", {}) if response_node else {}
     response_key = response_key_schema = items_key = None
     if len(properties) == 1:
         ((response_key, value),) = properties.items()
@@ -351,11 +351,20 @@ class Models:
         self.spec = spec
         self.schemas: JSON = spec["components"]["schemas"]
         self.date_fields = set(overrides.get("date_fields", []))
+        self.secret_fields = set(overrides.get("secret_fields", []))
         self.union_tags: dict[str, str] = overrides.get("union_tags", {})
         self.unions: dict[str, tuple[str, dict[str, str]]] = {}
         # schema name -> the class of sunshine_async._models that stands for it
         self.hand_written: dict[str, str] = overrides.get("hand_written", {})
         self.events = webhook_events(spec)
+        # a base schema whose discriminator maps to schemas that extend it (``integration``
+        # -> ``custom``, ``twilio``, ...): the base is a class, each branch its subclass
+        self.subtypes: dict[str, dict[str, str]] = {
+            name: found for name in self.schemas if (found := self.subtypes_of(name))
+        }
+        self.base_of = {
+            branch: base for base, found in self.subtypes.items() for branch in found.values()
+        }
         # an inline object of an event (id of its node) -> the class it becomes
         self.inline: dict[int, str] = {}
         # event schema -> its inline objects' classes, deepest first: (class, path, node)
@@ -398,6 +407,18 @@ class Models:
             found.append((name, f"{path}.{key}", value))
             self.inline[id(value)] = name
         return found
+
+    def subtypes_of(self, name: str) -> dict[str, str] | None:
+        """Tag -> schema of a base schema's ``discriminator.mapping``, when it has no
+        ``oneOf`` (the union is the base and the schemas that extend it)."""
+        node = self.schemas[name]
+        mapping = (node.get("discriminator") or {}).get("mapping") or {}
+        if branches(node) is not None or not mapping:
+            return None
+        found = {tag: schema_name({"$ref": ref}) for tag, ref in mapping.items()}
+        if not all(found.values()):
+            raise ValueError(f"{name}: a discriminator maps outside the components")
+        return {tag: target for tag, target in found.items() if target}
 
     def class_of(self, name: str) -> str | None:
         """The class (or union alias) a named schema becomes, or None if it is inlined."""
@@ -466,7 +487,17 @@ class Models:
         tag = self.events.get(name)
         doc = [f"A ``{tag}`` webhook event."] if tag else []
         doc.append(f"The ``{name}`` schema.")
+        base = self.base_of.get(name)
+        if base is not None:
+            kind = next(t for t, target in self.subtypes[base].items() if target == name)
+            doc = [f"The ``{name}`` schema: {self.article(base)} of type ``{kind}``."]
+        if name in self.subtypes:
+            doc.append("What the API returns is one of its subclasses, chosen by ``type``.")
         return lines + self.render_model(pascal(name), doc, self.schemas[name], defined, tag)
+
+    @staticmethod
+    def article(name: str) -> str:
+        return f"{'an' if name[:1] in 'aeiou' else 'a'} ``{name}``"
 
     def render_model(
         self,
@@ -477,12 +508,19 @@ class Models:
         tag: str | None = None,
     ) -> list[str]:
         properties = merged(self.spec, node).get("properties", {})
+        schema = next((n for n in self.schemas if pascal(n) == class_name), None)
+        base = self.base_of.get(schema or "")
+        if base is not None:  # a subclass: only what it adds to its base
+            inherited = merged(self.spec, self.schemas[base]).get("properties", {})
+            properties = {k: v for k, v in properties.items() if k not in inherited}
+            if pascal(base) not in defined:
+                raise ValueError(f"{class_name}: its base {pascal(base)} is not defined yet")
         lines = [
             "",
             "",
-            "@final",
+            *([] if schema in self.subtypes else ["@final"]),
             "@attrs.frozen(kw_only=True)",
-            f"class {class_name}:",
+            f"class {class_name}({pascal(base)}):" if base else f"class {class_name}:",
             *docstring(doc),
             "",
         ]
@@ -500,12 +538,15 @@ class Models:
                     line = f"    {snake(key)}: {annotation} = attrs.field(\n"
                     line += f"        factory={annotation}\n    )"
                 lines.append(line)
+            elif key in self.secret_fields:
+                field = "attrs.field(default=None, repr=redacted)"
+                lines.append(f"    {snake(key)}: {annotation} | None = {field}")
             else:
                 lines.append(f"    {snake(key)}: {annotation} | None = None")
-        lines += [
-            "    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)",
-            "    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)",
-        ]
+        if base is None:  # a subclass inherits them
+            lines += OWN_FIELDS
+        elif not properties:
+            lines.append("    pass")
         defined.add(class_name)
         return lines
 
@@ -533,12 +574,12 @@ class Models:
             "",
             "import attrs",
         ]
-        if self.hand_written:
-            lines.append("")
-            lines += [
-                f"from sunshine_async._models import {cls} as {cls}"
-                for cls in sorted(set(self.hand_written.values()))
-            ]
+        lines.append("")
+        lines += [
+            f"from sunshine_async._models import {cls} as {cls}"
+            for cls in sorted(set(self.hand_written.values()))
+        ]
+        lines.append("from sunshine_async._models import redacted")
         defined: set[str] = set()
         for name in classes:
             lines += self.render_class(name, defined)
@@ -576,6 +617,16 @@ class Models:
             lines += [f'        "{tag}": {cls},' for tag, cls in members.items()]
             lines.append("    },")
         lines.append("}")
+        lines += [
+            "#: Each base model whose subclasses the API tells apart by ``type``: its",
+            "#: subclasses by that value (any other value reads as the base itself).",
+            "SUBTYPES: Final[dict[type, dict[str, type]]] = {",
+        ]
+        for base, found in self.subtypes.items():
+            lines.append(f"    {pascal(base)}: {{")
+            lines += [f'        "{tag}": {pascal(target)},' for tag, target in found.items()]
+            lines.append("    },")
+        lines.append("}")
         if self.events:
             lines += [
                 "#: Each webhook event class, by the ``type`` a delivery gives its events.",
@@ -591,6 +642,29 @@ class Models:
             "del _model",
         ]
         return "\n".join(lines) + "\n"
+
+
+def subtype_entry(tag: str, model: str, required: tuple[str, ...]) -> list[str]:
+    """``"tag": (models.Model, (required...)),`` as ruff lays it out, as a line of the
+    method's body (indented 8 more when written, so 20 columns in)."""
+    pad = " " * 12
+    one = f'{pad}"{tag}": (models.{model}, {literal(required)}),'
+    if len(one) + 8 <= 100:
+        return [one]
+    lines = [f'{pad}"{tag}": (', f"{pad}    models.{model},"]
+    names = f"{pad}    {literal(required)},"
+    if len(names) + 8 <= 100:
+        lines.append(names)
+    else:
+        lines += [f"{pad}    (", *(f'{pad}        "{n}",' for n in required), f"{pad}    ),"]
+    return [*lines, f"{pad}),"]
+
+
+#: What every response model adds to its schema's fields: unknown fields and nulls.
+OWN_FIELDS: Final = [
+    "    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)",
+    "    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)",
+]
 
 
 def is_class(annotation: str) -> bool:
@@ -644,7 +718,7 @@ class Resources:
         """Whether the response key holds an array (``messages`` of PostMessage)."""
         raw = self.spec["paths"][op["path"]][op["method"].lower()]
         node = success(raw)[1]
-        properties = resolve(self.spec, node).get("properties", {}) if node else {}
+        properties = merged(self.spec, node).get("properties", {}) if node else {}
         value = properties.get(op["response_key"] or "", {})
         return bool(value.get("type") == "array")
 
@@ -688,11 +762,18 @@ class Resources:
         loose = op["body_kind"] == "json" and not (
             op["body"] and is_model(self.spec, self.models.schemas[op["body"]])
         )
+        # a base schema with subtypes (``integration``): the body is checked as the
+        # subtype its ``type`` names, and the keywords are every subtype's fields
+        tagged = self.models.subtypes.get(op["body"] or "") if op["body_kind"] == "json" else None
         loose_required: list[str] = []
         if op["body_kind"] == "json":
             params.append("body: Mapping[str, object] | None = None")
             params.append("/")
-            if loose:
+            if tagged:
+                properties = {}
+                for schema in (op["body"], *tagged.values()):
+                    properties.update(merged(self.spec, self.models.schemas[schema])["properties"])
+            elif loose:
                 node = resolve(self.spec, op["body_schema"])
                 loose_required = list(node.get("required", []))
                 properties = every_field(self.spec, node)
@@ -786,21 +867,29 @@ class Resources:
                     ),
                     "    ),",
                 ]
+            elif tagged:
+                send += [
+                    "    body=check_tagged_body(",
+                    f"        {call},",
+                    "        {",
+                ]
+                for tag, schema in tagged.items():
+                    send += subtype_entry(tag, pascal(schema), self.required_of(schema))
+                send += [
+                    "        },",
+                    "        body,",
+                    "        {",
+                    *(f'            "{field}": {field},' for _, field in body_fields),
+                    "        },",
+                    "    ),",
+                ]
             elif body_fields:
                 schema = op["body"]
-                required = tuple(
-                    resolve(self.spec, self.models.schemas[schema]).get("required", [])
-                    + [
-                        r
-                        for part in self.models.schemas[schema].get("allOf", [])
-                        for r in resolve(self.spec, part).get("required", [])
-                    ]
-                )
                 send += [
                     "    body=check_body(",
                     f"        {call},",
                     f"        models.{pascal(schema)},",
-                    f"        {literal(tuple(dict.fromkeys(required)))},",
+                    f"        {literal(self.required_of(schema))},",
                     "        body,",
                     "        {",
                     *(f'            "{field}": {field},' for _, field in body_fields),
@@ -808,7 +897,7 @@ class Resources:
                     "    ),",
                 ]
             send.append(")")
-            if op["method"] == "DELETE" or not op["response_key"]:
+            if not op["response_key"]:
                 returns = "None"
                 body_lines = [line.replace("response = await", "await", 1) for line in send]
             elif self.response_list_key(op):
@@ -835,6 +924,14 @@ class Resources:
         lines += self.docstring(op, returns)
         lines += [f"        {line}" if line else "" for line in body_lines]
         return lines
+
+    def required_of(self, schema: str) -> tuple[str, ...]:
+        """The fields a schema requires, its ``allOf`` parts' included, in order."""
+        node = resolve(self.spec, self.models.schemas[schema])
+        found = list(node.get("required", []))
+        for part in node.get("allOf", []):
+            found += resolve(self.spec, part).get("required", [])
+        return tuple(dict.fromkeys(found))
 
     @staticmethod
     def docstring(op: JSON, returns: str) -> list[str]:
@@ -909,6 +1006,7 @@ class Resources:
         helpers = (
             "check_body",
             "check_loose_body",
+            "check_tagged_body",
             "decode_items",
             "decode_object",
             "invoke",
@@ -952,6 +1050,10 @@ def request_bounds(spec: JSON, ops: Sequence[JSON]) -> dict[str, dict[str, Any]]
     """The bounds of every schema a JSON request body reaches, by schema name."""
     schemas = spec["components"]["schemas"]
     pending = [op["body"] for op in ops if op["body_kind"] == "json" and op["body"]]
+    for name in list(pending):  # a body checked as one of its subtypes
+        mapping = (schemas.get(name, {}).get("discriminator") or {}).get("mapping") or {}
+        if "oneOf" not in schemas.get(name, {}):
+            pending += [schema_name({"$ref": ref}) or "" for ref in mapping.values()]
     table: dict[str, dict[str, Any]] = {}
     while pending:
         name = pending.pop()

@@ -56,6 +56,10 @@ _OPEN_UNIONS: Final = {
 }
 
 
+#: Base models read as the subclass their ``type`` names (`_subtype_hook`).
+_SUBTYPES: Final = generated.SUBTYPES
+
+
 def _is_response_model(cls: type) -> bool:
     """A model read from the API: it keeps unknown fields (``extra``) and nulls.
 
@@ -377,6 +381,8 @@ def _register_unions(converter: cattrs.Converter) -> None:
 
 def _register_models(converter: cattrs.Converter, *, speedups: bool) -> None:
     def structure_hook(cls: type) -> Callable[[object, type], object]:
+        if cls in _SUBTYPES:
+            return _subtype_hook(converter, cls, _response_hook(converter, cls, speedups=speedups))
         if _is_response_model(cls):
             return _response_hook(converter, cls, speedups=speedups)
         renames: dict[str, Any] = {
@@ -525,6 +531,29 @@ def _response_hook(
     )
     compiled = _compiled_reader(converter, cls, reference) if speedups else None
     return compiled or (lambda value, _: reference(value))
+
+
+def _subtype_hook(
+    converter: cattrs.Converter, base: type, read_base: Callable[[object, type], object]
+) -> Callable[[object, type], object]:
+    """Read a base model (``Integration``) as the subclass its ``type`` names.
+
+    A type this version does not know reads as the base, its other fields in ``extra``:
+    a new kind of integration never fails a list of them.
+    """
+    subtypes = _SUBTYPES[base]
+    readers: dict[object, Callable[[object, type], object]] = {}
+
+    def structure(value: object, _: type) -> object:
+        cls = subtypes.get(value.get("type")) if type(value) is dict else None  # type: ignore[arg-type]
+        if cls is None:
+            return read_base(value, base)
+        read = readers.get(cls)
+        if read is None:  # looked up on first use: a subclass may refer to its base
+            read = readers[cls] = converter.get_structure_hook(cls)
+        return read(value, cls)
+
+    return structure
 
 
 def _response_reader(

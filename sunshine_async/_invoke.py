@@ -39,6 +39,7 @@ __all__ = [
     "OperationsBase",
     "check_body",
     "check_loose_body",
+    "check_tagged_body",
     "decode_items",
     "decode_object",
     "invoke",
@@ -196,22 +197,66 @@ def check_body(
     fields, missing required ones and values of the wrong JSON type are refused here,
     before anything is sent.
     """
-    known = {camel_case(a.name) for a in attrs.fields(model) if a.name not in ("extra", "nulls")}
-    given = _given_body(op, required, body, fields, known)
+    given = _given_body(op, required, body, fields, _field_names(model))
+    _check_model(op, model, given, op.body)
+    return given
+
+
+def check_tagged_body(
+    op: Operation,
+    subtypes: Mapping[str, tuple[type[Any], Sequence[str]]],
+    body: Mapping[str, object] | None,
+    fields: Mapping[str, object],
+) -> dict[str, object]:
+    """The JSON body of an operation that takes one of several subtypes, by ``type``.
+
+    The keyword fields are every subtype's together; the body is then checked as the
+    subtype its ``type`` names (``custom`` needs ``webhooks``, ``twilio`` an
+    ``accountSid``), with that subtype's required fields and bounds.
+    """
+    known = set().union(*(_field_names(model) for model, _ in subtypes.values()))
+    given = _given_body(op, (), body, fields, known)
+    tag = given.get("type")
+    if tag is None:
+        raise InvalidArgumentError(f"{op.id} needs the field 'type'")
+    if not isinstance(tag, str) or tag not in subtypes:
+        allowed = ", ".join(map(repr, subtypes))
+        raise InvalidArgumentError(f"{op.id}: type must be one of {allowed}, got {short_repr(tag)}")
+    model, required = subtypes[tag]
+    names = _field_names(model)
+    foreign = sorted(set(given) - names)
+    if foreign:
+        raise InvalidArgumentError(f"{op.id} of type {tag!r} has no field {foreign[0]!r}")
+    missing = [name for name in required if name not in given]
+    if missing:
+        raise InvalidArgumentError(f"{op.id} of type {tag!r} needs the field {missing[0]!r}")
+    schema = model.__name__[:1].lower() + model.__name__[1:]  # codegen's naming, undone
+    _check_model(op, model, given, schema)
+    return given
+
+
+def _field_names(model: type[Any]) -> set[str]:
+    """A model's fields as the JSON names them."""
+    return {camel_case(a.name) for a in attrs.fields(model) if a.name not in ("extra", "nulls")}
+
+
+def _check_model(
+    op: Operation, model: type[Any], given: Mapping[str, object], schema: str | None
+) -> None:
+    """Refuse a body that does not read as ``model`` or breaks the bounds of ``schema``."""
     try:
         CONVERTER.structure(given, model)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
         problems = "; ".join(describe_invalid(exc))
         raise InvalidArgumentError(f"invalid {op.id} body: {problems}") from None
-    _check_bounds(op, given)
-    return given
+    _check_bounds(op, given, schema)
 
 
-def _check_bounds(op: Operation, given: Mapping[str, object]) -> None:
-    """Refuse a body outside the bounds the spec sets for the operation's body schema."""
-    if op.body is None:
+def _check_bounds(op: Operation, given: Mapping[str, object], schema: str | None) -> None:
+    """Refuse a body outside the bounds the spec sets for its schema."""
+    if schema is None:
         return
-    problem = bounds_problem(op.body, given, "$")
+    problem = bounds_problem(schema, given, "$")
     if problem is not None:
         raise InvalidArgumentError(f"invalid {op.id} body: {problem}")
 
@@ -265,7 +310,7 @@ def check_loose_body(
     given = _given_body(op, required, body, fields, {camel_case(name) for name in fields})
     if op.body_required and not given:
         raise InvalidArgumentError(f"{op.id} needs a request body")
-    _check_bounds(op, given)
+    _check_bounds(op, given, op.body)
     return given
 
 

@@ -547,6 +547,11 @@ class ClientCreate:
 # --- responses ------------------------------------------------------------------------
 
 
+def redacted(value: object) -> str:
+    """The repr of a credential field: whether it is set, never what it is."""
+    return "None" if value is None else "<redacted>"
+
+
 # Unknown fields of a response land in `extra`; it is left out of reprs and
 # comparisons so that a new server field changes neither.
 def _extra() -> Any:

@@ -14,6 +14,15 @@ BOUNDS: Final[dict[str, dict[str, dict[str, Any]]]] = {
         "author": {"object": "author"},
         "type": {"enum": ["conversation:read", "typing:start", "typing:stop"]},
     },
+    "android": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+        "projectId": {"minLength": 1},
+        "clientEmail": {"minLength": 1},
+        "privateKey": {"minLength": 1},
+        "serverKey": {"minLength": 1},
+        "senderId": {"minLength": 1},
+    },
     "appCreateBody": {
         "displayName": {"maxLength": 100, "minLength": 1},
         "settings": {"object": "appSettings"},
@@ -24,6 +33,11 @@ BOUNDS: Final[dict[str, dict[str, dict[str, Any]]]] = {
     "appUpdateBody": {
         "displayName": {"maxLength": 100, "minLength": 1},
         "settings": {"object": "appSettings"},
+    },
+    "apple": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+        "authenticationMessageSecret": {"minLength": 88},
     },
     "author": {
         "type": {"enum": ["business", "user"]},
@@ -45,12 +59,62 @@ BOUNDS: Final[dict[str, dict[str, dict[str, Any]]]] = {
         "description": {"maxLength": 100, "minLength": 1},
         "iconUrl": {"maxLength": 2048, "minLength": 1, "uri": True},
     },
+    "custom": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+        "webhooks": {"items": {"object": "webhook"}, "maxItems": 1, "minItems": 1},
+    },
+    "field": {
+        "type": {"enum": ["email", "select", "text"]},
+        "name": {"maxLength": 128, "minLength": 1},
+        "label": {"maxLength": 128, "minLength": 1},
+        "text": {"maxLength": 256, "minLength": 1},
+        "email": {"maxLength": 128, "minLength": 1},
+        "format": {"enum": ["integer", "decimal"]},
+    },
+    "instagram": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+    },
     "integration": {
         "status": {"enum": ["inactive", "active", "error"]},
         "displayName": {"maxLength": 100},
     },
+    "ios": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+        "certificate": {"minLength": 1},
+    },
+    "line": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+        "switcherSecret": {"minLength": 1},
+    },
+    "mailgun": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+        "apiKey": {"minLength": 1},
+        "signingKey": {"minLength": 1},
+        "domain": {"minLength": 1},
+        "incomingAddress": {"minLength": 1},
+        "fromAddress": {"minLength": 1},
+    },
     "messagePost": {
         "author": {"object": "author"},
+    },
+    "messagebird": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+        "accessKey": {"minLength": 1},
+        "signingKey": {"minLength": 1},
+        "originator": {"minLength": 1},
+    },
+    "messenger": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+    },
+    "prechatCapture": {
+        "fields": {"items": {"object": "field"}},
     },
     "profile": {
         "givenName": {"maxLength": 128, "minLength": 1},
@@ -67,6 +131,32 @@ BOUNDS: Final[dict[str, dict[str, dict[str, Any]]]] = {
         "name": {"maxLength": 128},
         "messageHistoryCount": {"maximum": 10, "minimum": 1},
     },
+    "telegram": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+        "token": {"minLength": 1},
+    },
+    "twilio": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+        "authToken": {"minLength": 1},
+        "phoneNumberSid": {"minLength": 1},
+        "messagingServiceSid": {"minLength": 1},
+    },
+    "twitter": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+        "tier": {"enum": ["enterprise"]},
+        "envName": {"minLength": 1},
+        "consumerKey": {"minLength": 1},
+        "consumerSecret": {"minLength": 1},
+        "accessTokenKey": {"minLength": 1},
+        "accessTokenSecret": {"minLength": 1},
+    },
+    "unity": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+    },
     "userCreateBody": {
         "externalId": {"maxLength": 1024, "minLength": 1},
         "brandId": {"maxLength": 24, "minLength": 1},
@@ -74,5 +164,19 @@ BOUNDS: Final[dict[str, dict[str, dict[str, Any]]]] = {
     },
     "userUpdateBody": {
         "profile": {"object": "profile"},
+    },
+    "viber": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+        "token": {"minLength": 1},
+    },
+    "web": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
+        "prechatCapture": {"object": "prechatCapture"},
+    },
+    "whatsapp": {
+        "status": {"enum": ["inactive", "active", "error"]},
+        "displayName": {"maxLength": 100},
     },
 }

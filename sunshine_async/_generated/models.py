@@ -15,6 +15,7 @@ from typing import Final, TypeAlias, final
 import attrs
 
 from sunshine_async._models import Client as Client
+from sunshine_async._models import redacted
 
 
 @final
@@ -177,7 +178,7 @@ class AppKey:
 
     id: str | None = None
     display_name: str | None = None
-    secret: str | None = None
+    secret: str | None = attrs.field(default=None, repr=redacted)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -740,7 +741,7 @@ class Device:
     status: str | None = None
     integration_id: str | None = None
     last_seen: datetime | str | None = None
-    push_notification_token: str | None = None
+    push_notification_token: str | None = attrs.field(default=None, repr=redacted)
     info: Mapping[str, object] | None = None
     app_version: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -978,10 +979,12 @@ class ConversionEventsResponse:
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
-@final
 @attrs.frozen(kw_only=True)
 class Integration:
-    """The ``integration`` schema."""
+    """The ``integration`` schema.
+
+    What the API returns is one of its subclasses, chosen by ``type``.
+    """
 
     id: str | None = None
     type: str | None = None
@@ -1023,17 +1026,13 @@ class ShowAIDisclaimer:
 
 @final
 @attrs.frozen(kw_only=True)
-class Android:
-    """The ``android`` schema."""
+class Android(Integration):
+    """The ``android`` schema: an ``integration`` of type ``android``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
     project_id: str | None = None
     client_email: str | None = None
-    private_key: str | None = None
-    server_key: str | None = None
+    private_key: str | None = attrs.field(default=None, repr=redacted)
+    server_key: str | None = attrs.field(default=None, repr=redacted)
     sender_id: str | None = None
     can_user_see_conversation_list: bool | None = None
     can_user_create_more_conversations: bool | None = None
@@ -1041,28 +1040,20 @@ class Android:
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
 @attrs.frozen(kw_only=True)
-class Apple:
-    """The ``apple`` schema."""
+class Apple(Integration):
+    """The ``apple`` schema: an ``integration`` of type ``apple``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
     business_id: str | None = None
-    api_secret: str | None = None
+    api_secret: str | None = attrs.field(default=None, repr=redacted)
     msp_id: str | None = None
-    authentication_message_secret: str | None = None
+    authentication_message_secret: str | None = attrs.field(default=None, repr=redacted)
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
@@ -1074,7 +1065,7 @@ class Webhook:
     version: str | None = None
     target: str | None = None
     triggers: Sequence[str] | None = None
-    secret: str | None = None
+    secret: str | None = attrs.field(default=None, repr=redacted)
     include_full_user: bool | None = None
     include_full_source: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -1083,30 +1074,20 @@ class Webhook:
 
 @final
 @attrs.frozen(kw_only=True)
-class Custom:
-    """The ``custom`` schema."""
+class Custom(Integration):
+    """The ``custom`` schema: an ``integration`` of type ``custom``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
     webhooks: Sequence[Webhook] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
 @attrs.frozen(kw_only=True)
-class Instagram:
-    """The ``instagram`` schema."""
+class Instagram(Integration):
+    """The ``instagram`` schema: an ``integration`` of type ``instagram``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
-    page_access_token: str | None = None
+    page_access_token: str | None = attrs.field(default=None, repr=redacted)
     app_id: str | None = None
-    app_secret: str | None = None
+    app_secret: str | None = attrs.field(default=None, repr=redacted)
     business_name: str | None = None
     business_username: str | None = None
     page_id: str | None = None
@@ -1118,21 +1099,15 @@ class Instagram:
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
 @attrs.frozen(kw_only=True)
-class Ios:
-    """The ``ios`` schema."""
+class Ios(Integration):
+    """The ``ios`` schema: an ``integration`` of type ``ios``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
-    certificate: str | None = None
-    password: str | None = None
+    certificate: str | None = attrs.field(default=None, repr=redacted)
+    password: str | None = attrs.field(default=None, repr=redacted)
     production: bool | None = None
     auto_update_badge: bool | None = None
     can_user_see_conversation_list: bool | None = None
@@ -1141,44 +1116,32 @@ class Ios:
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
 @attrs.frozen(kw_only=True)
-class Line:
-    """The ``line`` schema."""
+class Line(Integration):
+    """The ``line`` schema: an ``integration`` of type ``line``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
     channel_id: str | None = None
-    channel_secret: str | None = None
-    channel_access_token: str | None = None
+    channel_secret: str | None = attrs.field(default=None, repr=redacted)
+    channel_access_token: str | None = attrs.field(default=None, repr=redacted)
     service_code: str | None = None
-    switcher_secret: str | None = None
+    switcher_secret: str | None = attrs.field(default=None, repr=redacted)
     qr_code_url: str | None = None
     line_id: str | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
 @attrs.frozen(kw_only=True)
-class Mailgun:
-    """The ``mailgun`` schema."""
+class Mailgun(Integration):
+    """The ``mailgun`` schema: an ``integration`` of type ``mailgun``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
-    api_key: str | None = None
-    signing_key: str | None = None
+    api_key: str | None = attrs.field(default=None, repr=redacted)
+    signing_key: str | None = attrs.field(default=None, repr=redacted)
     domain: str | None = None
     incoming_address: str | None = None
     hide_unsubscribe_link: bool | None = None
@@ -1186,148 +1149,104 @@ class Mailgun:
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
 @attrs.frozen(kw_only=True)
-class Messagebird:
-    """The ``messagebird`` schema."""
+class Messagebird(Integration):
+    """The ``messagebird`` schema: an ``integration`` of type ``messagebird``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
-    access_key: str | None = None
-    signing_key: str | None = None
+    access_key: str | None = attrs.field(default=None, repr=redacted)
+    signing_key: str | None = attrs.field(default=None, repr=redacted)
     originator: str | None = None
-    webhook_secret: str | None = None
+    webhook_secret: str | None = attrs.field(default=None, repr=redacted)
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
 @attrs.frozen(kw_only=True)
-class Messenger:
-    """The ``messenger`` schema."""
+class Messenger(Integration):
+    """The ``messenger`` schema: an ``integration`` of type ``messenger``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
-    page_access_token: str | None = None
+    page_access_token: str | None = attrs.field(default=None, repr=redacted)
     app_id: str | None = None
-    app_secret: str | None = None
+    app_secret: str | None = attrs.field(default=None, repr=redacted)
     page_id: float | None = None
     page_name: str | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
 @attrs.frozen(kw_only=True)
-class Telegram:
-    """The ``telegram`` schema."""
+class Telegram(Integration):
+    """The ``telegram`` schema: an ``integration`` of type ``telegram``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
-    token: str | None = None
+    token: str | None = attrs.field(default=None, repr=redacted)
     username: str | None = None
     bot_id: str | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
 @attrs.frozen(kw_only=True)
-class Twilio:
-    """The ``twilio`` schema."""
+class Twilio(Integration):
+    """The ``twilio`` schema: an ``integration`` of type ``twilio``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
     account_sid: str | None = None
-    auth_token: str | None = None
+    auth_token: str | None = attrs.field(default=None, repr=redacted)
     phone_number_sid: str | None = None
     messaging_service_sid: str | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
 @attrs.frozen(kw_only=True)
-class Twitter:
-    """The ``twitter`` schema."""
+class Twitter(Integration):
+    """The ``twitter`` schema: an ``integration`` of type ``twitter``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
     tier: str | None = None
     env_name: str | None = None
-    consumer_key: str | None = None
-    consumer_secret: str | None = None
-    access_token_key: str | None = None
-    access_token_secret: str | None = None
+    consumer_key: str | None = attrs.field(default=None, repr=redacted)
+    consumer_secret: str | None = attrs.field(default=None, repr=redacted)
+    access_token_key: str | None = attrs.field(default=None, repr=redacted)
+    access_token_secret: str | None = attrs.field(default=None, repr=redacted)
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
 @attrs.frozen(kw_only=True)
-class Unity:
-    """The ``unity`` schema."""
+class Unity(Integration):
+    """The ``unity`` schema: an ``integration`` of type ``unity``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
     can_user_see_conversation_list: bool | None = None
     can_user_create_more_conversations: bool | None = None
     attachments_enabled: bool | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
 @attrs.frozen(kw_only=True)
-class Viber:
-    """The ``viber`` schema."""
+class Viber(Integration):
+    """The ``viber`` schema: an ``integration`` of type ``viber``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
-    token: str | None = None
+    token: str | None = attrs.field(default=None, repr=redacted)
     uri: str | None = None
     account_id: str | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
@@ -1345,13 +1264,9 @@ class PrechatCapture:
 
 @final
 @attrs.frozen(kw_only=True)
-class Web:
-    """The ``web`` schema."""
+class Web(Integration):
+    """The ``web`` schema: an ``integration`` of type ``web``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
     brand_color: str | None = None
     fixed_intro_pane: bool | None = None
     conversation_color: str | None = None
@@ -1372,28 +1287,20 @@ class Web:
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
 @attrs.frozen(kw_only=True)
-class Whatsapp:
-    """The ``whatsapp`` schema."""
+class Whatsapp(Integration):
+    """The ``whatsapp`` schema: an ``integration`` of type ``whatsapp``."""
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
-    display_name: str | None = None
     hsm_fallback_language: str | None = None
     account_id: str | None = None
-    account_management_access_token: str | None = None
+    account_management_access_token: str | None = attrs.field(default=None, repr=redacted)
     phone_number: str | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
     show_a_i_disclaimer: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
-    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
 
 @final
@@ -1440,8 +1347,8 @@ class AndroidUpdate:
     show_a_i_disclaimer: bool | None = None
     project_id: str | None = None
     client_email: str | None = None
-    private_key: str | None = None
-    server_key: str | None = None
+    private_key: str | None = attrs.field(default=None, repr=redacted)
+    server_key: str | None = attrs.field(default=None, repr=redacted)
     sender_id: str | None = None
     can_user_see_conversation_list: bool | None = None
     can_user_create_more_conversations: bool | None = None
@@ -1457,7 +1364,7 @@ class AppleUpdate:
     display_name: str | None = None
     default_responder_id: str | None = None
     show_a_i_disclaimer: bool | None = None
-    authentication_message_secret: str | None = None
+    authentication_message_secret: str | None = attrs.field(default=None, repr=redacted)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -1480,7 +1387,7 @@ class InstagramUpdate:
     display_name: str | None = None
     default_responder_id: str | None = None
     show_a_i_disclaimer: bool | None = None
-    page_access_token: str | None = None
+    page_access_token: str | None = attrs.field(default=None, repr=redacted)
     story_replies_enabled: bool | None = None
     story_mentions_enabled: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -1495,8 +1402,8 @@ class IosUpdate:
     display_name: str | None = None
     default_responder_id: str | None = None
     show_a_i_disclaimer: bool | None = None
-    certificate: str | None = None
-    password: str | None = None
+    certificate: str | None = attrs.field(default=None, repr=redacted)
+    password: str | None = attrs.field(default=None, repr=redacted)
     production: bool | None = None
     auto_update_badge: bool | None = None
     can_user_see_conversation_list: bool | None = None
@@ -1551,7 +1458,7 @@ class MessengerUpdate:
     display_name: str | None = None
     default_responder_id: str | None = None
     show_a_i_disclaimer: bool | None = None
-    page_access_token: str | None = None
+    page_access_token: str | None = attrs.field(default=None, repr=redacted)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -1656,7 +1563,7 @@ class WhatsAppUpdate:
     show_a_i_disclaimer: bool | None = None
     hsm_fallback_language: str | None = None
     account_id: str | None = None
-    account_management_access_token: str | None = None
+    account_management_access_token: str | None = attrs.field(default=None, repr=redacted)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -1668,7 +1575,7 @@ class ApiKey:
 
     id: str | None = None
     display_name: str | None = None
-    secret: str | None = None
+    secret: str | None = attrs.field(default=None, repr=redacted)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -3215,6 +3122,28 @@ UNIONS: Final[dict[object, dict[str, type]]] = {
         "messagebird": MatchCriteriaMessagebird,
         "twilio": MatchCriteriaTwilio,
         "whatsapp": MatchCriteriaWhatsapp,
+    },
+}
+#: Each base model whose subclasses the API tells apart by ``type``: its
+#: subclasses by that value (any other value reads as the base itself).
+SUBTYPES: Final[dict[type, dict[str, type]]] = {
+    Integration: {
+        "android": Android,
+        "apple": Apple,
+        "custom": Custom,
+        "instagram": Instagram,
+        "ios": Ios,
+        "line": Line,
+        "mailgun": Mailgun,
+        "messagebird": Messagebird,
+        "messenger": Messenger,
+        "telegram": Telegram,
+        "twilio": Twilio,
+        "twitter": Twitter,
+        "unity": Unity,
+        "viber": Viber,
+        "web": Web,
+        "whatsapp": Whatsapp,
     },
 }
 #: Each webhook event class, by the ``type`` a delivery gives its events.

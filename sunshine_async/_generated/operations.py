@@ -337,12 +337,16 @@ OPERATIONS: Final[dict[str, Operation]] = {
         body_kind="json",
         body_required=True,
         status=201,
+        response_key="integration",
+        response_key_schema="integration",
     ),
     "GetIntegration": Operation(
         id="GetIntegration",
         method="GET",
         path="/v2/apps/{appId}/integrations/{integrationId}",
         path_params=("appId", "integrationId"),
+        response_key="integration",
+        response_key_schema="integration",
     ),
     "UpdateIntegration": Operation(
         id="UpdateIntegration",
@@ -352,6 +356,8 @@ OPERATIONS: Final[dict[str, Operation]] = {
         body="integrationUpdate",
         body_kind="json",
         body_required=True,
+        response_key="integration",
+        response_key_schema="integration",
     ),
     "DeleteIntegration": Operation(
         id="DeleteIntegration",

@@ -18,6 +18,7 @@ from sunshine_async._invoke import (
     OperationsBase,
     check_body,
     check_loose_body,
+    check_tagged_body,
     decode_items,
     invoke,
     list_once,
@@ -542,25 +543,215 @@ class IntegrationsOperations(OperationsBase):
         type: str | Unset | None = UNSET,
         status: str | Unset | None = UNSET,
         display_name: str | Unset | None = UNSET,
-    ) -> None:
-        """Returns nothing. POST ``/v2/apps/{appId}/integrations`` (CreateIntegration)"""
-        await invoke(
+        project_id: str | Unset | None = UNSET,
+        client_email: str | Unset | None = UNSET,
+        private_key: str | Unset | None = UNSET,
+        server_key: str | Unset | None = UNSET,
+        sender_id: str | Unset | None = UNSET,
+        can_user_see_conversation_list: bool | Unset | None = UNSET,
+        can_user_create_more_conversations: bool | Unset | None = UNSET,
+        attachments_enabled: bool | Unset | None = UNSET,
+        default_responder_id: str | Unset | None = UNSET,
+        default_responder: Mapping[str, object] | Unset | None = UNSET,
+        show_a_i_disclaimer: bool | Unset | None = UNSET,
+        business_id: str | Unset | None = UNSET,
+        api_secret: str | Unset | None = UNSET,
+        msp_id: str | Unset | None = UNSET,
+        authentication_message_secret: str | Unset | None = UNSET,
+        webhooks: Sequence[object] | Unset | None = UNSET,
+        page_access_token: str | Unset | None = UNSET,
+        app_id: str | Unset | None = UNSET,
+        app_secret: str | Unset | None = UNSET,
+        business_name: str | Unset | None = UNSET,
+        business_username: str | Unset | None = UNSET,
+        page_id: float | Unset | None = UNSET,
+        username: str | Unset | None = UNSET,
+        user_id: str | Unset | None = UNSET,
+        story_replies_enabled: bool | Unset | None = UNSET,
+        story_mentions_enabled: bool | Unset | None = UNSET,
+        certificate: str | Unset | None = UNSET,
+        password: str | Unset | None = UNSET,
+        production: bool | Unset | None = UNSET,
+        auto_update_badge: bool | Unset | None = UNSET,
+        channel_id: str | Unset | None = UNSET,
+        channel_secret: str | Unset | None = UNSET,
+        channel_access_token: str | Unset | None = UNSET,
+        service_code: str | Unset | None = UNSET,
+        switcher_secret: str | Unset | None = UNSET,
+        qr_code_url: str | Unset | None = UNSET,
+        line_id: str | Unset | None = UNSET,
+        api_key: str | Unset | None = UNSET,
+        signing_key: str | Unset | None = UNSET,
+        domain: str | Unset | None = UNSET,
+        incoming_address: str | Unset | None = UNSET,
+        hide_unsubscribe_link: bool | Unset | None = UNSET,
+        from_address: str | Unset | None = UNSET,
+        access_key: str | Unset | None = UNSET,
+        originator: str | Unset | None = UNSET,
+        webhook_secret: str | Unset | None = UNSET,
+        page_name: str | Unset | None = UNSET,
+        token: str | Unset | None = UNSET,
+        bot_id: str | Unset | None = UNSET,
+        account_sid: str | Unset | None = UNSET,
+        auth_token: str | Unset | None = UNSET,
+        phone_number_sid: str | Unset | None = UNSET,
+        messaging_service_sid: str | Unset | None = UNSET,
+        tier: str | Unset | None = UNSET,
+        env_name: str | Unset | None = UNSET,
+        consumer_key: str | Unset | None = UNSET,
+        consumer_secret: str | Unset | None = UNSET,
+        access_token_key: str | Unset | None = UNSET,
+        access_token_secret: str | Unset | None = UNSET,
+        uri: str | Unset | None = UNSET,
+        account_id: str | Unset | None = UNSET,
+        brand_color: str | Unset | None = UNSET,
+        fixed_intro_pane: bool | Unset | None = UNSET,
+        conversation_color: str | Unset | None = UNSET,
+        action_color: str | Unset | None = UNSET,
+        display_style: str | Unset | None = UNSET,
+        button_icon_url: str | Unset | None = UNSET,
+        button_width: str | Unset | None = UNSET,
+        button_height: str | Unset | None = UNSET,
+        integration_order: Sequence[object] | Unset | None = UNSET,
+        business_icon_url: str | Unset | None = UNSET,
+        background_image_url: str | Unset | None = UNSET,
+        origin_whitelist: Sequence[object] | Unset | None = UNSET,
+        prechat_capture: Mapping[str, object] | Unset | None = UNSET,
+        hsm_fallback_language: str | Unset | None = UNSET,
+        account_management_access_token: str | Unset | None = UNSET,
+        phone_number: str | Unset | None = UNSET,
+    ) -> models.Integration:
+        """Returns the `Integration`. POST ``/v2/apps/{appId}/integrations`` (CreateIntegration)"""
+        response = await invoke(
             self._requester,
             OPERATIONS["CreateIntegration"],
             path=self._bound,
-            body=check_body(
+            body=check_tagged_body(
                 OPERATIONS["CreateIntegration"],
-                models.Integration,
-                ("type",),
+                {
+                    "android": (models.Android, ("type",)),
+                    "apple": (models.Apple, ("type", "businessId", "apiSecret", "mspId")),
+                    "custom": (models.Custom, ("type", "webhooks")),
+                    "instagram": (
+                        models.Instagram,
+                        ("type", "pageAccessToken", "appId", "appSecret"),
+                    ),
+                    "ios": (models.Ios, ("type",)),
+                    "line": (models.Line, ("type",)),
+                    "mailgun": (models.Mailgun, ("type", "apiKey", "domain", "incomingAddress")),
+                    "messagebird": (
+                        models.Messagebird,
+                        ("type", "accessKey", "signingKey", "originator"),
+                    ),
+                    "messenger": (
+                        models.Messenger,
+                        ("type", "pageAccessToken", "appId", "appSecret"),
+                    ),
+                    "telegram": (models.Telegram, ("type", "token")),
+                    "twilio": (models.Twilio, ("type", "accountSid", "authToken")),
+                    "twitter": (
+                        models.Twitter,
+                        (
+                            "type",
+                            "tier",
+                            "consumerKey",
+                            "consumerSecret",
+                            "accessTokenKey",
+                            "accessTokenSecret",
+                        ),
+                    ),
+                    "unity": (models.Unity, ("type",)),
+                    "viber": (models.Viber, ("type", "token")),
+                    "web": (models.Web, ("type",)),
+                    "whatsapp": (models.Whatsapp, ("type",)),
+                },
                 body,
                 {
                     "id": id,
                     "type": type,
                     "status": status,
                     "display_name": display_name,
+                    "project_id": project_id,
+                    "client_email": client_email,
+                    "private_key": private_key,
+                    "server_key": server_key,
+                    "sender_id": sender_id,
+                    "can_user_see_conversation_list": can_user_see_conversation_list,
+                    "can_user_create_more_conversations": can_user_create_more_conversations,
+                    "attachments_enabled": attachments_enabled,
+                    "default_responder_id": default_responder_id,
+                    "default_responder": default_responder,
+                    "show_a_i_disclaimer": show_a_i_disclaimer,
+                    "business_id": business_id,
+                    "api_secret": api_secret,
+                    "msp_id": msp_id,
+                    "authentication_message_secret": authentication_message_secret,
+                    "webhooks": webhooks,
+                    "page_access_token": page_access_token,
+                    "app_id": app_id,
+                    "app_secret": app_secret,
+                    "business_name": business_name,
+                    "business_username": business_username,
+                    "page_id": page_id,
+                    "username": username,
+                    "user_id": user_id,
+                    "story_replies_enabled": story_replies_enabled,
+                    "story_mentions_enabled": story_mentions_enabled,
+                    "certificate": certificate,
+                    "password": password,
+                    "production": production,
+                    "auto_update_badge": auto_update_badge,
+                    "channel_id": channel_id,
+                    "channel_secret": channel_secret,
+                    "channel_access_token": channel_access_token,
+                    "service_code": service_code,
+                    "switcher_secret": switcher_secret,
+                    "qr_code_url": qr_code_url,
+                    "line_id": line_id,
+                    "api_key": api_key,
+                    "signing_key": signing_key,
+                    "domain": domain,
+                    "incoming_address": incoming_address,
+                    "hide_unsubscribe_link": hide_unsubscribe_link,
+                    "from_address": from_address,
+                    "access_key": access_key,
+                    "originator": originator,
+                    "webhook_secret": webhook_secret,
+                    "page_name": page_name,
+                    "token": token,
+                    "bot_id": bot_id,
+                    "account_sid": account_sid,
+                    "auth_token": auth_token,
+                    "phone_number_sid": phone_number_sid,
+                    "messaging_service_sid": messaging_service_sid,
+                    "tier": tier,
+                    "env_name": env_name,
+                    "consumer_key": consumer_key,
+                    "consumer_secret": consumer_secret,
+                    "access_token_key": access_token_key,
+                    "access_token_secret": access_token_secret,
+                    "uri": uri,
+                    "account_id": account_id,
+                    "brand_color": brand_color,
+                    "fixed_intro_pane": fixed_intro_pane,
+                    "conversation_color": conversation_color,
+                    "action_color": action_color,
+                    "display_style": display_style,
+                    "button_icon_url": button_icon_url,
+                    "button_width": button_width,
+                    "button_height": button_height,
+                    "integration_order": integration_order,
+                    "business_icon_url": business_icon_url,
+                    "background_image_url": background_image_url,
+                    "origin_whitelist": origin_whitelist,
+                    "prechat_capture": prechat_capture,
+                    "hsm_fallback_language": hsm_fallback_language,
+                    "account_management_access_token": account_management_access_token,
+                    "phone_number": phone_number,
                 },
             ),
         )
+        return decode(response, models.Integration, key="integration")
 
     def list(
         self,
@@ -590,17 +781,18 @@ class IntegrationsOperations(OperationsBase):
     async def get(
         self,
         integration_id: str,
-    ) -> None:
-        """Returns nothing.
+    ) -> models.Integration:
+        """Returns the `Integration`.
 
         GET (GetIntegration)
         ``/v2/apps/{appId}/integrations/{integrationId}``
         """
-        await invoke(
+        response = await invoke(
             self._requester,
             OPERATIONS["GetIntegration"],
             path={**self._bound, "integrationId": integration_id},
         )
+        return decode(response, models.Integration, key="integration")
 
     async def update(
         self,
@@ -645,13 +837,13 @@ class IntegrationsOperations(OperationsBase):
         hsm_fallback_language: str | Unset | None = UNSET,
         account_id: str | Unset | None = UNSET,
         account_management_access_token: str | Unset | None = UNSET,
-    ) -> None:
-        """Returns nothing.
+    ) -> models.Integration:
+        """Returns the `Integration`.
 
         PATCH (UpdateIntegration)
         ``/v2/apps/{appId}/integrations/{integrationId}``
         """
-        await invoke(
+        response = await invoke(
             self._requester,
             OPERATIONS["UpdateIntegration"],
             path={**self._bound, "integrationId": integration_id},
@@ -700,6 +892,7 @@ class IntegrationsOperations(OperationsBase):
                 },
             ),
         )
+        return decode(response, models.Integration, key="integration")
 
     async def delete(
         self,
@@ -849,18 +1042,19 @@ class UserActionsOperations(OperationsBase):
         self,
         *,
         brand_id: str | None = None,
-    ) -> None:
-        """Returns nothing.
+    ) -> models.User:
+        """Returns the `User`.
 
         DELETE (DeleteUserPersonalInformation)
         ``/v2/apps/{appId}/users/{userIdOrExternalId}/personalinformation``
         """
-        await invoke(
+        response = await invoke(
             self._requester,
             OPERATIONS["DeleteUserPersonalInformation"],
             path=self._bound,
             query={"brandId": brand_id},
         )
+        return decode(response, models.User, key="user")
 
 
 class DevicesOperations(OperationsBase):
