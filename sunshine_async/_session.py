@@ -439,12 +439,16 @@ class Session:
             if carrier.is_closed:
                 # closed by another task (aclose) while this request was on its way
                 raise SessionClosedError("the Session was closed during the request") from exc
-            # most often "Event loop is closed": the pool's connections belong to the
-            # loop the Session was first used in
             _scrub(exc, authorization)
+            text = f"{describe_transport_error(exc)} ({info.method} {info.target})"
+            if "loop" in str(exc).lower():
+                # "Event loop is closed", "attached to a different loop": the pool's
+                # connections belong to the loop the Session was first used in
+                text += (
+                    "; a Session works in one event loop: create it inside the loop that uses it"
+                )
             error = ApiConnectionError(
-                f"RuntimeError: {exc} ({info.method} {info.target}); a Session works in"
-                " one event loop: create it inside the loop that uses it",
+                text,
                 request=info,
                 # unknown unless the transport said it never sent: then assume it may have
                 may_have_reached_server=tracker is None or tracker.sent,
@@ -509,6 +513,8 @@ class Session:
             close_now = getattr(response.stream, "close_now", None)
             if close_now is not None:
                 close_now()  # nothing to await: no shielded scope needed (~45 µs)
+            elif not isinstance(response.stream, httpx.AsyncByteStream):
+                response.close()  # a sync stream refuses aclose()
             else:
                 with anyio.CancelScope(shield=True):
                     await response.aclose()
@@ -517,6 +523,14 @@ class Session:
 
 async def _read_limited(response: httpx.Response, limit: int) -> bytes:
     """The decoded body, or `BodyTooLargeError` as soon as it passes ``limit`` bytes."""
+    if response.is_stream_consumed:
+        # built with its body (httpx.Response(json=/content=/text=), as MockTransport
+        # handlers return): httpx has already read and decoded it, and its stream
+        # cannot be read again, so only its size is left to check
+        body = response.content
+        if len(body) > limit:
+            raise BodyTooLargeError(f"{len(body)} bytes decoded")
+        return body
     encoding = response.headers.get("content-encoding")
     length = response.headers.get("content-length")
     if encoding is None and length is not None and length.isdigit():
@@ -526,15 +540,20 @@ async def _read_limited(response: httpx.Response, limit: int) -> bytes:
         if read_whole is not None:
             # the SDK's aiohttp transport reads a body of announced length in one step
             # (a third of the chunk loop's cost); the transport stops at that length
-            body: bytes = await read_whole()
+            body = await read_whole()
             return body
     decoder = BoundedDecoder(encoding, limit=limit)
-    chunks = response.aiter_raw()
-    try:
-        parts = [decoder.feed(chunk) async for chunk in chunks]
-    except BaseException:
-        await _abandon(response, chunks)
-        raise
+    if not isinstance(response.stream, httpx.AsyncByteStream):
+        # a plain iterator a MockTransport handler streamed: nothing to await, and a
+        # sync generator left half-way is closed quietly when collected
+        parts = [decoder.feed(chunk) for chunk in response.iter_raw()]
+    else:
+        chunks = response.aiter_raw()
+        try:
+            parts = [decoder.feed(chunk) async for chunk in chunks]
+        except BaseException:
+            await _abandon(response, chunks)
+            raise
     parts.append(decoder.finish())
     return b"".join(parts)
 

@@ -1,0 +1,256 @@
+"""Sessions over test doubles: httpx.MockTransport (as ``transport=`` or inside a given
+``http_client``), and respx, which "auto" must never route around."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
+
+import httpx
+import pytest
+
+import sunshine_async as sa
+from sunshine_async import Session
+
+from .conftest import APP_ID, EXAMPLE_BODY, KEY_ID, SECRET, USER_ID
+
+pytestmark = pytest.mark.anyio
+
+CLIENTS_PATH = f"/v2/apps/{APP_ID}/users/steveb%40example.com/clients"
+USER_PATH = f"/v2/apps/{APP_ID}/users/steveb%40example.com"
+CURSOR = "5ebee0975ac5304b664a12fa"
+CLIENT = {"id": "5ebee0975ac5304b664a12fb", "type": "whatsapp", "status": "pending"}
+
+Handler = (
+    Callable[[httpx.Request], httpx.Response]
+    | Callable[[httpx.Request], Coroutine[None, None, httpx.Response]]
+)
+
+
+def api_handler(request: httpx.Request) -> httpx.Response:
+    """A tiny API: a user, two pages of clients, and creates."""
+    path = request.url.raw_path.decode().partition("?")[0]
+    if request.method == "GET" and path == USER_PATH:
+        return httpx.Response(200, json={"user": {"id": "u1", "externalId": USER_ID}})
+    if request.method == "GET" and path == CLIENTS_PATH:
+        if request.url.params.get("page[after]") == CURSOR:
+            page = {"clients": [{"id": "c2", "type": "sdk"}], "meta": {"hasMore": False}}
+        else:
+            meta = {"hasMore": True, "afterCursor": CURSOR}
+            page = {"clients": [{"id": "c1", "type": "sdk"}], "meta": meta}
+        return httpx.Response(200, json=page)
+    if request.method == "POST" and path == CLIENTS_PATH:
+        assert json.loads(request.content)["matchCriteria"]["type"] == "whatsapp"
+        return httpx.Response(201, json={"client": CLIENT})
+    return httpx.Response(404, json={"errors": [{"code": "not_found", "title": "nope"}]})
+
+
+async def async_api_handler(request: httpx.Request) -> httpx.Response:
+    return api_handler(request)
+
+
+@pytest.fixture(params=["transport", "http_client"])
+def form(request: pytest.FixtureRequest) -> str:
+    """How the MockTransport reaches the Session."""
+    return request.param  # type: ignore[no-any-return]
+
+
+class MockedSession:
+    """``async with``: a Session over a MockTransport, closing the client it borrows."""
+
+    def __init__(self, form: str, handler: Handler, **settings: Any) -> None:
+        self._client: httpx.AsyncClient | None = None
+        mock = httpx.MockTransport(handler)
+        if form == "http_client":
+            self._client = httpx.AsyncClient(transport=mock)
+            settings["http_client"] = self._client
+        else:
+            settings["transport"] = mock
+        self.session = Session(key_id=KEY_ID, secret=SECRET, **settings)
+
+    async def __aenter__(self) -> Session:
+        return await self.session.__aenter__()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.session.aclose()
+        if self._client is not None:
+            await self._client.aclose()
+
+
+@pytest.fixture
+def open_session(form: str) -> Callable[..., MockedSession]:
+    """Makes a Session over a MockTransport of ``handler``, in the fixture's form."""
+    return functools.partial(MockedSession, form)
+
+
+def clients_of(session: Session) -> sa.ClientsResource:
+    return session.apps[APP_ID].users[USER_ID].clients
+
+
+async def first_page(session: Session) -> sa.ClientListResponse:
+    return await clients_of(session).pages().__anext__()
+
+
+async def _no_wait(seconds: float) -> None:
+    """Retries without backoff."""
+
+
+class TestMockTransport:
+    @pytest.mark.parametrize("handler", [api_handler, async_api_handler], ids=["sync", "async"])
+    async def test_get_list_and_create(
+        self, open_session: Callable[..., MockedSession], handler: Handler
+    ) -> None:
+        """The public resources work over a MockTransport, with either kind of handler."""
+        async with open_session(handler) as session:
+            user = await session.apps[APP_ID].users.get(USER_ID)
+            assert user.id == "u1"
+            assert [client.id async for client in clients_of(session).list()] == ["c1", "c2"]
+            created = await clients_of(session).create(EXAMPLE_BODY)
+            assert created.id == CLIENT["id"]
+            assert created.status == "pending"
+            assert session.transport == "custom"
+
+    @pytest.mark.parametrize(
+        "make",
+        [
+            pytest.param(lambda body: httpx.Response(200, content=body), id="content"),
+            pytest.param(lambda body: httpx.Response(200, text=body.decode()), id="text"),
+            pytest.param(lambda body: httpx.Response(200, json=json.loads(body)), id="json"),
+            pytest.param(
+                lambda body: httpx.Response(200, content=_async_chunks(body)), id="async-stream"
+            ),
+            pytest.param(
+                lambda body: httpx.Response(
+                    200, content=gzip.compress(body), headers={"Content-Encoding": "gzip"}
+                ),
+                id="gzip-content",
+            ),
+            pytest.param(
+                lambda body: httpx.Response(
+                    200,
+                    stream=httpx.ByteStream(gzip.compress(body)),
+                    headers={"Content-Encoding": "gzip"},
+                ),
+                id="gzip-stream",
+            ),
+        ],
+    )
+    async def test_every_way_to_build_a_response(
+        self, open_session: Callable[..., MockedSession], make: Callable[[bytes], httpx.Response]
+    ) -> None:
+        """Bodies given whole, as text, as JSON, streamed or compressed all read alike."""
+        body = json.dumps({"clients": [{"id": "c1"}], "meta": {"hasMore": False}}).encode()
+        async with open_session(lambda request: make(body)) as session:
+            page = await first_page(session)
+        assert [client.id for client in page.clients] == ["c1"]
+
+    async def test_sync_iterator_stream(self) -> None:
+        """A handler may stream a plain iterator when it is the Session's transport
+        (an httpx.AsyncClient refuses one by itself)."""
+        body = b'{"clients": [{"id": "c1"}], "meta": {"hasMore": false}}'
+        chunks = [body[:10], body[10:]]
+        async with MockedSession(
+            "transport", lambda request: httpx.Response(200, content=iter(chunks))
+        ) as session:
+            page = await first_page(session)
+        assert [client.id for client in page.clients] == ["c1"]
+
+    @pytest.mark.parametrize("kind", ["json", "streamed", "gzip-stream"])
+    async def test_oversized_body_is_refused(
+        self, open_session: Callable[..., MockedSession], kind: str
+    ) -> None:
+        """max_response_bytes holds whatever the handler returned."""
+        body = json.dumps({"clients": [{"id": "c" * 2000}], "meta": {"hasMore": False}}).encode()
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            if kind == "json":
+                return httpx.Response(200, json=json.loads(body))
+            if kind == "streamed":
+                return httpx.Response(200, content=_async_chunks(body))
+            compressed = httpx.ByteStream(gzip.compress(body))
+            return httpx.Response(200, stream=compressed, headers={"Content-Encoding": "gzip"})
+
+        async with open_session(handler, max_response_bytes=1000) as session:
+            with pytest.raises(sa.ResponseTooLargeError) as caught:
+                await first_page(session)
+            assert caught.value.limit == 1000
+            assert session._slots is not None
+            assert session._slots.value == 20  # the slot came back
+
+    async def test_error_status_from_the_handler(
+        self, open_session: Callable[..., MockedSession]
+    ) -> None:
+        """An error response the handler builds is the typed ApiError."""
+        errors = {"errors": [{"code": "user_not_found", "title": "User not found"}]}
+        async with open_session(lambda request: httpx.Response(404, json=errors)) as session:
+            with pytest.raises(sa.NotFoundError, match="user_not_found"):
+                await first_page(session)
+
+    async def test_connect_error_in_the_handler(
+        self, open_session: Callable[..., MockedSession]
+    ) -> None:
+        """An httpx ConnectError raised by the handler is a request that never left:
+        ApiConnectionError, may_have_reached_server False, retried like a real one."""
+        calls: list[httpx.Request] = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            calls.append(request)
+            raise httpx.ConnectError("refused", request=request)
+
+        retry = sa.RetryPolicy(max_retries=2, sleep=_no_wait)
+        async with open_session(handler, retry=retry) as session:
+            with pytest.raises(sa.ApiConnectionError, match="refused") as caught:
+                await first_page(session)
+        assert caught.value.may_have_reached_server is False
+        assert "event loop" not in str(caught.value)
+        assert len(calls) == 3
+
+    async def test_timeout_in_the_handler(self, open_session: Callable[..., MockedSession]) -> None:
+        """An httpx ReadTimeout raised by the handler is an ApiTimeoutError."""
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            raise httpx.ReadTimeout("slow", request=request)
+
+        async with open_session(handler, max_retries=0) as session:
+            with pytest.raises(sa.ApiTimeoutError) as caught:
+                await first_page(session)
+        assert caught.value.may_have_reached_server is True
+
+    async def test_bug_in_the_handler_is_not_disguised(
+        self, open_session: Callable[..., MockedSession]
+    ) -> None:
+        """Any other exception is the double's own bug: it comes out as it is, not as a
+        network failure to retry, and the session still works afterwards."""
+        failing = True
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            if failing:
+                raise KeyError("no such fixture")
+            return api_handler(request)
+
+        async with open_session(handler) as session:
+            with pytest.raises(KeyError, match="no such fixture"):
+                await first_page(session)
+            failing = False
+            assert [client.id for client in (await first_page(session)).clients] == ["c1"]
+
+    async def test_runtime_error_without_a_loop_hint(
+        self, open_session: Callable[..., MockedSession]
+    ) -> None:
+        """A RuntimeError that is not about the event loop gets no event-loop hint."""
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            raise RuntimeError("the double ran out of answers")
+
+        async with open_session(handler, max_retries=0) as session:
+            with pytest.raises(sa.ApiConnectionError, match="ran out of answers") as caught:
+                await first_page(session)
+        assert "event loop" not in str(caught.value)
+
+
+async def _async_chunks(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), 7):
+        yield body[start : start + 7]
