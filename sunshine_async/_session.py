@@ -540,8 +540,8 @@ async def _read_limited(response: httpx.Response, limit: int) -> bytes:
         if read_whole is not None:
             # the SDK's aiohttp transport reads a body of announced length in one step
             # (a third of the chunk loop's cost); the transport stops at that length
-            body = await read_whole()
-            return body
+            whole: bytes = await read_whole()
+            return whole
     decoder = BoundedDecoder(encoding, limit=limit)
     if not isinstance(response.stream, httpx.AsyncByteStream):
         # a plain iterator a MockTransport handler streamed: nothing to await, and a
