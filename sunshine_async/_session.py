@@ -140,12 +140,15 @@ class Session:
         http_client: An `httpx.AsyncClient` to use instead of creating one; the
             caller keeps it and closes it. Size ``max_connections`` to its pool.
         transport: ``"auto"`` (default): aiohttp on asyncio when the
-            ``speed`` extra is installed, else httpx's own; ``"httpcore"`` or
-            ``"aiohttp"`` to choose; or an httpx transport object for the client the
-            session creates (for tests, proxies or custom TLS).
+            ``speed`` extra is installed, else httpx's own, which is also what a
+            session opened while respx (or another mock of httpx) is active gets;
+            ``"httpcore"`` or ``"aiohttp"`` to choose; or an httpx transport object
+            such as ``httpx.MockTransport`` (for tests, proxies or custom TLS).
 
     Raises:
         InvalidArgumentError: missing or conflicting credentials, or a bad setting.
+            Also, when it opens or sends, ``transport="aiohttp"`` while httpx is
+            mocked, so that a test never sends around its mock.
 
     Example::
 
@@ -310,6 +313,14 @@ class Session:
             self._slots = anyio.Semaphore(self._max_connections, fast_acquire=True)
         if carrier.is_closed:
             raise SessionClosedError("the http_client given to this Session has been closed")
+        if carrier.bypasses_mock():
+            # the transport was chosen before httpx was mocked: sending now would go
+            # around the mock to the real server, with real credentials
+            raise InvalidArgumentError(
+                f"this Session opened on {carrier.kind} before httpx was mocked (respx),"
+                " and its requests would go around the mock: open the Session inside the"
+                " mock, or give it transport='httpcore'"
+            )
         return carrier
 
     async def request(

@@ -4,6 +4,10 @@ On asyncio the SDK prefers aiohttp (the ``speed`` extra, through `_aiohttp`) whe
 installed: httpcore's async pool costs more than the requests it carries. On trio, and
 whenever a proxy from the environment applies, it uses httpx's own transport (httpcore).
 
+A test double that replaces httpx's way of sending (respx, pytest-httpx) is never
+routed around: while one is in place, "auto" keeps to httpx's transport, and asking for
+aiohttp by name is refused.
+
 Whether a failed request may have reached the server is told by a `SendTracker`, fed
 by the transport's own events: httpcore's ``trace`` extension, aiohttp's trace hooks.
 """
@@ -13,12 +17,14 @@ from __future__ import annotations
 import functools
 import importlib.util
 import ssl
+import sys
 import typing
 import urllib.request
 from collections.abc import Awaitable, Mapping
 from contextvars import ContextVar
 from typing import Any, Final, Literal, Protocol, TypeAlias
 
+import httpcore
 import httpx
 import sniffio
 
@@ -34,6 +40,7 @@ __all__ = [
     "aiohttp_installed",
     "classify",
     "describe_transport_error",
+    "httpx_mocked",
     "open_carrier",
     "pick_transport",
     "running_backend",
@@ -64,18 +71,67 @@ def environment_proxy_applies(url: str) -> bool:
     return bool(proxies.get(scheme) or proxies.get("all"))
 
 
+#: Where test doubles put themselves: (class, method) pairs of httpx's sending path.
+#: respx replaces httpcore's pool method (its default) or the client's transport lookup
+#: (``using="httpx"``); pytest-httpx replaces httpx's transport method.
+_SEND_PATH: Final = (
+    (httpcore.AsyncConnectionPool, "handle_async_request"),
+    (httpx.AsyncHTTPTransport, "handle_async_request"),
+)
+_CLIENT_PATH: Final = (httpx.AsyncClient, "_transport_for_url")
+
+
+def _replaced(owner: type, name: str) -> bool:
+    # a mock puts a function of its own (or a Mock object) where httpx's was, and its
+    # name and package give it away; wrappers that copy the original's identity
+    # (functools.wraps, wrapt: tracing, not mocking) pass for the original. The owner's
+    # __module__ is the public package ("httpx"), the method's the private module.
+    method = getattr(owner, name, None)
+    package = str(getattr(method, "__module__", None)).partition(".")[0]
+    qualname = getattr(method, "__qualname__", None)
+    return package != owner.__module__.partition(".")[0] or (
+        qualname != f"{owner.__qualname__}.{name}"
+    )
+
+
+def httpx_mocked() -> Literal["client", "transport"] | None:
+    """Whether a test double has replaced part of httpx's way of sending, and where.
+
+    ``"client"``: only requests sent through an `httpx.AsyncClient` reach it (respx's
+    ``using="httpx"``); ``"transport"``: requests sent by httpx's transport do (respx's
+    default, pytest-httpx); None: nothing is mocked. Costs a few attribute lookups and
+    imports nothing, respx included.
+    """
+    if _replaced(*_CLIENT_PATH):
+        return "client"
+    if any(_replaced(owner, name) for owner, name in _SEND_PATH):
+        return "transport"
+    return None
+
+
+#: Test doubles known to replace httpx's sending. Until one of them is imported, a
+#: request pays one dict lookup each for the check that no mock is being bypassed.
+_MOCK_MODULES: Final = ("respx", "pytest_httpx")
+
+
 def pick_transport(
-    choice: TransportName, backend: str, *, aiohttp_ok: bool, proxy: bool
+    choice: TransportName, backend: str, *, aiohttp_ok: bool, proxy: bool, mocked: bool = False
 ) -> Literal["httpcore", "aiohttp"]:
     """The transport a Session opens with. Pure.
+
+    ``mocked`` tells that a test double (respx) has replaced httpx's sending: aiohttp
+    would go around it, to the real network.
 
     >>> pick_transport("auto", "trio", aiohttp_ok=True, proxy=False)
     'httpcore'
     >>> pick_transport("auto", "asyncio", aiohttp_ok=True, proxy=False)
     'aiohttp'
+    >>> pick_transport("auto", "asyncio", aiohttp_ok=True, proxy=False, mocked=True)
+    'httpcore'
 
     Raises:
-        InvalidArgumentError: ``"aiohttp"`` asked for where it cannot run.
+        InvalidArgumentError: ``"aiohttp"`` asked for where it cannot run, or while
+            httpx is mocked.
     """
     if choice == "httpcore":
         return "httpcore"
@@ -84,9 +140,19 @@ def pick_transport(
             raise InvalidArgumentError(f"transport='aiohttp' runs on asyncio only, not {backend}")
         if not aiohttp_ok:
             raise InvalidArgumentError(f"transport='aiohttp' needs aiohttp: {SPEED_HINT}")
+        if mocked:
+            # refused rather than switched: the caller asked for aiohttp by name, and
+            # honouring it would send the test's requests (and credentials) for real
+            raise InvalidArgumentError(
+                "transport='aiohttp' would bypass the httpx mock (respx) active now;"
+                " use transport='auto' or 'httpcore' in tests that mock httpx"
+            )
         return "aiohttp"
-    # aiohttp would ignore the environment's proxy: keep httpx's transport, which honours it
-    return "aiohttp" if backend == "asyncio" and aiohttp_ok and not proxy else "httpcore"
+    # aiohttp would ignore the environment's proxy, and any mock of httpx: keep httpx's
+    # transport, which honours both
+    if backend == "asyncio" and aiohttp_ok and not proxy and not mocked:
+        return "aiohttp"
+    return "httpcore"
 
 
 class SendTracker:
@@ -179,6 +245,19 @@ class Carrier:
         # httpx.Request to build, and no URL to parse again (a third of its cost)
         self._direct: DirectSend | None = getattr(transport, "send_direct", None)
 
+    def bypasses_mock(self) -> bool:
+        """Whether a test double that now replaces httpx's sending would miss this
+        carrier's requests (it was opened before the mock started).
+
+        A transport or client the caller gave is theirs to answer for.
+        """
+        if self.kind == "custom" or not any(name in sys.modules for name in _MOCK_MODULES):
+            return False
+        mocked = httpx_mocked()
+        if mocked is None:
+            return False
+        return self.kind == "aiohttp" or (mocked == "client" and self._client is None)
+
     @property
     def tracked(self) -> bool:
         """Whether a `SendTracker` learns from this carrier when a request leaves."""
@@ -247,23 +326,31 @@ def open_carrier(
     # a proxy from the environment must not catch a local test server (and see its
     # credentials): httpx does not exempt loopback by itself
     proxy = not local and environment_proxy_applies(base_url)
-    kind = pick_transport(choice, running_backend(), aiohttp_ok=aiohttp_installed(), proxy=proxy)
+    mocked = httpx_mocked()
+    kind = pick_transport(
+        choice,
+        running_backend(),
+        aiohttp_ok=aiohttp_installed(),
+        proxy=proxy,
+        mocked=mocked is not None,
+    )
     if kind == "aiohttp":
         from ._aiohttp import AiohttpTransport
 
         # aiohttp binds to the running loop here: a Session belongs to one loop
         aiohttp_transport = AiohttpTransport(max_connections=max_connections, tls=_tls_context())
         return Carrier("aiohttp", transport=aiohttp_transport, owned=True, timeouts=timeouts)
-    if proxy:
-        # httpx's client turns the environment's proxy settings into its mounts
-        proxied = httpx.AsyncClient(
+    if proxy or mocked == "client":
+        # httpx's client turns the environment's proxy settings into its mounts, and
+        # is where a mock of the client (respx's using="httpx") sees the requests
+        own_client = httpx.AsyncClient(
             verify=_tls_context(),
             timeout=timeouts,
             limits=_limits(max_connections),
             follow_redirects=False,
-            trust_env=True,
+            trust_env=proxy,
         )
-        return Carrier("httpcore", client=proxied, owned=True, timeouts=timeouts)
+        return Carrier("httpcore", client=own_client, owned=True, timeouts=timeouts)
     httpcore_transport = httpx.AsyncHTTPTransport(
         verify=_tls_context(), limits=_limits(max_connections), trust_env=False
     )

@@ -41,10 +41,12 @@ def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object
 def _httpcore_unless_marked(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """respx mocks httpx's own transport: "auto" picks it unless a test is marked.
+    """ "auto" picks httpx's own transport unless a test is marked ``with_aiohttp``.
 
-    A test marked ``with_aiohttp`` sees the real choice (aiohttp on asyncio when
-    installed), as a user's Session would.
+    A Session under respx would pick it anyway; this keeps the loopback tests that do
+    not name a transport on one transport. A test marked ``with_aiohttp`` sees the real
+    choice (aiohttp on asyncio when installed and httpx is not mocked), as a user's
+    Session would.
     """
     if request.node.get_closest_marker("with_aiohttp") is None:
         monkeypatch.setattr("sunshine_async._transport.aiohttp_installed", lambda: False)

@@ -297,12 +297,26 @@ class TestTransportChoice:
     def test_pick(self, choice: str, backend: str, ok: bool, proxy: bool, picked: str) -> None:
         assert pick_transport(choice, backend, aiohttp_ok=ok, proxy=proxy) == picked  # type: ignore[arg-type]
 
+    @pytest.mark.parametrize("choice", ["auto", "httpcore"])
+    @pytest.mark.parametrize("backend", ["asyncio", "trio"])
+    def test_mocked_httpx_keeps_httpcore(self, choice: str, backend: str) -> None:
+        """While a test double replaces httpx's sending, nothing goes around it."""
+        picked = pick_transport(choice, backend, aiohttp_ok=True, proxy=False, mocked=True)  # type: ignore[arg-type]
+        assert picked == "httpcore"
+
     @pytest.mark.parametrize(
-        ("backend", "ok", "words"), [("trio", True, "asyncio only"), ("asyncio", False, "speed")]
+        ("backend", "ok", "mocked", "words"),
+        [
+            ("trio", True, False, "asyncio only"),
+            ("asyncio", False, False, "speed"),
+            ("asyncio", True, True, "bypass the httpx mock"),
+        ],
     )
-    def test_aiohttp_where_it_cannot_run(self, backend: str, ok: bool, words: str) -> None:
+    def test_aiohttp_where_it_cannot_run(
+        self, backend: str, ok: bool, mocked: bool, words: str
+    ) -> None:
         with pytest.raises(sa.InvalidArgumentError, match=words):
-            pick_transport("aiohttp", backend, aiohttp_ok=ok, proxy=False)
+            pick_transport("aiohttp", backend, aiohttp_ok=ok, proxy=False, mocked=mocked)
 
     @pytest.mark.with_aiohttp
     async def test_chosen_when_the_session_opens(self, anyio_backend: tuple[str, object]) -> None:

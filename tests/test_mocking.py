@@ -11,11 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
+import sniffio
 
 import sunshine_async as sa
 from sunshine_async import Session
 
-from .conftest import APP_ID, EXAMPLE_BODY, KEY_ID, SECRET, USER_ID
+from .conftest import APP_ID, BASE_URL, EXAMPLE_BODY, KEY_ID, SECRET, USER_ID
 
 pytestmark = pytest.mark.anyio
 
@@ -254,3 +256,83 @@ class TestMockTransport:
 async def _async_chunks(body: bytes) -> AsyncIterator[bytes]:
     for start in range(0, len(body), 7):
         yield body[start : start + 7]
+
+
+def _expected_unmocked() -> str:
+    """What "auto" picks with aiohttp installed and nothing mocked."""
+    return "aiohttp" if sniffio.current_async_library() == "asyncio" else "httpcore"
+
+
+@pytest.mark.with_aiohttp
+class TestRespxIsNeverBypassed:
+    """With the ``speed`` extra installed, as a user's test suite would have it."""
+
+    @pytest.mark.parametrize("using", ["httpcore", "httpx"])
+    async def test_auto_session_is_seen_by_respx(self, using: str) -> None:
+        """A default Session opened under respx.mock sends every request to respx, with
+        either of respx's mockers; once the mock ends, "auto" picks aiohttp again."""
+        page = {"clients": [{"id": "c1"}], "meta": {"hasMore": False}}
+        with respx.mock(
+            base_url=BASE_URL, using=using, assert_all_called=True, assert_all_mocked=True
+        ) as router:
+            route = router.get(CLIENTS_PATH).respond(200, json=page)
+            async with Session(key_id=KEY_ID, secret=SECRET) as session:
+                assert session.transport == "httpcore"
+                assert [c.id for c in (await first_page(session)).clients] == ["c1"]
+                assert [c.id async for c in clients_of(session).list()] == ["c1"]
+        assert route.call_count == 2
+        async with Session(key_id=KEY_ID, secret=SECRET) as session:
+            assert session.transport == _expected_unmocked()
+
+    async def test_auto_picks_aiohttp_when_nothing_is_mocked(self) -> None:
+        """Without a mock in place, a default Session keeps today's fast transport."""
+        async with Session(key_id=KEY_ID, secret=SECRET) as session:
+            assert session.transport == _expected_unmocked()
+
+    async def test_aiohttp_by_name_under_respx_is_refused(self) -> None:
+        """Asking for aiohttp while respx is active fails at open, before any request,
+        and the error names neither the secret nor the request."""
+        if sniffio.current_async_library() != "asyncio":
+            pytest.skip("aiohttp runs on asyncio only")
+        with respx.mock(assert_all_called=False, assert_all_mocked=True):
+            session = Session(key_id=KEY_ID, secret=SECRET, transport="aiohttp")
+            with pytest.raises(sa.InvalidArgumentError, match="respx") as caught:
+                await first_page(session)
+            await session.aclose()
+        assert SECRET not in str(caught.value)
+
+    @pytest.mark.parametrize("using", ["httpcore", "httpx"])
+    async def test_session_opened_before_the_mock(self, using: str) -> None:
+        """A Session whose transport cannot be seen by a mock started after it opened
+        refuses to send while the mock is active, instead of going around it."""
+        page = {"clients": [], "meta": {"hasMore": False}}
+        async with Session(key_id=KEY_ID, secret=SECRET) as session:
+            with respx.mock(
+                base_url=BASE_URL, using=using, assert_all_called=False, assert_all_mocked=True
+            ) as router:
+                route = router.get(CLIENTS_PATH).respond(200, json=page)
+                seen = session.transport == "httpcore" and using == "httpcore"
+                if seen:
+                    assert (await first_page(session)).clients == ()
+                else:
+                    with pytest.raises(sa.InvalidArgumentError, match="open the Session inside"):
+                        await first_page(session)
+                assert route.call_count == int(seen)
+
+    async def test_any_replaced_transport_method_is_honoured(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A double that replaces httpx's transport method, as pytest-httpx does, is
+        used too."""
+        seen: list[str] = []
+
+        async def fake_send(
+            self: httpx.AsyncHTTPTransport, request: httpx.Request
+        ) -> httpx.Response:
+            seen.append(request.url.path)
+            return httpx.Response(200, json={"clients": [], "meta": {"hasMore": False}})
+
+        monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", fake_send)
+        async with Session(key_id=KEY_ID, secret=SECRET) as session:
+            assert (await first_page(session)).clients == ()
+        assert seen == [CLIENTS_PATH.replace("%40", "@")]
