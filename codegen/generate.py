@@ -280,7 +280,8 @@ def pascal(name: str) -> str:
 def snake(name: str) -> str:
     """``userExternalId`` -> ``user_external_id``; a Python keyword gets a trailing ``_``."""
     out = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
-    return out + "_" if keyword.iskeyword(out) or out in ("self", "extra", "nulls") else out
+    own = ("self", "extra", "nulls", "problems")
+    return out + "_" if keyword.iskeyword(out) or out in own else out
 
 
 def merged(spec: JSON, node: JSON) -> JSON:
@@ -562,8 +563,10 @@ class Models:
             '"""The attrs model of every object schema of the API, and its unions by ``type``.',
             "",
             "Every field is optional and ``None`` when absent; ``nulls`` names the fields sent",
-            "as ``null`` and ``extra`` keeps fields this version does not know. The webhook",
-            "events are the exception: each knows its ``type`` and always has a ``payload``.",
+            "as ``null`` and ``extra`` keeps fields this version does not know. A field whose",
+            "value is not of its type is ``None`` too: the value is kept in ``extra`` and",
+            "``problems`` says what was wrong. The webhook events are the exception to the",
+            "first rule: each knows its ``type`` and always has a ``payload``.",
             '"""',
             "",
             "from __future__ import annotations",
@@ -660,10 +663,12 @@ def subtype_entry(tag: str, model: str, required: tuple[str, ...]) -> list[str]:
     return [*lines, f"{pad}),"]
 
 
-#: What every response model adds to its schema's fields: unknown fields and nulls.
+#: What every response model adds to its schema's fields: unknown fields, nulls, and
+#: what was odd in the JSON it was read from.
 OWN_FIELDS: Final = [
     "    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)",
     "    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)",
+    "    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)",
 ]
 
 
@@ -740,7 +745,12 @@ class Resources:
                 keywords.append(f"{snake(param_name)}: str | None = None")
             else:
                 keywords.append(f"{snake(param_name)}: str = {literal(default)}")
-            query_parts.append(f'"{param_name}": {snake(param_name)}')
+            if param_name in spec.get("bound_query", ()):
+                query_parts.append(
+                    f'"{param_name}": self._known("{param_name}", {snake(param_name)})'
+                )
+            else:
+                query_parts.append(f'"{param_name}": {snake(param_name)}')
         deep: dict[str, list[str]] = {}
         for keyword_name, (param_name, key) in spec.get("filters", {}).items():
             if any(q[0] == param_name for q in op["query"]):

@@ -35,7 +35,6 @@ from typing import Any, Final, TypeVar
 import attrs
 import cattrs
 from cattrs.cols import is_sequence, list_structure_factory
-from cattrs.errors import AttributeValidationNote, ClassValidationError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.v import format_exception
 
@@ -45,7 +44,14 @@ from ._exceptions import InvalidArgumentError
 from ._generated import models as generated
 from ._sansio import excerpt, short_repr
 
-__all__ = ["CONVERTER", "camel_case", "describe_invalid", "make_converter", "structure_request"]
+__all__ = [
+    "CONVERTER",
+    "camel_case",
+    "describe_invalid",
+    "make_converter",
+    "problems_in",
+    "structure_request",
+]
 
 T = TypeVar("T")
 
@@ -410,7 +416,7 @@ def _register_models(converter: cattrs.Converter, *, speedups: bool) -> None:
         is_response = _is_response_model(cls)
         overrides: dict[str, Any] = {}
         for a in attrs.fields(cls):
-            if is_response and a.name in ("extra", "nulls"):
+            if is_response and a.name in _OWN:
                 overrides[a.name] = override(omit=True)
             else:
                 leave_out = a.default is m.UNSET or a.default is None
@@ -447,7 +453,7 @@ CONVERTER: Final = make_converter()
 # --- response models ----------------------------------------------------------------
 
 #: Fields a response model fills itself, from what it reads: never from the JSON.
-_OWN: Final = frozenset({"extra", "nulls"})
+_OWN: Final = frozenset({"extra", "nulls", "problems"})
 
 #: How often a compiled reader gave up and the reference reader read the object again,
 #: by model. Only malformed input should get there; the tests hold it to that.
@@ -519,8 +525,44 @@ def _field_reader(
             raise TypeError(f"expected str, got {type(value).__name__} {short_repr(value)}")
 
         return read_enum
+    item = _model_items(inner)
+    if item is not None:
+        read_item = _structure_hook(converter, item)
+
+        def read_items(value: object) -> object:
+            if type(value) is not list:
+                raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+            items: list[object] = []
+            errors: list[tuple[int, Exception]] = []
+            for index, entry in enumerate(value):
+                try:
+                    items.append(read_item(entry, item))
+                except Exception as exc:  # noqa: BLE001 - reported with the items that did read
+                    errors.append((index, exc))
+            if errors:
+                raise _PartlyRead(tuple(items), errors)
+            return tuple(items)
+
+        return read_items
     hook = _structure_hook(converter, inner)
     return lambda value: hook(value, inner)
+
+
+class _PartlyRead(Exception):
+    """A list of models of which some items did not read: the others, and why not."""
+
+    def __init__(self, items: tuple[object, ...], errors: list[tuple[int, Exception]]) -> None:
+        super().__init__(f"{len(errors)} items did not read")
+        self.items = items
+        self.errors = errors
+
+
+def _model_items(tp: object) -> type | None:
+    """The item model of a ``Sequence[Model]`` field of a response model, else None."""
+    if typing.get_origin(tp) is not collections.abc.Sequence:
+        return None
+    (item,) = typing.get_args(tp) or (None,)
+    return item if isinstance(item, type) and _is_response_model(item) else None
 
 
 def _response_hook(
@@ -562,12 +604,14 @@ def _response_reader(
     """Structure a response model in one pass over the JSON object (the reference).
 
     Unknown keys go to ``extra`` and nulls are named in ``nulls`` (read as absent), in
-    the same pass and the same constructor call. A field that fails is reported the
-    way cattrs reports it (a `ClassValidationError` with attribute notes), so
-    `describe_invalid` gives the same paths.
+    the same pass and the same constructor call. A field whose value does not read is
+    left at its default, its value kept in ``extra`` as it came, and the problem named
+    in ``problems`` (a JSON path and what was wrong): one odd value never costs the
+    object, the page or the event it is in.
     """
+    keeps_problems = "problems" in attrs.fields_dict(cls)
     fields = {
-        camel_case(a.name): (a.alias, _field_reader(converter, a.type, parse), a.type)
+        camel_case(a.name): (a.alias, _field_reader(converter, a.type, parse))
         for a in attrs.fields(cls)
         if a.init and a.name not in _OWN
     }
@@ -579,7 +623,7 @@ def _response_reader(
         kwargs: dict[str, object] = {}
         extra: dict[str, object] | None = None
         nulls: list[str] | None = None
-        errors: list[Exception] | None = None
+        problems: list[str] | None = None
         for key, item in value.items():
             spec = fields.get(key)
             if spec is None:
@@ -593,27 +637,66 @@ def _response_reader(
                     nulls = []
                 nulls.append(key)
             else:
-                name, reader, tp = spec
+                name, reader = spec
                 try:
                     kwargs[name] = reader(item)
-                except Exception as exc:  # noqa: BLE001 - collected and raised below
-                    note = f"Structuring class {cls.__qualname__} @ attribute {name}"
-                    exc.__notes__ = [  # type: ignore[attr-defined]
-                        *getattr(exc, "__notes__", []),
-                        AttributeValidationNote(note, name, tp),
-                    ]
-                    if errors is None:
-                        errors = []
-                    errors.append(exc)
-        if errors:
-            raise ClassValidationError(f"While structuring {cls.__name__}", errors, cls)
+                except Exception as exc:
+                    if not keeps_problems:
+                        raise
+                    if extra is None:
+                        extra = {}
+                    extra[key] = item  # as it came, whole: nothing the server sent is lost
+                    if problems is None:
+                        problems = []
+                    if isinstance(exc, _PartlyRead):  # a list: the items that did read stay
+                        kwargs[name] = exc.items
+                        for index, error in exc.errors:
+                            problems += _problem_texts(error, f"{key}[{index}]")
+                    else:
+                        problems += _problem_texts(exc, key)
         if extra:
             kwargs["extra"] = extra
         if nulls:
             kwargs["nulls"] = frozenset(nulls)
+        if problems:
+            kwargs["problems"] = tuple(problems)
         return cls(**kwargs)
 
     return read
+
+
+def problems_in(value: object, path: str = "$", *, depth: int = 0) -> list[str]:
+    """Every problem recorded in a model read from JSON and the models inside it, each
+    with its JSON path from ``value``.
+
+    >>> user = CONVERTER.structure({"profile": {"givenName": 7}}, generated.User)
+    >>> problems_in(user)
+    ['expected str, got int 7 @ $.profile.givenName']
+    """
+    if depth > 64:  # deeper than any schema of the API nests
+        return []
+    found: list[str] = []
+    if attrs.has(type(value)):
+        for text in getattr(value, "problems", ()):
+            message, _, where = text.rpartition(" @ $")
+            found.append(f"{message} @ {path}{where}")
+        for a in attrs.fields(type(value)):
+            if a.name not in _OWN:
+                inner = getattr(value, a.name)
+                found += problems_in(inner, f"{path}.{camel_case(a.name)}", depth=depth + 1)
+    elif isinstance(value, tuple):
+        for index, item in enumerate(value):
+            found += problems_in(item, f"{path}[{index}]", depth=depth + 1)
+    return found
+
+
+def _problem_texts(exc: Exception, key: str) -> list[str]:
+    """What was wrong with the value of field ``key``, each with its JSON path."""
+    texts = []
+    for text in describe_invalid(exc):
+        message, at, path = text.rpartition(" @ ")
+        texts.append(f"{message} @ $.{key}{path[1:]}" if at else f"{text} @ $.{key}")
+    return texts
 
 
 def _factory_of(a: attrs.Attribute[Any]) -> tuple[Callable[..., object], bool] | None:
@@ -759,6 +842,8 @@ def _compiled_reader(
         "extra": "extra",
         "nulls": "nulls",
     }
+    if "problems" in own:  # only the reference reader finds problems: none here
+        values["problems"] = default_of(own["problems"], "d_problems")
     if setters is not None:
         lines.append("        o = new(cls)")
         for name, setter in setters.items():

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 import attrs
 import cattrs
 
-from ._converter import CONVERTER, camel_case, describe_invalid
+from ._config import MAX_PROBLEMS_SHOWN
+from ._converter import CONVERTER, camel_case, describe_invalid, problems_in
 from ._exceptions import InvalidArgumentError
 from ._generated.bounds import BOUNDS
 from ._models import Unset
@@ -175,13 +176,34 @@ P = TypeVar("P")
 
 
 class OperationsBase:
-    """What every generated operations class holds: the requester and the ids above it."""
+    """What every generated operations class holds: the requester, the ids above it, and
+    the query values they fix (a brand-separated user's ``brandId``)."""
 
-    __slots__ = ("_bound", "_requester")
+    __slots__ = ("_bound", "_bound_query", "_requester")
 
-    def __init__(self, requester: Requester, bound: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        requester: Requester,
+        bound: Mapping[str, str],
+        bound_query: Mapping[str, str] | None = None,
+    ) -> None:
         self._requester = requester
         self._bound = dict(bound)
+        self._bound_query = dict(bound_query or {})
+
+    def _known(self, name: str, given: str | None) -> str | None:
+        """A query value: the one given, else the one the object above fixed.
+
+        Raises:
+            InvalidArgumentError: both are set and differ (the call would reach another
+                brand's user than the object names).
+        """
+        known = self._bound_query.get(name)
+        if given is not None and known is not None and given != known:
+            raise InvalidArgumentError(
+                f"{name} {short_repr(given)} differs from the {short_repr(known)} this user has"
+            )
+        return known if given is None else given
 
 
 def check_body(
@@ -237,7 +259,7 @@ def check_tagged_body(
 
 def _field_names(model: type[Any]) -> set[str]:
     """A model's fields as the JSON names them."""
-    return {camel_case(a.name) for a in attrs.fields(model) if a.name not in ("extra", "nulls")}
+    return {camel_case(a.name) for a in attrs.fields(model) if a.name not in ("extra", "nulls", "problems")}
 
 
 def _check_model(
@@ -245,10 +267,16 @@ def _check_model(
 ) -> None:
     """Refuse a body that does not read as ``model`` or breaks the bounds of ``schema``."""
     try:
-        CONVERTER.structure(given, model)
+        read = CONVERTER.structure(given, model)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
         problems = "; ".join(describe_invalid(exc))
         raise InvalidArgumentError(f"invalid {op.id} body: {problems}") from None
+    # the models read a server's odd value leniently (kept, and recorded): what a
+    # caller sends must have none
+    found = problems_in(read)
+    if found:
+        shown = "; ".join(found[:MAX_PROBLEMS_SHOWN])
+        raise InvalidArgumentError(f"invalid {op.id} body: {shown}")
     _check_bounds(op, given, schema)
 
 
@@ -420,6 +448,11 @@ class _OncePages:
         self._key = key
         self._items = item
         self._done = False
+
+    @property
+    def cursor(self) -> None:
+        """Always None: a list the API does not page has nowhere to resume from."""
+        return None
 
     def __aiter__(self) -> _OncePages:
         return self

@@ -562,6 +562,12 @@ def _nulls() -> Any:
     return attrs.field(default=frozenset(), repr=False, eq=False)
 
 
+# What was odd in the JSON a response model was read from: a field of the wrong type
+# is kept as it came (in `extra`) and named here, instead of failing the whole page.
+def _problems() -> Any:
+    return attrs.field(default=(), repr=False, eq=False)
+
+
 @final
 @attrs.frozen(kw_only=True)
 class Client:
@@ -591,6 +597,7 @@ class Client:
     raw: Mapping[str, object] | None = None
     extra: Mapping[str, object] = _extra()
     nulls: frozenset[str] = _nulls()
+    problems: tuple[str, ...] = _problems()
 
 
 @final
@@ -606,6 +613,7 @@ class Meta:
     before_cursor: str | None = None
     extra: Mapping[str, object] = _extra()
     nulls: frozenset[str] = _nulls()
+    problems: tuple[str, ...] = _problems()
 
 
 @final
@@ -620,6 +628,7 @@ class Links:
     prev: str | None = None
     extra: Mapping[str, object] = _extra()
     nulls: frozenset[str] = _nulls()
+    problems: tuple[str, ...] = _problems()
 
 
 @final
@@ -635,6 +644,7 @@ class ClientListResponse:
     links: Links = Links()
     extra: Mapping[str, object] = _extra()
     nulls: frozenset[str] = _nulls()
+    problems: tuple[str, ...] = _problems()
 
 
 # Resolve the string annotations now, while each class's __module__ still names this

@@ -34,7 +34,7 @@ class _Meta(Protocol):
 
 class _Page(Protocol):
     @property
-    def meta(self) -> _Meta: ...
+    def meta(self) -> _Meta | None: ...
 
 
 P = TypeVar("P", bound=_Page)
@@ -124,11 +124,16 @@ class PageIterator(Generic[P]):
         params.extend(self._query)
         response = await self._requester.request("GET", self._path, params=params)
         page = decode(response, self._page_type)
+        meta = page.meta
+        if meta is None:
+            # no paging information (the spec's own ListApps example): nothing follows
+            self._done = True
+            return page
         try:
             cursor = next_cursor(
-                has_more=page.meta.has_more,
-                after_cursor=page.meta.after_cursor,
-                before_cursor=page.meta.before_cursor,
+                has_more=meta.has_more,
+                after_cursor=meta.after_cursor,
+                before_cursor=meta.before_cursor,
                 backwards=self._backwards,
                 seen=self._seen,
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, final, overload
 
-from ._converter import CONVERTER, structure_request
+from ._converter import CONVERTER, camel_case, structure_request
 from ._exceptions import InvalidArgumentError
 from ._generated.resources import (
     AppKeysOperations,
@@ -201,17 +201,24 @@ class UserResource(UserActionsOperations):
         brand_id: str | None = None,
     ) -> None:
         user_id = check_id("user_id_or_external_id", user_id_or_external_id)
-        super().__init__(requester, {"appId": app_id, "userIdOrExternalId": user_id})
-        self.app_id = app_id
-        self.user_id = user_id
         if brand_id is not None and (not isinstance(brand_id, str) or not 1 <= len(brand_id) <= 24):
             raise InvalidArgumentError(f"brand_id must be 1 to 24 characters, got {brand_id!r}")
-        self.brand_id = None if brand_id is None else check_id("brand_id", brand_id)
+        brand = None if brand_id is None else check_id("brand_id", brand_id)
+        # every call below this user names the brand too: devices and personal-data
+        # deletion as much as clients, or they would reach the unbranded user
+        super().__init__(
+            requester,
+            {"appId": app_id, "userIdOrExternalId": user_id},
+            {} if brand is None else {"brandId": brand},
+        )
+        self.app_id = app_id
+        self.user_id = user_id
+        self.brand_id = brand
 
     @property
     def devices(self) -> DevicesResource:
         """The user's devices."""
-        return DevicesResource(self._requester, self._bound)
+        return DevicesResource(self._requester, self._bound, self._bound_query)
 
     @property
     def clients(self) -> ClientsResource:
@@ -493,21 +500,26 @@ class ClientsResource:
 
     @overload
     async def create(
-        self, *, match_criteria: MatchCriteria, confirmation: Confirmation, target: Target
+        self,
+        *,
+        match_criteria: MatchCriteria | Mapping[str, object],
+        confirmation: Confirmation | Mapping[str, object],
+        target: Target | Mapping[str, object],
     ) -> Client: ...
 
     async def create(
         self,
         body: ClientCreate | Mapping[str, object] | None = None,
         *,
-        match_criteria: MatchCriteria | None = None,
-        confirmation: Confirmation | None = None,
-        target: Target | None = None,
+        match_criteria: MatchCriteria | Mapping[str, object] | None = None,
+        confirmation: Confirmation | Mapping[str, object] | None = None,
+        target: Target | Mapping[str, object] | None = None,
     ) -> Client:
         """Start linking a channel to the user; returns the new client (status ``pending``).
 
-        Pass the three parts as models, or one `ClientCreate`, or a mapping in the
-        API's JSON shape (the JSON from the API docs can be pasted as a dict).
+        Pass the three parts as keywords (each a model, or a mapping in the API's JSON
+        shape), or one `ClientCreate`, or one mapping of the whole body (the JSON from
+        the API docs can be pasted as a dict).
 
         The request is not retried after it may have reached the server (no idempotency
         key exists), so a create is never sent twice.
@@ -532,11 +544,22 @@ class ClientsResource:
             missing = [name for name, value in keywords.items() if value is None]
             if missing:
                 raise InvalidArgumentError(f"create() is missing {', '.join(missing)}")
-            request = ClientCreate(
-                match_criteria=match_criteria,  # type: ignore[arg-type]
-                confirmation=confirmation,  # type: ignore[arg-type]
-                target=target,  # type: ignore[arg-type]
-            )
+            if any(isinstance(value, Mapping) for value in keywords.values()):
+                # JSON for one part or more: checked as one body, so that a problem is
+                # named by its path ($.matchCriteria.phoneNumber) as for a pasted body
+                whole = {
+                    camel_case(name): value
+                    if isinstance(value, Mapping)
+                    else CONVERTER.unstructure(value)
+                    for name, value in keywords.items()
+                }
+                request = structure_request(whole, ClientCreate, name="body")
+            else:
+                request = ClientCreate(
+                    match_criteria=match_criteria,  # type: ignore[arg-type]
+                    confirmation=confirmation,  # type: ignore[arg-type]
+                    target=target,  # type: ignore[arg-type]
+                )
         response = await self._requester.request(
             "POST",
             clients_path(self.app_id, self.user_id),

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import cattrs
 import pytest
 
 import sunshine_async as sa
 from sunshine_async import CONVERTER, ErrorDetail
-from sunshine_async._converter import camel_case, structure_request
+from sunshine_async._converter import camel_case, problems_in, structure_request
 
 from .conftest import EXAMPLE_BODY
 
@@ -260,9 +259,12 @@ class TestResponses:
         assert isinstance(page.clients[1].linked_at, datetime)
         assert CONVERTER.unstructure(page.clients[0])["lastSeen"] == odd
 
-    def test_date_of_wrong_type_is_an_error(self) -> None:
-        with pytest.raises(cattrs.BaseValidationError):
-            CONVERTER.structure({"lastSeen": 5}, sa.Client)
+    def test_date_of_wrong_type_is_kept_and_recorded(self) -> None:
+        client = CONVERTER.structure({"id": "c1", "lastSeen": 5}, sa.Client)
+        assert client.id == "c1"
+        assert client.last_seen is None
+        assert client.extra == {"lastSeen": 5}
+        assert client.problems == ("expected str, got int 5 @ $.lastSeen",)
 
     def test_naive_datetime_is_utc(self) -> None:
         """A timestamp without offset is read as UTC."""
@@ -270,14 +272,26 @@ class TestResponses:
         assert client.last_seen == datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
     @pytest.mark.parametrize(
-        "raw",
-        [{"id": 5}, {"meta": {"hasMore": "false"}}, {"clients": {"id": "x"}}, {"clients": [1]}],
+        ("raw", "problem"),
+        [
+            ({"id": 5}, "expected str, got int 5 @ $.id"),
+            ({"meta": {"hasMore": "false"}}, "expected bool, got str 'false' @ $.meta.hasMore"),
+            ({"clients": {"id": "x"}}, "expected a JSON array, got dict @ $.clients"),
+            ({"clients": [1]}, "expected a JSON object, got int @ $.clients[0]"),
+        ],
     )
-    def test_strict_primitives(self, raw: dict[str, Any]) -> None:
-        """Wrong JSON types are errors, not silently coerced ("false" is not True)."""
+    def test_strict_primitives(self, raw: dict[str, Any], problem: str) -> None:
+        """Wrong JSON types are never coerced ("false" is not True): the value is kept
+        in ``extra`` as it came, the field is left unset, and the problem is recorded
+        where it is, without failing the object around it."""
         cls = sa.Client if "id" in raw else sa.ClientListResponse
-        with pytest.raises((cattrs.BaseValidationError, TypeError, ValueError)):
-            CONVERTER.structure(raw, cls)
+        read = CONVERTER.structure(raw, cls)
+        assert problems_in(read) == [problem]
+        if "meta" in raw:
+            assert read.meta.has_more is None
+            assert read.meta.extra == raw["meta"]
+        else:
+            assert read.extra == raw
 
 
 # --- conformance: every schema property has its model field -----------------------------

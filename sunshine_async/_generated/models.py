@@ -2,8 +2,10 @@
 """The attrs model of every object schema of the API, and its unions by ``type``.
 
 Every field is optional and ``None`` when absent; ``nulls`` names the fields sent
-as ``null`` and ``extra`` keeps fields this version does not know. The webhook
-events are the exception: each knows its ``type`` and always has a ``payload``.
+as ``null`` and ``extra`` keeps fields this version does not know. A field whose
+value is not of its type is ``None`` too: the value is kept in ``extra`` and
+``problems`` says what was wrong. The webhook events are the exception to the
+first rule: each knows its ``type`` and always has a ``payload``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Page:
     size: int | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -46,6 +49,7 @@ class AppSettings:
     disable_conversation_reopen: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -59,6 +63,7 @@ class App:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -71,6 +76,7 @@ class Meta:
     before_cursor: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -82,6 +88,7 @@ class Links:
     next: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -94,6 +101,7 @@ class AppListResponse:
     links: Links | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -105,6 +113,7 @@ class Error:
     title: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -115,6 +124,7 @@ class ErrorResponse:
     errors: Sequence[Error] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -127,6 +137,7 @@ class AppCreateBody:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -137,6 +148,7 @@ class AppResponse:
     app: App | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -147,6 +159,7 @@ class AppSubdomain:
     subdomain: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -157,6 +170,7 @@ class AppResponseWithSubdomain:
     app: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -169,6 +183,7 @@ class AppUpdateBody:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -181,6 +196,7 @@ class AppKey:
     secret: str | None = attrs.field(default=None, repr=redacted)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -191,6 +207,7 @@ class AppKeyListResponse:
     keys: Sequence[AppKey] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -201,6 +218,7 @@ class AppKeyResponse:
     key: AppKey | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -211,6 +229,7 @@ class AttachmentUploadBody:
     source: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -222,6 +241,7 @@ class AttachmentSchema:
     media_type: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -232,6 +252,7 @@ class AttachmentResponse:
     attachment: AttachmentSchema | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -242,6 +263,7 @@ class AttachmentDeleteBody:
     media_url: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -255,6 +277,7 @@ class SwitchboardIntegrationWebhook:
     integration_type: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -269,6 +292,7 @@ class ConversationTruncated:
     pending_switchboard_integration: SwitchboardIntegrationWebhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -290,6 +314,7 @@ class Conversation:
     created_at: datetime | str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -302,6 +327,7 @@ class ConversationListResponse:
     links: Links | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -317,6 +343,7 @@ class ConversationCreateBody:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -327,6 +354,7 @@ class ConversationResponse:
     conversation: Conversation | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -340,6 +368,7 @@ class ConversationUpdateBody:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -351,6 +380,7 @@ class ClientAssociation:
     client_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -366,6 +396,7 @@ class Participant:
     last_read: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -378,6 +409,7 @@ class ParticipantListResponse:
     links: Links | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -394,6 +426,7 @@ class Author:
     avatar_url: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -405,6 +438,7 @@ class TicketClosed:
     data: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -416,6 +450,7 @@ class TransferToEmail:
     data: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -427,6 +462,7 @@ class EndedByUser:
     data: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -441,6 +477,7 @@ class Buy:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -451,6 +488,7 @@ class ExtraChannelOptions:
     messenger: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -466,6 +504,7 @@ class Link:
     extra_channel_options: ExtraChannelOptions | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -478,6 +517,7 @@ class LocationRequest:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -491,6 +531,7 @@ class Postback:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -505,6 +546,7 @@ class Reply:
     icon_url: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -523,6 +565,7 @@ class Webview:
     open_on_receive: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -539,6 +582,7 @@ class TextMessage:
     payload: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -556,6 +600,7 @@ class Item:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -570,6 +615,7 @@ class CarouselMessage:
     display_settings: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -589,6 +635,7 @@ class FileMessage:
     attachment_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -605,6 +652,7 @@ class Field:
     format: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -625,6 +673,7 @@ class FormMessageField:
     options: Sequence[Mapping[str, object]] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -639,6 +688,7 @@ class FormMessage:
     text: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -656,6 +706,7 @@ class FormResponseMessageField:
     quoted_message_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -668,6 +719,7 @@ class FormResponseMessage:
     text_fallback: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -688,6 +740,7 @@ class ImageMessage:
     attachment_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -701,6 +754,7 @@ class ListMessage:
     actions: Sequence[ActionSubset] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -715,6 +769,7 @@ class LocationMessage:
     location: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -727,6 +782,7 @@ class TemplateMessage:
     template: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -746,6 +802,7 @@ class Device:
     app_version: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -761,6 +818,7 @@ class Source:
     device: Device | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -780,6 +838,7 @@ class Message:
     references: Sequence[Reference] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -791,6 +850,7 @@ class QuotedMessageMessage:
     message: Message | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -802,6 +862,7 @@ class QuotedMessageExternalMessageId:
     external_message_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -814,6 +875,7 @@ class Reference:
     description: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -826,6 +888,7 @@ class MessageListResponse:
     links: Links | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -837,6 +900,7 @@ class AppleMessageOverridePayload:
     with_capabilities: Sequence[str] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -847,6 +911,7 @@ class MessageOverridePayload:
     payload: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -862,6 +927,7 @@ class MessagePost:
     schema: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -872,6 +938,7 @@ class MessagePostResponse:
     messages: Sequence[Message] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -882,6 +949,7 @@ class ActivityTypes:
     type: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -893,6 +961,7 @@ class ActivityPost:
     type: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -904,6 +973,7 @@ class PassControlBody:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -914,6 +984,7 @@ class ReleaseControlBody:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -925,6 +996,7 @@ class OfferControlBody:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -935,6 +1007,7 @@ class AcceptControlBody:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -946,6 +1019,7 @@ class DownloadMessageRefBody:
     apple: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -956,6 +1030,7 @@ class MetaConversionEvent:
     payload: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -967,6 +1042,7 @@ class ConversionEvents:
     events_received: int | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -977,6 +1053,7 @@ class ConversionEventsResponse:
     conversion_events: ConversionEvents | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -992,6 +1069,7 @@ class Integration:
     display_name: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1002,6 +1080,7 @@ class DefaultResponderId:
     default_responder_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1012,6 +1091,7 @@ class DefaultResponder:
     default_responder: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1022,6 +1102,7 @@ class ShowAIDisclaimer:
     show_a_i_disclaimer: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1070,6 +1151,7 @@ class Webhook:
     include_full_source: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1260,6 +1342,7 @@ class PrechatCapture:
     fields: Sequence[Field] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1313,6 +1396,7 @@ class IntegrationListResponse:
     links: Links | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1323,6 +1407,7 @@ class IntegrationResponse:
     integration: Integration | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1335,6 +1420,7 @@ class IntegrationUpdateBase:
     show_a_i_disclaimer: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1354,6 +1440,7 @@ class AndroidUpdate:
     can_user_create_more_conversations: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1367,6 +1454,7 @@ class AppleUpdate:
     authentication_message_secret: str | None = attrs.field(default=None, repr=redacted)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1377,6 +1465,7 @@ class CustomUpdate:
     display_name: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1392,6 +1481,7 @@ class InstagramUpdate:
     story_mentions_enabled: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1410,6 +1500,7 @@ class IosUpdate:
     can_user_create_more_conversations: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1422,6 +1513,7 @@ class LineUpdate:
     show_a_i_disclaimer: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1436,6 +1528,7 @@ class MailgunUpdate:
     from_address: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1448,6 +1541,7 @@ class MessageBirdUpdate:
     show_a_i_disclaimer: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1461,6 +1555,7 @@ class MessengerUpdate:
     page_access_token: str | None = attrs.field(default=None, repr=redacted)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1473,6 +1568,7 @@ class TelegramUpdate:
     show_a_i_disclaimer: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1485,6 +1581,7 @@ class TwilioUpdate:
     show_a_i_disclaimer: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1497,6 +1594,7 @@ class TwitterUpdate:
     show_a_i_disclaimer: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1511,6 +1609,7 @@ class UnityUpdate:
     can_user_create_more_conversations: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1523,6 +1622,7 @@ class ViberUpdate:
     show_a_i_disclaimer: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1551,6 +1651,7 @@ class WebUpdate:
     can_user_create_more_conversations: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1566,6 +1667,7 @@ class WhatsAppUpdate:
     account_management_access_token: str | None = attrs.field(default=None, repr=redacted)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1578,6 +1680,7 @@ class ApiKey:
     secret: str | None = attrs.field(default=None, repr=redacted)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1588,6 +1691,7 @@ class IntegrationApiKeyResponse:
     key: ApiKey | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1598,6 +1702,7 @@ class WebhookListResponse:
     webhooks: Sequence[Webhook] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1611,6 +1716,7 @@ class WebhookBody:
     include_full_source: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1624,6 +1730,7 @@ class WebhookCreateBody:
     include_full_source: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1634,6 +1741,7 @@ class WebhookResponse:
     webhook: Webhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1646,6 +1754,7 @@ class Switchboard:
     default_switchboard_integration_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1656,6 +1765,7 @@ class SwitchboardListResponse:
     switchboards: Sequence[Switchboard] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1666,6 +1776,7 @@ class SwitchboardResponse:
     switchboard: Switchboard | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1677,6 +1788,7 @@ class SwitchboardUpdateBody:
     default_switchboard_integration_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1693,6 +1805,7 @@ class SwitchboardIntegration:
     message_history_count: int | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1703,6 +1816,7 @@ class SwitchboardIntegrationListResponse:
     switchboard_integrations: Sequence[SwitchboardIntegration] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1718,6 +1832,7 @@ class SwitchboardIntegrationCreateBody:
     message_history_count: int | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1728,6 +1843,7 @@ class SwitchboardIntegrationResponse:
     switchboard_integration: SwitchboardIntegration | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1743,6 +1859,7 @@ class SwitchboardIntegrationUpdateBody:
     message_history_count: int | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1757,6 +1874,7 @@ class UserTruncated:
     brand_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1771,6 +1889,7 @@ class Profile:
     locale: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1783,6 +1902,7 @@ class Identity:
     verification: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1802,6 +1922,7 @@ class User:
     identities: Sequence[Identity] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1812,6 +1933,7 @@ class UserListResponse:
     users: Sequence[User] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1827,6 +1949,7 @@ class UserCreateBody:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1837,6 +1960,7 @@ class UserResponse:
     user: User | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1850,6 +1974,7 @@ class UserUpdateBody:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1862,6 +1987,7 @@ class ClientListResponse:
     links: Links | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1876,6 +2002,7 @@ class MatchCriteriaMailgun:
     subject: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1889,6 +2016,7 @@ class MatchCriteriaMessagebird:
     phone_number: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1902,6 +2030,7 @@ class MatchCriteriaTwilio:
     phone_number: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1915,6 +2044,7 @@ class MatchCriteriaWhatsapp:
     phone_number: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1927,6 +2057,7 @@ class MatchCriteriaBase:
     primary: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1939,6 +2070,7 @@ class ClientCreate:
     target: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1949,6 +2081,7 @@ class DeviceListResponse:
     devices: Sequence[Device] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1959,6 +2092,7 @@ class DeviceResponse:
     device: Device | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1969,6 +2103,7 @@ class SyncUserBody:
     surviving_zendesk_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1979,6 +2114,7 @@ class AppSubSchema:
     id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -1990,6 +2126,7 @@ class WebhookSubSchema:
     version: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2002,6 +2139,7 @@ class EventSubSchema:
     created_at: datetime | str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2017,6 +2155,7 @@ class SourceWebhook:
     device: Device | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2031,6 +2170,7 @@ class ClientAddPayload:
     source: SourceWebhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2044,6 +2184,7 @@ class ClientAddEvent:
     payload: ClientAddPayload = attrs.field(factory=ClientAddPayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2059,6 +2200,7 @@ class ClientRemovePayload:
     source: SourceWebhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2072,6 +2214,7 @@ class ClientRemoveEvent:
     payload: ClientRemovePayload = attrs.field(factory=ClientRemovePayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2085,6 +2228,7 @@ class ClientUpdatePayload:
     reason: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2098,6 +2242,7 @@ class ClientUpdateEvent:
     payload: ClientUpdatePayload = attrs.field(factory=ClientUpdatePayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2108,6 +2253,7 @@ class Campaign:
     id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2124,6 +2270,7 @@ class SourceWithCampaignWebhook:
     campaign: Campaign | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2135,6 +2282,7 @@ class Referral:
     details: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2149,6 +2297,7 @@ class ConversationCreatePayload:
     referral: Referral | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2162,6 +2311,7 @@ class ConversationCreateEvent:
     payload: ConversationCreatePayload = attrs.field(factory=ConversationCreatePayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2173,6 +2323,7 @@ class ConversationJoinPayload:
     user: UserTruncated | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2186,6 +2337,7 @@ class ConversationJoinEvent:
     payload: ConversationJoinPayload = attrs.field(factory=ConversationJoinPayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2197,6 +2349,7 @@ class ConversationLeavePayload:
     user: UserTruncated | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2210,6 +2363,7 @@ class ConversationLeaveEvent:
     payload: ConversationLeavePayload = attrs.field(factory=ConversationLeavePayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2220,6 +2374,7 @@ class ConversationRemovePayload:
     conversation: ConversationTruncated | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2233,6 +2388,7 @@ class ConversationRemoveEvent:
     payload: ConversationRemovePayload = attrs.field(factory=ConversationRemovePayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2248,6 +2404,7 @@ class ConversationMessageDeliveryPayload:
     is_final_event: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2266,6 +2423,7 @@ class ConversationMessageDeliveryChannelEvent:
     )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2277,6 +2435,7 @@ class ConversationMessageDeliveryFailurePayloadError:
     message: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2293,6 +2452,7 @@ class ConversationMessageDeliveryFailurePayload:
     error: ConversationMessageDeliveryFailurePayloadError | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2311,6 +2471,7 @@ class ConversationMessageDeliveryFailureEvent:
     )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2329,6 +2490,7 @@ class ConversationMessageDeliveryUserEvent:
     )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2341,6 +2503,7 @@ class AuthorWebhook:
     user: User | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2358,6 +2521,7 @@ class MessageWebhook:
     deleted: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2370,6 +2534,7 @@ class ConversationMessagePayload:
     recent_notifications: Sequence[MessageWebhook] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2383,6 +2548,7 @@ class ConversationMessageEvent:
     payload: ConversationMessagePayload = attrs.field(factory=ConversationMessagePayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2394,6 +2560,7 @@ class PostbackWebhook:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2407,6 +2574,7 @@ class ConversationPostbackPayload:
     source: SourceWithCampaignWebhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2420,6 +2588,7 @@ class ConversationPostbackEvent:
     payload: ConversationPostbackPayload = attrs.field(factory=ConversationPostbackPayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2432,6 +2601,7 @@ class Activity:
     author: AuthorWebhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2443,6 +2613,7 @@ class ConversationReadPayload:
     activity: Activity | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2456,6 +2627,7 @@ class ConversationReadEvent:
     payload: ConversationReadPayload = attrs.field(factory=ConversationReadPayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2469,6 +2641,7 @@ class ConversationReferralPayload:
     referral: Referral | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2482,6 +2655,7 @@ class ConversationReferralEvent:
     payload: ConversationReferralPayload = attrs.field(factory=ConversationReferralPayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2493,6 +2667,7 @@ class ConversationTypingPayload:
     activity: Activity | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2506,6 +2681,7 @@ class ConversationTypingEvent:
     payload: ConversationTypingPayload = attrs.field(factory=ConversationTypingPayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2517,6 +2693,7 @@ class SwitchboardAcceptControlPayload:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2530,6 +2707,7 @@ class SwitchboardAcceptControl:
     payload: SwitchboardAcceptControlPayload = attrs.field(factory=SwitchboardAcceptControlPayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2542,6 +2720,7 @@ class SwitchboardAcceptControlFailurePayload:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2560,6 +2739,7 @@ class SwitchboardAcceptControlFailure:
     )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2571,6 +2751,7 @@ class SwitchboardOfferControlPayload:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2584,6 +2765,7 @@ class SwitchboardOfferControl:
     payload: SwitchboardOfferControlPayload = attrs.field(factory=SwitchboardOfferControlPayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2596,6 +2778,7 @@ class SwitchboardOfferControlFailurePayload:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2614,6 +2797,7 @@ class SwitchboardOfferControlFailure:
     )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2626,6 +2810,7 @@ class SwitchboardPassControlPayload:
     reason: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2639,6 +2824,7 @@ class SwitchboardPassControl:
     payload: SwitchboardPassControlPayload = attrs.field(factory=SwitchboardPassControlPayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2651,6 +2837,7 @@ class SwitchboardPassControlFailurePayload:
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2669,6 +2856,7 @@ class SwitchboardPassControlFailure:
     )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2681,6 +2869,7 @@ class SwitchboardReleaseControlPayload:
     reason: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2696,6 +2885,7 @@ class SwitchboardReleaseControl:
     )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2707,6 +2897,7 @@ class UserMergePayloadMergedUsers:
     discarded: User | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2718,6 +2909,7 @@ class UserMergePayloadMergedConversations:
     discarded: ConversationTruncated | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2729,6 +2921,7 @@ class UserMergePayloadMergedClients:
     discarded: Client | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2743,6 +2936,7 @@ class UserMergePayload:
     reason: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2756,6 +2950,7 @@ class UserMergeEvent:
     payload: UserMergePayload = attrs.field(factory=UserMergePayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2768,6 +2963,7 @@ class UserUpdatePayload:
     source: SourceWebhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2781,6 +2977,7 @@ class UserUpdateEvent:
     payload: UserUpdatePayload = attrs.field(factory=UserUpdatePayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2791,6 +2988,7 @@ class UserRemovePayload:
     user: UserTruncated | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 @final
@@ -2804,6 +3002,7 @@ class UserRemoveEvent:
     payload: UserRemovePayload = attrs.field(factory=UserRemovePayload)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 ActivityMessage: TypeAlias = TicketClosed | TransferToEmail | EndedByUser | Mapping[str, object]

@@ -1052,7 +1052,7 @@ class UserActionsOperations(OperationsBase):
             self._requester,
             OPERATIONS["DeleteUserPersonalInformation"],
             path=self._bound,
-            query={"brandId": brand_id},
+            query={"brandId": self._known("brandId", brand_id)},
         )
         return decode(response, models.User, key="user")
 
@@ -1078,7 +1078,7 @@ class DevicesOperations(OperationsBase):
             models.Device,
             key="devices",
             path=self._bound,
-            query={"brandId": brand_id},
+            query={"brandId": self._known("brandId", brand_id)},
         )
 
     async def get(
@@ -1096,7 +1096,7 @@ class DevicesOperations(OperationsBase):
             self._requester,
             OPERATIONS["GetDevice"],
             path={**self._bound, "deviceId": device_id},
-            query={"brandId": brand_id},
+            query={"brandId": self._known("brandId", brand_id)},
         )
         return decode(response, models.Device, key="device")
 
