@@ -259,7 +259,11 @@ def check_tagged_body(
 
 def _field_names(model: type[Any]) -> set[str]:
     """A model's fields as the JSON names them."""
-    return {camel_case(a.name) for a in attrs.fields(model) if a.name not in ("extra", "nulls", "problems")}
+    return {
+        camel_case(a.name)
+        for a in attrs.fields(model)
+        if a.name not in ("extra", "nulls", "problems")
+    }
 
 
 def _check_model(
