@@ -676,11 +676,12 @@ def problems_in(value: object, path: str = "$", *, depth: int = 0) -> list[str]:
     if depth > 64:  # deeper than any schema of the API nests
         return []
     found: list[str] = []
-    if attrs.has(type(value)):
+    cls: Any = type(value)
+    if attrs.has(cls):
         for text in getattr(value, "problems", ()):
             message, _, where = text.rpartition(" @ $")
             found.append(f"{message} @ {path}{where}")
-        for a in attrs.fields(type(value)):
+        for a in attrs.fields(cls):
             if a.name not in _OWN:
                 inner = getattr(value, a.name)
                 found += problems_in(inner, f"{path}.{camel_case(a.name)}", depth=depth + 1)

@@ -564,7 +564,7 @@ def _nulls() -> Any:
 
 # What was odd in the JSON a response model was read from: a field of the wrong type
 # is kept as it came (in `extra`) and named here, instead of failing the whole page.
-def _problems() -> Any:
+def _recorded() -> Any:
     return attrs.field(default=(), repr=False, eq=False)
 
 
@@ -597,7 +597,7 @@ class Client:
     raw: Mapping[str, object] | None = None
     extra: Mapping[str, object] = _extra()
     nulls: frozenset[str] = _nulls()
-    problems: tuple[str, ...] = _problems()
+    problems: tuple[str, ...] = _recorded()
 
 
 @final
@@ -613,7 +613,7 @@ class Meta:
     before_cursor: str | None = None
     extra: Mapping[str, object] = _extra()
     nulls: frozenset[str] = _nulls()
-    problems: tuple[str, ...] = _problems()
+    problems: tuple[str, ...] = _recorded()
 
 
 @final
@@ -628,7 +628,7 @@ class Links:
     prev: str | None = None
     extra: Mapping[str, object] = _extra()
     nulls: frozenset[str] = _nulls()
-    problems: tuple[str, ...] = _problems()
+    problems: tuple[str, ...] = _recorded()
 
 
 @final
@@ -644,7 +644,7 @@ class ClientListResponse:
     links: Links = Links()
     extra: Mapping[str, object] = _extra()
     nulls: frozenset[str] = _nulls()
-    problems: tuple[str, ...] = _problems()
+    problems: tuple[str, ...] = _recorded()
 
 
 # Resolve the string annotations now, while each class's __module__ still names this

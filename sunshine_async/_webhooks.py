@@ -35,7 +35,7 @@ from ._generated.models import (
     KnownWebhookEvent,
     WebhookSubSchema,
 )
-from ._models import _extra, _nulls, _problems
+from ._models import _extra, _nulls, _recorded
 from ._sansio import excerpt, short_repr
 
 __all__ = [
@@ -90,7 +90,7 @@ class UnknownEvent:
     problem: str | None = None
     extra: Mapping[str, object] = _extra()
     nulls: frozenset[str] = _nulls()
-    problems: tuple[str, ...] = _problems()
+    problems: tuple[str, ...] = _recorded()
 
 
 #: Any event a delivery holds: one of the 25 typed events, or `UnknownEvent`.
@@ -117,7 +117,7 @@ class WebhookDelivery:
     events: tuple[WebhookEvent, ...] = ()
     extra: Mapping[str, object] = _extra()
     nulls: frozenset[str] = _nulls()
-    problems: tuple[str, ...] = _problems()
+    problems: tuple[str, ...] = _recorded()
 
 
 # --- verify -------------------------------------------------------------------------

@@ -285,7 +285,7 @@ class TestResponses:
         in ``extra`` as it came, the field is left unset, and the problem is recorded
         where it is, without failing the object around it."""
         cls = sa.Client if "id" in raw else sa.ClientListResponse
-        read = CONVERTER.structure(raw, cls)
+        read: Any = CONVERTER.structure(raw, cls)
         assert problems_in(read) == [problem]
         if "meta" in raw:
             assert read.meta.has_more is None

@@ -40,6 +40,7 @@ __all__ = [
     "ParticipantsOperations",
     "SwitchboardIntegrationsOperations",
     "SwitchboardsOperations",
+    "TokenInfoOperations",
     "UserActionsOperations",
     "UsersOperations",
     "WebhooksOperations",
@@ -1788,3 +1789,20 @@ class SwitchboardIntegrationsOperations(OperationsBase):
             OPERATIONS["DeleteSwitchboardIntegration"],
             path={**self._bound, "switchboardIntegrationId": switchboard_integration_id},
         )
+
+
+class TokenInfoOperations(OperationsBase):
+    """What the session's own credentials give access to (``session.token_info()``)."""
+
+    __slots__ = ()
+
+    async def token_info(
+        self,
+    ) -> models.App:
+        """Returns the `App`. GET ``/v2/tokenInfo`` (GetTokenInfo)"""
+        response = await invoke(
+            self._requester,
+            OPERATIONS["GetTokenInfo"],
+            path=self._bound,
+        )
+        return decode(response, models.App, key="app")

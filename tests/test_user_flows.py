@@ -1,0 +1,289 @@
+"""The defects a new user met (issue 14), each called as a user calls it.
+
+Each test goes through the public surface, on the fake where it keeps state and with
+respx where the answer must be one the fake would never give (a page without ``meta``,
+a value of the wrong type), and checks what the docstring of the method promises.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx
+import pytest
+import respx
+
+import sunshine_async as sa
+from sunshine_async import InvalidArgumentError, Session
+from sunshine_async._converter import problems_in
+from sunshine_async._generated import models
+from sunshine_async.testing import FakeSunshine
+
+from .conftest import BASE_URL, KEY_ID, SECRET
+
+pytestmark = pytest.mark.anyio
+
+HOOK = {"target": "https://example.com/hooks", "triggers": ["client:add", "client:update"]}
+
+
+@pytest.fixture
+def fake() -> FakeSunshine:
+    return FakeSunshine()
+
+
+# --- integrations -------------------------------------------------------------------
+
+
+async def test_a_custom_integration_is_created_read_updated_and_listed(fake: FakeSunshine) -> None:
+    """The way a service subscribes to link events: a custom integration with a webhook."""
+    app = fake.add_app()
+    async with fake.session() as session:
+        integrations = session.apps[app].integrations
+        made = await integrations.create(type="custom", display_name="links", webhooks=[HOOK])
+        assert isinstance(made, models.Custom)
+        assert made.id is not None
+        assert made.display_name == "links"
+        assert made.webhooks is not None
+        assert made.webhooks[0].target == HOOK["target"]
+
+        got = await integrations.get(made.id)
+        assert isinstance(got, models.Custom)
+        assert got.id == made.id
+
+        renamed = await integrations.update(made.id, display_name="renamed")
+        assert isinstance(renamed, models.Integration)
+        assert renamed.display_name == "renamed"
+
+        listed = [integration async for integration in integrations.list(types=["custom"])]
+        assert [(type(i), i.id) for i in listed] == [(models.Custom, made.id)]
+
+
+async def test_every_type_takes_its_own_fields(fake: FakeSunshine) -> None:
+    """Type-specific fields, as keywords or as one mapping, each reach the wire."""
+    app = fake.add_app()
+    async with fake.session() as session:
+        integrations = session.apps[app].integrations
+        twilio = await integrations.create(
+            {
+                "type": "twilio",
+                "accountSid": "ACa1b4c65ee0722712fab89867cb14eac7",
+                "authToken": "160c024303f53049e1e060fd67ca6aefc",
+                "phoneNumberSid": "PN0674df0ecee0c9819bca0ff0bc0a159e",
+            }
+        )
+        mailgun = await integrations.create(
+            type="mailgun",
+            api_key="key-123",
+            domain="mg.example.com",
+            incoming_address="in@mg.example.com",
+        )
+    assert isinstance(twilio, models.Twilio)
+    assert twilio.account_sid == "ACa1b4c65ee0722712fab89867cb14eac7"
+    assert twilio.phone_number_sid == "PN0674df0ecee0c9819bca0ff0bc0a159e"
+    assert isinstance(mailgun, models.Mailgun)
+    assert mailgun.domain == "mg.example.com"
+    assert mailgun.incoming_address == "in@mg.example.com"
+
+
+async def test_the_keywords_of_a_type_are_sent_as_its_json(api: respx.MockRouter) -> None:
+    route = api.post("/v2/apps/a1/integrations").respond(
+        201, json={"integration": {"id": "i1", "type": "mailgun"}}
+    )
+    async with Session(key_id=KEY_ID, secret=SECRET) as session:
+        await session.apps["a1"].integrations.create(
+            type="mailgun",
+            api_key="key-123",
+            domain="mg.example.com",
+            incoming_address="in@mg.example.com",
+        )
+    assert json.loads(route.calls.last.request.content) == {
+        "type": "mailgun",
+        "apiKey": "key-123",
+        "domain": "mg.example.com",
+        "incomingAddress": "in@mg.example.com",
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"type": "custom"}, "CreateIntegration of type 'custom' needs the field 'webhooks'"),
+        ({"type": "twilio", "webhooks": [HOOK]}, "of type 'twilio' has no field 'webhooks'"),
+        ({"type": "hologram"}, "type must be one of 'android'"),
+        ({"display_name": "x"}, "CreateIntegration needs the field 'type'"),
+        ({"type": "custom", "webhooks": [{"target": 5, "triggers": []}]}, "@ $.webhooks"),
+    ],
+)
+async def test_a_wrong_integration_is_refused_before_sending(
+    fake: FakeSunshine, fields: dict[str, object], message: str
+) -> None:
+    app = fake.add_app()
+    async with fake.session() as session:
+        with pytest.raises(InvalidArgumentError, match=message.replace("$", r"\$")):
+            await session.apps[app].integrations.create(**fields)  # type: ignore[arg-type]
+    assert fake.requests == []
+
+
+async def test_an_integration_of_a_new_type_is_read_as_the_base(api: respx.MockRouter) -> None:
+    """A type this version does not know: the base class, its own fields in extra."""
+    api.get("/v2/apps/a1/integrations/i1").respond(
+        json={"integration": {"id": "i1", "type": "hologram", "beam": 3}}
+    )
+    async with Session(key_id=KEY_ID, secret=SECRET) as session:
+        found = await session.apps["a1"].integrations.get("i1")
+    assert type(found) is models.Integration
+    assert (found.id, found.type, found.extra) == ("i1", "hologram", {"beam": 3})
+
+
+# --- other operations ---------------------------------------------------------------
+
+
+async def test_personal_data_deletion_returns_the_user(fake: FakeSunshine) -> None:
+    app = fake.add_app()
+    user = fake.add_user(app, external_id="steveb@example.com")
+    async with fake.session() as session:
+        deleted = await session.apps[app].users["steveb@example.com"].delete_personal_information()
+    assert isinstance(deleted, models.User)
+    assert deleted.id == user
+
+
+async def test_token_info_names_the_app(fake: FakeSunshine) -> None:
+    fake.add_app()
+    async with fake.session() as session:
+        app = await session.token_info()
+    assert isinstance(app, models.App)
+    assert app.id is not None
+
+
+# --- pagination -------------------------------------------------------------------
+
+
+async def test_a_page_without_meta_ends_the_walk(api: respx.MockRouter) -> None:
+    """The spec's own ListApps example has no meta: its items, then nothing more."""
+    route = api.get("/v2/apps").respond(json={"apps": [{"id": "a1"}, {"id": "a2"}]})
+    async with Session(key_id=KEY_ID, secret=SECRET) as session:
+        apps = session.apps.list()
+        assert [app.id async for app in apps] == ["a1", "a2"]
+        assert apps.pages.cursor is None
+    assert route.call_count == 1
+
+
+async def test_a_list_the_api_does_not_page_has_no_cursor(api: respx.MockRouter) -> None:
+    api.get("/v2/apps/a1/users/u1/devices").respond(json={"devices": [{"id": "d1"}]})
+    async with Session(key_id=KEY_ID, secret=SECRET) as session:
+        devices = session.apps["a1"].users["u1"].devices.list()
+        assert devices.pages.cursor is None
+        assert [device.id async for device in devices] == ["d1"]
+        assert devices.pages.cursor is None
+
+
+async def test_an_odd_item_never_costs_its_page(api: respx.MockRouter) -> None:
+    """A value of the wrong type is that value's problem; the walk goes on."""
+    api.get("/v2/apps/a1/users/u1/clients").respond(
+        json={
+            "clients": [{"id": "c1", "lastSeen": 5}, "junk", {"id": "c3"}],
+            "meta": {"hasMore": False},
+        }
+    )
+    async with Session(key_id=KEY_ID, secret=SECRET) as session:
+        pages = session.apps["a1"].users["u1"].clients.pages()
+        (page,) = [page async for page in pages]
+    assert [client.id for client in page.clients] == ["c1", "c3"]
+    assert page.clients[0].extra == {"lastSeen": 5}
+    assert problems_in(page) == [
+        "expected a JSON object, got str @ $.clients[1]",
+        "expected str, got int 5 @ $.clients[0].lastSeen",
+    ]
+
+
+# --- brand-separated users ----------------------------------------------------------
+
+
+async def test_a_brand_reaches_devices_and_personal_data(api: respx.MockRouter) -> None:
+    """Every call below a branded user names its brand, never the unbranded user."""
+    base = "/v2/apps/a1/users/steveb%40example.com"
+    devices = api.get(f"{base}/devices").respond(json={"devices": []})
+    device = api.get(f"{base}/devices/d1").respond(json={"device": {"id": "d1"}})
+    wipe = api.delete(f"{base}/personalinformation").respond(json={"user": {"id": "u1"}})
+    async with Session(key_id=KEY_ID, secret=SECRET) as session:
+        user = session.apps["a1"].user("steveb@example.com", brand_id="b1")
+        assert [d async for d in user.devices.list()] == []
+        await user.devices.get("d1")
+        await user.delete_personal_information()
+        with pytest.raises(InvalidArgumentError, match="differs from"):
+            await user.delete_personal_information(brand_id="b2")
+    for route in (devices, device, wipe):
+        assert route.call_count == 1
+        assert route.calls.last.request.url.params["brandId"] == "b1"
+
+
+# --- secrets ------------------------------------------------------------------------
+
+
+async def test_secrets_never_show_in_a_repr_or_a_log_line(
+    fake: FakeSunshine, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = fake.add_app()
+    integration = fake.add_integration(app, "custom")
+    async with fake.session() as session:
+        hook = await session.apps[app].integrations[integration].webhooks.create(HOOK)
+        key = await session.apps[app].keys.create(display_name="ci")
+    assert hook.secret
+    assert key.secret
+    twilio = models.Twilio(account_sid="AC1", auth_token="tok-very-secret")
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("user.code").info("%s %s %s", hook, key, twilio)
+    for shown in (repr(hook), repr(key), str(twilio), caplog.text):
+        assert hook.secret not in shown
+        assert key.secret not in shown
+        assert "tok-very-secret" not in shown
+    assert "secret=<redacted>" in repr(hook)
+    assert "auth_token=<redacted>" in repr(twilio)
+    assert "secret=None" in repr(models.Webhook())
+
+
+# --- the README's create with JSON keywords -----------------------------------------
+
+
+async def test_clients_create_takes_json_keywords(fake: FakeSunshine) -> None:
+    app = fake.add_app()
+    user = fake.add_user(app)
+    integration = fake.add_integration(app, "whatsapp")
+    conversation = fake.add_conversation(app, user)
+    async with fake.session() as session:
+        clients = session.apps[app].users[user].clients
+        client = await clients.create(
+            match_criteria={
+                "type": "whatsapp",
+                "integrationId": integration,
+                "phoneNumber": "+15145555555",
+            },
+            confirmation={"type": "prompt"},
+            target=sa.Target(conversation_id=conversation),
+        )
+        assert client.status == "pending"
+        assert client.integration_id == integration
+        requests = len(fake.requests)
+        with pytest.raises(InvalidArgumentError, match=r"\$\.matchCriteria\.phoneNumber"):
+            await clients.create(
+                match_criteria={"type": "whatsapp", "integrationId": integration, "phoneNumber": 5},
+                confirmation={"type": "prompt"},
+                target={"conversationId": conversation},
+            )
+        assert len(fake.requests) == requests
+    (stored,) = fake.clients(app, user)
+    assert stored.external_id == "+15145555555"
+
+
+async def test_a_mocked_response_reaches_the_caller() -> None:
+    """httpx.MockTransport, the way most people mock httpx, answers a resource call."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"integration": {"id": "i1", "type": "custom"}})
+
+    async with Session(
+        key_id=KEY_ID, secret=SECRET, base_url=BASE_URL, transport=httpx.MockTransport(handler)
+    ) as session:
+        found = await session.apps["a1"].integrations.get("i1")
+    assert isinstance(found, models.Custom)
