@@ -21,6 +21,10 @@ DEFAULT_MAX_RETRIES: Final = 2
 DEFAULT_MAX_CONNECTIONS: Final = 20
 #: Seconds to establish a connection (TCP and TLS), within the attempt's deadline.
 DEFAULT_CONNECT_TIMEOUT: Final = 10.0
+#: Seconds ``aclose()`` gives the requests it ended to let go of their connections
+#: before it closes the pool under them; they need milliseconds unless a transport
+#: given to the Session holds on.
+CLOSE_GRACE_SECONDS: Final = 1.0
 #: A response body (after decompression) larger than this is refused: 32 MiB.
 DEFAULT_MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
 #: An error response needs only its ``errors`` list: its body is read up to this much.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
+import math
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import final
@@ -14,6 +15,7 @@ import httpx
 
 from ._auth import Credentials, make_credentials
 from ._config import (
+    CLOSE_GRACE_SECONDS,
     DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS,
@@ -167,12 +169,14 @@ class Session:
         "_carrier",
         "_connect_timeout",
         "_credentials",
+        "_drained",
         "_entries",
         "_given_client",
         "_max_connections",
         "_max_response_bytes",
         "_pool_timeout",
         "_retry",
+        "_scopes",
         "_slots",
         "_state",
         "_timeout",
@@ -242,6 +246,9 @@ class Session:
         self._slots: anyio.Semaphore | None = None
         self._state = _State.OPEN
         self._entries = 0
+        #: The cancel scopes of the requests waiting or in flight, for aclose() to end.
+        self._scopes: set[anyio.CancelScope] = set()
+        self._drained: anyio.Event | None = None
         #: ``session.apps[app_id]``: the way to every resource.
         self.apps = AppsResource(self)
 
@@ -283,14 +290,37 @@ class Session:
             await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the session and, if the session created it, its HTTP client. Idempotent."""
+        """Close the session and, if the session created it, its HTTP client. Idempotent.
+
+        Requests still in flight, or waiting for a slot or a retry, end at once with
+        `SessionClosedError` (its message says whether the request may have reached
+        the server: a create that may have should be checked, as after an
+        `ApiConnectionError` with ``may_have_reached_server``). ``aclose()`` returns
+        once they have let go of their connections (a second at most), then closes
+        the pool.
+        """
         if self._state is _State.CLOSED:
             return
         self._state = _State.CLOSED
-        if self._carrier is not None:
-            # finish closing even when the surrounding task is being cancelled
-            with anyio.CancelScope(shield=True):
+        # finish closing even when the surrounding task is being cancelled
+        with anyio.CancelScope(shield=True):
+            if self._scopes:
+                self._drained = anyio.Event()
+                for scope in list(self._scopes):
+                    scope.cancel()
+                # each ends at its next checkpoint and frees its connection and slot on
+                # the way out; closing the pool first would race that cleanup
+                with anyio.move_on_after(CLOSE_GRACE_SECONDS):
+                    await self._drained.wait()
+            if self._carrier is not None:
                 await self._carrier.aclose()
+
+    def _release(self, scope: anyio.CancelScope) -> None:
+        """Forget a request's scope; the last one out tells aclose() they have all gone."""
+        scopes = self._scopes
+        scopes.discard(scope)
+        if not scopes and self._drained is not None:
+            self._drained.set()
 
     def _open(self) -> Carrier:
         """What carries the requests, made on first use for the running event loop."""
@@ -352,7 +382,9 @@ class Session:
         earlier_may_have_arrived = False
         while True:
             carrier = self._open()
-            response, error, failure = await self._attempt(carrier, info, content, content_type)
+            response, error, failure = await self._attempt(
+                carrier, info, content, content_type, earlier_may_have_arrived
+            )
             if error is None:
                 assert response is not None
                 return response
@@ -378,21 +410,67 @@ class Session:
                         self._retry.max_retries,
                         delay,
                     )
-                    await self._retry.sleep(delay)
+                    await self._wait_to_retry(delay, info, earlier_may_have_arrived)
                     continue
             if isinstance(error, ApiConnectionError) and earlier_may_have_arrived:
                 # this attempt never left, but an earlier one may have been acted on
                 error.may_have_reached_server = True
             raise error from error.__cause__
 
+    async def _wait_to_retry(self, delay: float, info: RequestInfo, sent: bool) -> None:
+        """The retry policy's wait, which aclose() ends with `SessionClosedError`."""
+        if self._state is _State.CLOSED:  # the attempt ended just as aclose() began
+            raise _closed_error(info, sent=sent)
+        scope = anyio.CancelScope()
+        self._scopes.add(scope)
+        try:
+            with scope:
+                await self._retry.sleep(delay)
+        finally:
+            self._release(scope)
+        if scope.cancelled_caught:  # only aclose() cancels it
+            raise _closed_error(info, sent=sent)
+
+    async def _wait_for_slot(
+        self, slots: anyio.Semaphore, info: RequestInfo, sent: bool
+    ) -> PoolTimeoutError | None:
+        """Wait for a free slot, within ``pool_timeout``; aclose() ends the wait."""
+        pool_timeout = self._pool_timeout
+        deadline = math.inf if pool_timeout is None else anyio.current_time() + pool_timeout
+        scope = anyio.CancelScope(deadline=deadline)
+        self._scopes.add(scope)
+        try:
+            with scope:
+                await slots.acquire()
+        finally:
+            self._release(scope)
+        if scope.cancelled_caught:
+            if self._state is _State.CLOSED:
+                raise _closed_error(info, sent=sent)
+            error = PoolTimeoutError(
+                f"no free connection slot within {pool_timeout:g}s ({info.method} {info.target})",
+                request=info,
+                may_have_reached_server=False,
+            )
+            error.__cause__ = TimeoutError()
+            return error
+        if self._state is _State.CLOSED:  # closed just as the slot came free
+            slots.release()
+            raise _closed_error(info, sent=sent)
+        return None
+
     async def _attempt(
         self,
         carrier: Carrier,
         info: RequestInfo,
         content: bytes | None,
-        content_type: str | None = None,
+        content_type: str | None,
+        earlier_may_have_arrived: bool,
     ) -> tuple[ApiResponse | None, SunshineError | None, Failure | None]:
-        """One try: a success, or the error it ended with (and how, if it got no response)."""
+        """One try: a success, or the error it ended with (and how, if it got no response).
+
+        Raises `SessionClosedError` when aclose() ends it.
+        """
         authorization = self._credentials.authorization()
         headers = {
             "Authorization": authorization,
@@ -406,24 +484,25 @@ class Session:
         slots = self._slots
         assert slots is not None
         try:
-            if self._pool_timeout is None:
-                await slots.acquire()
-            else:
-                with anyio.fail_after(self._pool_timeout):
-                    await slots.acquire()
-        except TimeoutError as exc:
-            error: SunshineError = PoolTimeoutError(
-                f"no free connection slot within {self._pool_timeout:g}s"
-                f" ({info.method} {info.target})",
-                request=info,
-                may_have_reached_server=False,
-            )
-            error.__cause__ = exc
-            return None, error, Failure.POOL_TIMEOUT
+            # a free slot is taken without a cancel scope to set up (the common case)
+            slots.acquire_nowait()
+        except anyio.WouldBlock:
+            pool_error = await self._wait_for_slot(slots, info, earlier_may_have_arrived)
+            if pool_error is not None:
+                return None, pool_error, Failure.POOL_TIMEOUT
         token = CURRENT_TRACKER.set(tracker)
+        # the attempt's deadline, and what aclose() cancels: one scope for both
+        scope = anyio.CancelScope(deadline=anyio.current_time() + self._timeout)
+        self._scopes.add(scope)
+        closed = False
+        error: SunshineError
         try:
-            with anyio.fail_after(self._timeout):
+            with scope:
                 received = await self._exchange(carrier, info, content, headers, tracker)
+            if scope.cancelled_caught:
+                closed = self._state is _State.CLOSED
+                if not closed:
+                    raise TimeoutError
         except TimeoutError as exc:
             failure = classify(exc, sent=None if tracker is None else tracker.sent)
             error = ApiTimeoutError(
@@ -448,7 +527,8 @@ class Session:
             return None, exc, Failure.INVALID
         except RuntimeError as exc:
             if carrier.is_closed:
-                # closed by another task (aclose) while this request was on its way
+                # the given http_client was closed by its owner while this request was
+                # on its way
                 raise SessionClosedError("the Session was closed during the request") from exc
             _scrub(exc, authorization)
             text = f"{describe_transport_error(exc)} ({info.method} {info.target})"
@@ -469,6 +549,10 @@ class Session:
         finally:
             CURRENT_TRACKER.reset(token)
             slots.release()
+            self._release(scope)  # after the slot: aclose() waits for both
+        if closed:
+            sent = earlier_may_have_arrived or tracker is None or tracker.sent
+            raise _closed_error(info, sent=sent)
         logger.debug("%s %s -> %d", info.method, info.target, received.status_code)
         if not 200 <= received.status_code < 300:
             return (
@@ -530,6 +614,14 @@ class Session:
                 with anyio.CancelScope(shield=True):
                     await response.aclose()
         return _Received(response.status_code, response.headers, body)
+
+
+def _closed_error(info: RequestInfo, *, sent: bool) -> SessionClosedError:
+    """What a request that aclose() ended raises; says whether it may have arrived."""
+    where = "it may have reached the server" if sent else "it was not sent"
+    return SessionClosedError(
+        f"the Session was closed during the request ({info.method} {info.target}); {where}"
+    )
 
 
 async def _read_limited(response: httpx.Response, limit: int) -> bytes:

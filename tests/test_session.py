@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import pickle
 import traceback
 from collections.abc import AsyncIterator
 
 import anyio
+import anyio.abc
+import attrs
 import httpx
 import jwt as pyjwt
 import pytest
@@ -684,3 +687,153 @@ class TestCancellation:
                     scope.cancel()
             assert scope.cancelled_caught
         assert route.call_count == 1
+
+
+@attrs.define
+class SilentServer:
+    """Accepts connections on 127.0.0.1 and reads what arrives, never answering."""
+
+    url: str = ""
+    #: Set once ``expected`` requests have arrived, each on its own connection.
+    arrived: anyio.Event = attrs.field(factory=anyio.Event)
+    #: Set when every connection accepted so far has been closed by the client.
+    all_closed: anyio.Event = attrs.field(factory=anyio.Event)
+    expected: int = 0
+    requests: int = 0
+    open_connections: int = 0
+
+    async def handle(self, stream: anyio.abc.SocketStream) -> None:
+        self.open_connections += 1
+        async with stream:
+            counted = False
+            with contextlib.suppress(anyio.EndOfStream, anyio.BrokenResourceError, OSError):
+                for _ in range(10_000):  # bounded: the client hangs up long before
+                    await stream.receive()
+                    if not counted:
+                        counted = True
+                        self.requests += 1
+                        if self.requests == self.expected:
+                            self.arrived.set()
+        self.open_connections -= 1
+        if not self.open_connections:
+            self.all_closed.set()
+
+
+@contextlib.asynccontextmanager
+async def silent_server(expected: int) -> AsyncIterator[SilentServer]:
+    server = SilentServer(expected=expected)
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    server.url = f"http://127.0.0.1:{listener.extra(anyio.abc.SocketAttribute.local_port)}"
+    async with listener, anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, server.handle)
+        try:
+            yield server
+        finally:
+            tg.cancel_scope.cancel()
+
+
+@pytest.fixture(params=["httpcore", "aiohttp"])
+def transport(request: pytest.FixtureRequest, anyio_backend: tuple[str, object]) -> str:
+    """Each transport the running backend can use (aiohttp is asyncio only)."""
+    if request.param == "aiohttp" and anyio_backend[0] != "asyncio":
+        pytest.skip("aiohttp runs on asyncio only")
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.mark.with_aiohttp
+class TestClose:
+    async def test_aclose_ends_requests_in_flight(self, transport: str) -> None:
+        """50 requests to a server that never answers: aclose() ends every one with
+        SessionClosedError at once (not at the 60 s deadline), and gives back every slot."""
+        async with silent_server(expected=20) as server:
+            session = Session(
+                key_id=KEY_ID,
+                secret=SECRET,
+                base_url=server.url,
+                transport=transport,  # type: ignore[arg-type]
+                max_connections=20,
+            )
+            await self._close_under_50_requests(session, server)
+
+    async def test_aclose_ends_requests_through_a_given_client(self) -> None:
+        """The same through an http_client the caller gave, which stays open."""
+        async with silent_server(expected=20) as server, httpx.AsyncClient() as client:
+            session = Session(key_id=KEY_ID, secret=SECRET, base_url=server.url, http_client=client)
+            await self._close_under_50_requests(session, server)
+            assert not client.is_closed
+
+    @staticmethod
+    async def _close_under_50_requests(session: Session, server: SilentServer) -> None:
+        closed: list[sa.SessionClosedError] = []
+
+        async def call() -> None:
+            with pytest.raises(sa.SessionClosedError) as caught:
+                await clients_of(session).pages().__anext__()
+            closed.append(caught.value)
+
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                for _ in range(50):
+                    tg.start_soon(call)
+                await server.arrived.wait()  # 20 sent, 30 waiting for a slot
+                await session.aclose()
+            await server.all_closed.wait()  # no connection is left open
+        assert len(closed) == 50
+        assert sum("may have reached the server" in str(error) for error in closed) == 20
+        assert sum("it was not sent" in str(error) for error in closed) == 30
+        assert all(SECRET not in str(error) for error in closed)
+        assert session._slots is not None
+        assert session._slots.value == 20
+
+    async def test_aclose_ends_a_wait_between_retries(self, api: respx.MockRouter) -> None:
+        """A request waiting to retry ends with SessionClosedError; no retry is sent."""
+        route = api.get(CLIENTS_PATH).respond(503)
+        waiting = anyio.Event()
+
+        async def slow_sleep(delay: float) -> None:
+            waiting.set()
+            await anyio.sleep_forever()
+
+        session = Session(key_id=KEY_ID, secret=SECRET, retry=sa.RetryPolicy(sleep=slow_sleep))
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+
+                async def call() -> None:
+                    with pytest.raises(sa.SessionClosedError, match="may have reached"):
+                        await clients_of(session).pages().__anext__()
+
+                tg.start_soon(call)
+                await waiting.wait()
+                await session.aclose()
+        assert route.call_count == 1
+
+    async def test_outer_cancellation_is_not_swallowed(self) -> None:
+        """Cancelled from outside while aclose() ends it, a request is cancelled: no
+        SessionClosedError takes the cancellation's place."""
+        started = anyio.Event()
+
+        class Hang(httpx.AsyncBaseTransport):
+            async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+                started.set()
+                await anyio.sleep_forever()
+                raise AssertionError("unreachable")
+
+        session = Session(key_id=KEY_ID, secret=SECRET, transport=Hang())
+        outcomes: list[str] = []
+
+        async def call() -> None:
+            try:
+                await clients_of(session).remove("x")
+            except sa.SessionClosedError:
+                outcomes.append("closed")
+            except anyio.get_cancelled_exc_class():
+                outcomes.append("cancelled")
+                raise
+
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(call)
+                await started.wait()
+                tg.cancel_scope.cancel()
+                await session.aclose()
+        assert outcomes == ["cancelled"]
