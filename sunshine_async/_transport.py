@@ -87,6 +87,8 @@ def _replaced(owner: type, name: str) -> bool:
     # (functools.wraps, wrapt: tracing, not mocking) pass for the original. The owner's
     # __module__ is the public package ("httpx"), the method's the private module.
     method = getattr(owner, name, None)
+    if method is None:
+        return False  # a later httpx without this method: nothing there to mock
     package = str(getattr(method, "__module__", None)).partition(".")[0]
     qualname = getattr(method, "__qualname__", None)
     return package != owner.__module__.partition(".")[0] or (

@@ -6,8 +6,10 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
+from unittest import mock
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ import sniffio
 
 import sunshine_async as sa
 from sunshine_async import Session
+from sunshine_async._transport import httpx_mocked
 
 from .conftest import APP_ID, BASE_URL, EXAMPLE_BODY, KEY_ID, SECRET, USER_ID
 
@@ -336,3 +339,44 @@ class TestRespxIsNeverBypassed:
         async with Session(key_id=KEY_ID, secret=SECRET) as session:
             assert (await first_page(session)).clients == ()
         assert seen == [CLIENTS_PATH.replace("%40", "@")]
+
+
+class TestHttpxMocked:
+    def test_nothing_mocked(self) -> None:
+        """Outside any mock, httpx's own methods are found in place."""
+        assert httpx_mocked() is None
+
+    def test_respx_mockers(self) -> None:
+        """Each of respx's mockers is found, and only while it is active."""
+        with respx.mock(assert_all_called=False):
+            assert httpx_mocked() == "transport"
+        with respx.mock(using="httpx", assert_all_called=False):
+            assert httpx_mocked() == "client"
+        assert httpx_mocked() is None
+
+    def test_mock_objects_are_found(self) -> None:
+        """A unittest.mock patch of the transport method counts as a mock."""
+        with mock.patch.object(httpx.AsyncHTTPTransport, "handle_async_request"):
+            assert httpx_mocked() == "transport"
+
+    def test_identity_keeping_wrapper_is_not_a_mock(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A tracing wrapper that keeps the original's name sends for real: "auto" may
+        keep aiohttp in production where one is installed."""
+        original = httpx.AsyncHTTPTransport.handle_async_request
+
+        @functools.wraps(original)
+        async def traced(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+            return await original(self, request)
+
+        monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", traced)
+        assert httpx_mocked() is None
+
+    def test_respx_is_never_imported(self) -> None:
+        """Looking does not import respx (a production process need not have it)."""
+        saved = {name: module for name, module in sys.modules.items() if name == "respx"}
+        try:
+            sys.modules.pop("respx", None)
+            assert httpx_mocked() is None
+            assert "respx" not in sys.modules
+        finally:
+            sys.modules.update(saved)
