@@ -37,6 +37,8 @@ from ._exceptions import (
     SessionClosedError,
     SunshineError,
 )
+from ._generated.models import App
+from ._generated.resources import TokenInfoOperations
 from ._resources import AppsResource
 from ._retry import RetryPolicy
 from ._sansio import (
@@ -257,6 +259,17 @@ class Session:
             f"Session(base_url={self._base_url!r}, credentials={self._credentials!r},"
             f" state={self._state.value!r})"
         )
+
+    async def token_info(self) -> App:
+        """The app the session's credentials belong to: a quick check that they work.
+
+        For an account key, the app the token was made for; ``extra`` holds what the
+        API adds (``subdomain`` for a Zendesk account). GET ``/v2/tokenInfo``.
+
+        Raises:
+            AuthenticationError: the credentials are not valid.
+        """
+        return await TokenInfoOperations(self, {}).token_info()
 
     @property
     def base_url(self) -> str:
