@@ -1,28 +1,36 @@
 """The fake against the official spec: every operation routed, every answer valid.
 
-Each operation of the generated table is called on the fake with a valid request, and
-its answer is checked against the spec's response schema with jsonschema, never with
-the SDK's models. Then the stateful resources are walked through the SDK.
+Each operation of the spec is called on the fake with a valid request, and its answer
+is checked against the spec's response schema with jsonschema, never with the SDK's
+models. The fake reads its routes and answer shapes from the spec, not from the SDK's
+generated table, and this is checked too. Then the stateful resources are walked
+through the SDK.
 """
 
 from __future__ import annotations
 
+import ast
 import base64
 import copy
 import json
+import subprocess
+import sys
+import textwrap
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 import sunshine_async
-from sunshine_async._generated.operations import OPERATIONS
 from sunshine_async.testing import FakeSunshine
 from sunshine_async.testing._core import STATEFUL_OPERATIONS
+from sunshine_async.testing._operations import OPERATIONS
 from sunshine_async.testing._spec import (
     SPEC,
     example_response,
+    rendered,
     request_problems,
     response_problems,
 )
@@ -437,3 +445,297 @@ def test_answers_are_plain_json(world: World) -> None:
     assert response.status == 200
     assert json.loads(response.body)["clients"][0]["id"] == world.client.id
     assert response.operation_id == "ListClients"
+
+
+# --- the fake reads the spec, not the SDK ----------------------------------------------
+
+PACKAGE = Path(sunshine_async.__file__).resolve().parent
+#: what the fake must never be built on: the generator's output and its table's shape
+GENERATED = ("sunshine_async._generated", "sunshine_async._operation")
+#: the SDK the fake tests: imported only by the helpers that hand back SDK objects
+SDK = ("sunshine_async._models", "sunshine_async._converter", "sunshine_async._session")
+
+
+def _imports(tree: ast.AST) -> list[tuple[ast.stmt, str]]:
+    """Every import in a module of ``sunshine_async.testing``, as absolute names."""
+    found: list[tuple[ast.stmt, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = "sunshine_async.testing".rsplit(".", node.level - 1)[0]
+                base = f"{parent}.{base}" if base else parent
+            found += [(node, f"{base}.{alias.name}") for alias in node.names]
+    return found
+
+
+def _run_in_process_without_sdk() -> dict[str, Any]:
+    """Serve every operation once, in a fresh interpreter where the SDK cannot load."""
+    script = textwrap.dedent(
+        """
+        import base64, json, sys, types
+
+        # the package itself, without its __init__ (which is the SDK)
+        package = types.ModuleType("sunshine_async")
+        package.__path__ = [sys.argv[1]]
+        sys.modules["sunshine_async"] = package
+        for name in sys.argv[2:]:
+            sys.modules[name] = None  # importing it now raises ImportError
+
+        from sunshine_async.testing import FakeSunshine
+        from sunshine_async.testing._core import FakeRequest
+        from sunshine_async.testing._operations import OPERATIONS
+
+        app = "5d8cff3cd55b040010928b5b"
+        fake = FakeSunshine()
+        fake.add_user(app, external_id="steveb")
+        custom = fake.add_integration(app, "custom")
+        fake.add_webhook(app, custom, "https://example.com/h")
+        names = {
+            "appId": app,
+            "userIdOrExternalId": "steveb",
+            "integrationId": custom,
+            "conversationId": fake.add_conversation(app, "steveb"),
+        }
+        auth = "Basic " + base64.b64encode(b"app_fake_key:fake-secret").decode()
+        statuses = {}
+        for op in OPERATIONS.values():
+            path = op.path
+            for name in op.path_params:
+                path = path.replace("{" + name + "}", names.get(name, "x"))
+            request = FakeRequest(
+                method=op.method,
+                path=path,
+                headers={"authorization": auth, "content-type": "application/json"},
+                body=b"{}",
+            )
+            statuses[op.id] = fake.handle(request).status
+        loaded = sorted(n for n, m in sys.modules.items() if n.startswith("sunshine_async.") and m)
+        print(json.dumps({"loaded": loaded, "statuses": statuses}))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(PACKAGE), *GENERATED, *SDK, "sunshine_async._resources"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+class TestIndependence:
+    """The fake is an oracle the generator did not write: it reads the spec itself."""
+
+    def test_no_module_imports_the_generated_code(self) -> None:
+        """No module of the fake imports the generated code, at any level."""
+        for module in sorted((PACKAGE / "testing").glob("*.py")):
+            for node, name in _imports(ast.parse(module.read_text("utf-8"))):
+                assert not name.startswith(GENERATED), f"{module.name}:{node.lineno} {name}"
+
+    def test_the_sdk_is_imported_only_where_it_is_handed_back(self) -> None:
+        """The SDK's models and session are imported inside the helpers that return them."""
+        for module in sorted((PACKAGE / "testing").glob("*.py")):
+            tree = ast.parse(module.read_text("utf-8"))
+            top_level: list[ast.stmt] = [
+                n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)
+            ]
+            for node, name in _imports(ast.Module(body=top_level, type_ignores=[])):
+                assert not name.startswith(SDK), f"{module.name}:{node.lineno} {name}"
+
+    def test_serving_needs_no_sdk(self) -> None:
+        """With the generated code and the SDK unloadable, every operation is served."""
+        result = _run_in_process_without_sdk()
+        assert not [n for n in result["loaded"] if n.startswith((*GENERATED, *SDK))]
+        assert set(result["statuses"]) == set(OPERATIONS)
+        assert all(status < 500 for status in result["statuses"].values()), result
+
+    def test_the_table_is_the_spec_s(self) -> None:
+        """Every operation of the spec is routed, with the spec's own statuses."""
+        in_spec = {
+            operation["operationId"]: operation
+            for item in SPEC["paths"].values()
+            for operation in item.values()
+            if isinstance(operation, dict) and "operationId" in operation
+        }
+        assert set(OPERATIONS) == set(in_spec)
+        for operation_id, op in OPERATIONS.items():
+            assert op.statuses == {int(code) for code in in_spec[operation_id]["responses"]}
+        assert OPERATIONS["Authorize"].status == 302
+        assert OPERATIONS["CreateIntegration"].status == 201
+
+    @pytest.mark.parametrize(
+        ("operation_id", "key", "items"),
+        [
+            ("GetIntegration", "integration", None),
+            ("CreateIntegration", "integration", None),
+            ("UpdateIntegration", "integration", None),
+            ("PostMessage", "messages", None),
+            ("ListClients", None, "clients"),
+            ("ListWebhooks", "webhooks", None),
+            ("DeleteApp", None, None),
+        ],
+    )
+    def test_result_keys_come_from_the_response_schema(
+        self, operation_id: str, key: str | None, items: str | None
+    ) -> None:
+        """The key an answer holds its result under is the one the spec's schema names."""
+        op = OPERATIONS[operation_id]
+        assert (op.response_key, op.items_key) == (key, items)
+
+    @pytest.mark.parametrize("method", ["GET", "PATCH"])
+    async def test_integration_answers_hold_the_integration(
+        self, world: World, raw: httpx.AsyncClient, method: str
+    ) -> None:
+        """GetIntegration and UpdateIntegration answer {"integration": {...}}, not {}."""
+        path = f"/v2/apps/{APP}/integrations/{world.whatsapp}"
+        body = {"displayName": "Chat"} if method == "PATCH" else None
+        response = await raw.request(method, path, json=body)
+        assert response.status_code == 200
+        assert response.json()["integration"]["id"] == world.whatsapp
+
+    def test_token_info_answers_an_app(self) -> None:
+        """An operation without a response example answers one built from its schema."""
+        answer = example_response("GetTokenInfo", 200)
+        assert set(answer) == {"app"}
+        assert answer["app"]["id"]
+        assert response_problems("GetTokenInfo", 200, answer) == []
+
+
+# --- only what the spec names comes back ---------------------------------------------------
+
+
+def _write_only_properties() -> list[tuple[str, str]]:
+    """(schema, property) for each property the spec marks writeOnly."""
+    return [
+        (name, prop)
+        for name, schema in SPEC["components"]["schemas"].items()
+        for part in (schema, *schema.get("allOf", ()))
+        for prop, sub in part.get("properties", {}).items()
+        if sub.get("writeOnly") is True
+    ]
+
+
+class TestWriteOnly:
+    """A writeOnly property goes in and never comes back, in an answer or a webhook."""
+
+    async def test_message_author(self, world: World, raw: httpx.AsyncClient) -> None:
+        """The author's userExternalId and brandId, and markdownText, stay on the way in."""
+        hook = world.fake.add_webhook(APP, world.custom, "https://example.com/m", ["*"])
+        path = f"/v2/apps/{APP}/conversations/{world.conversation}/messages"
+        body = {
+            "author": {"type": "user", "userExternalId": USER, "brandId": "9477922990333"},
+            "content": {"type": "text", "text": "hi", "markdownText": "**hi**"},
+        }
+        posted = await raw.post(path, json=body)
+        assert posted.status_code == 201
+        listed = (await raw.get(path)).json()["messages"]
+        delivered = [
+            event["payload"]["message"]
+            for delivery in world.fake.deliveries
+            if delivery.webhook_id == hook.id
+            for event in delivery.json()["events"]
+        ]
+        for message in [*posted.json()["messages"], listed[-1], *delivered]:
+            assert message["author"] == {"type": "user", "userId": world.user}
+            assert message["content"] == {"type": "text", "text": "hi"}
+
+    async def test_channel_credentials(self, raw: httpx.AsyncClient) -> None:
+        """A channel's keys and tokens are taken, never answered."""
+        body = {"type": "android", "privateKey": "pk", "clientEmail": "a@b.c", "senderId": "7"}
+        created = await raw.post(f"/v2/apps/{APP}/integrations", json=body)
+        assert created.status_code == 201
+        integration = created.json()["integration"]
+        assert "privateKey" not in integration
+        assert "clientEmail" not in integration
+        assert integration["senderId"] == "7"
+        got = await raw.get(f"/v2/apps/{APP}/integrations/{integration['id']}")
+        assert "privateKey" not in got.json()["integration"]
+
+    @pytest.mark.parametrize(("schema", "prop"), _write_only_properties())
+    def test_every_write_only_property_is_dropped(self, schema: str, prop: str) -> None:
+        """Each writeOnly property of the spec is left out when its schema renders."""
+        value = {"type": "android", prop: "secret"} if schema.endswith("Update") else {prop: "x"}
+        assert prop not in rendered(schema, value)
+
+    def test_there_are_write_only_properties(self) -> None:
+        assert ("author", "userExternalId") in _write_only_properties()
+        assert len(_write_only_properties()) > 20
+
+
+class TestWhatComesBack:
+    """Answers hold what the spec names: no echoed unknown key, no server field set by a
+    client."""
+
+    async def test_unknown_keys_are_not_echoed(self, raw: httpx.AsyncClient) -> None:
+        """A key the schema does not name is not answered back; metadata keeps its own."""
+        body = {"displayName": "X", "displayname": "typo", "metadata": {"any": "thing"}}
+        answer = (await raw.patch(f"/v2/apps/{APP}", json=body)).json()["app"]
+        assert answer["displayName"] == "X"
+        assert "displayname" not in answer
+        assert answer["metadata"] == {"any": "thing"}
+
+    async def test_subdomain_only_where_the_schema_has_it(self, raw: httpx.AsyncClient) -> None:
+        """GetApp answers the subdomain (appResponseWithSubdomain); CreateApp does not."""
+        created = (await raw.post("/v2/apps", json={"displayName": "Two"})).json()["app"]
+        assert "subdomain" not in created
+        got = (await raw.get(f"/v2/apps/{created['id']}")).json()["app"]
+        assert got["subdomain"]
+
+    async def test_read_only_fields_are_not_taken(self, raw: httpx.AsyncClient) -> None:
+        """An integration's id and status are the fake's, whatever the client sent."""
+        body = {"type": "whatsapp", "id": "mine", "status": "error", "phoneNumberId": "1"}
+        answer = (await raw.post(f"/v2/apps/{APP}/integrations", json=body)).json()
+        assert answer["integration"]["id"] != "mine"
+        assert answer["integration"]["status"] == "active"
+
+
+class TestOneOfKeyedBodies:
+    """A body of exactly one of some keys (conversion events, leaving a conversation)."""
+
+    @pytest.mark.parametrize(
+        ("body", "title"),
+        [
+            ({"messenger": 5}, "messenger should be object"),
+            ({}, "should match exactly one schema in oneOf"),
+            ({"foo": 1}, "should match exactly one schema in oneOf"),
+            (
+                {"messenger": {"payload": {"data": []}}, "whatsapp": {"payload": {"data": []}}},
+                "should match exactly one schema in oneOf",
+            ),
+            (
+                {"whatsapp": {"payload": {}}},
+                "whatsapp.payload should have required property 'data'",
+            ),
+        ],
+    )
+    async def test_conversion_events_refused(
+        self, world: World, raw: httpx.AsyncClient, body: dict[str, Any], title: str
+    ) -> None:
+        """PostConversionEvents refuses what its schema refuses, worded like the API."""
+        path = f"/v2/apps/{APP}/conversations/{world.conversation}/conversionEvents"
+        response = await raw.post(path, json=body)
+        assert response.status_code == 400
+        assert response.json()["errors"][0] == {"code": "bad_request", "title": title}
+
+    async def test_conversion_events_accepted(self, world: World, raw: httpx.AsyncClient) -> None:
+        """A valid body gets the example answer, its datasetId corrected to a string."""
+        path = f"/v2/apps/{APP}/conversations/{world.conversation}/conversionEvents"
+        response = await raw.post(path, json={"instagram": {"payload": {"data": [{}]}}})
+        assert response.status_code == 200
+        assert isinstance(response.json()["conversionEvents"]["datasetId"], str)
+        assert response_problems("PostConversionEvents", 200, response.json()) == []
+
+    async def test_leave_needs_one_way_to_name_the_user(
+        self, world: World, raw: httpx.AsyncClient
+    ) -> None:
+        """Leaving names the participant by exactly one of its three keys."""
+        path = f"/v2/apps/{APP}/conversations/{world.conversation}/leave"
+        both = await raw.post(path, json={"userId": world.user, "userExternalId": USER})
+        assert both.status_code == 400
+        one = await raw.post(path, json={"userExternalId": USER})
+        assert one.status_code == 200

@@ -1,12 +1,13 @@
 """An in-memory fake Sunshine Conversations server for testing code that uses the SDK.
 
-`FakeSunshine` serves every operation of the v2 API, routed by the operation table
-generated from the official spec. Apps, users, clients, devices, conversations,
-participants, messages, integrations and webhooks are kept in memory; the other
-operations answer with the spec's example. Requests are checked against the spec's
-JSON Schemas (never against the SDK's own models), and errors come in the API's shape
-and wording, with its pagination and auth, a request log and reproducible fault
-injection. Use it in process::
+`FakeSunshine` serves every operation of the v2 API, routed by the official spec
+itself (read at run time, never through the SDK's generated code). Apps, users,
+clients, devices, conversations, participants, messages, integrations and webhooks are
+kept in memory; the other operations answer with the spec's example. Requests are
+checked against the spec's JSON Schemas (never against the SDK's own models), answers
+hold only what the spec names, and errors come in the API's shape and wording, with its
+pagination and auth, a request log and reproducible fault injection. Use it in
+process::
 
     from sunshine_async.testing import FakeSunshine
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from ._app import FakeSunshine as FakeSunshine
 from ._app import FakeTransport as FakeTransport
+from ._app import FakeWebhook as FakeWebhook
 from ._app import RecordedRequest as RecordedRequest
 from ._delivery import Delivery as Delivery
 from ._delivery import DeliveryAttempt as DeliveryAttempt
@@ -41,6 +43,7 @@ __all__ = [
     "DropConnection",
     "FakeSunshine",
     "FakeTransport",
+    "FakeWebhook",
     "Fault",
     "Latency",
     "RecordedRequest",

@@ -1,18 +1,23 @@
 """`FakeSunshine`: the whole v2 API in memory, for tests and demos.
 
-The work is done by the sans-I/O `FakeCore` (routing from the generated operation
-table, checks against the spec's JSON Schemas, plain-dict answers). This module adds
-what needs I/O: an ASGI app (served by uvicorn, see `serve_in_thread`), an httpx
-transport for in-process use, injected faults, the request log, and the seeding helpers
-a test calls directly.
+The work is done by the sans-I/O `FakeCore` (routing from the spec itself, checks
+against the spec's JSON Schemas, plain-dict answers). This module adds what needs I/O:
+an ASGI app (served by uvicorn, see `serve_in_thread`), an httpx transport for
+in-process use, injected faults, the request log, and the seeding helpers a test calls
+directly.
+
+Serving a request touches none of the SDK's models or its generated table. Only the
+helpers whose contract is to hand back what the SDK would read (`FakeSunshine.session`,
+and the seeding helpers that return `Client` objects) import the SDK, when called.
 """
 
 from __future__ import annotations
 
+import enum
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
 from http import HTTPStatus
-from typing import Any, Final, TypeAlias, final
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, final
 from urllib.parse import parse_qsl, quote
 
 import anyio
@@ -27,14 +32,7 @@ from sunshine_async._config import (
     DEFAULT_TIMEOUT,
     MAX_BODY_BYTES,
 )
-from sunshine_async._converter import CONVERTER
-from sunshine_async._generated.models import Webhook
-from sunshine_async._models import Client, ClientStatus, ClientType
-from sunshine_async._retry import RetryPolicy
 from sunshine_async._sansio import check_id
-from sunshine_async._session import Session
-from sunshine_async._transport import TransportName
-from sunshine_async._types import Scope as JwtScope
 
 from ._core import FakeCore, FakeRequest, FakeResponse, error_response, json_response
 from ._delivery import Courier, Delivery, DeliveryAttempt, deliveries_for
@@ -42,7 +40,14 @@ from ._faults import Decision, Fault, FaultPlan, Status
 from ._spec import require_jsonschema
 from ._store import ApiFailure
 
-__all__ = ["FakeSunshine", "FakeTransport", "RecordedRequest"]
+if TYPE_CHECKING:
+    from sunshine_async._models import Client, ClientStatus, ClientType
+    from sunshine_async._retry import RetryPolicy
+    from sunshine_async._session import Session
+    from sunshine_async._transport import TransportName
+    from sunshine_async._types import Scope as JwtScope
+
+__all__ = ["FakeSunshine", "FakeTransport", "FakeWebhook", "RecordedRequest"]
 
 ASGIScope: TypeAlias = MutableMapping[str, Any]
 ASGIMessage: TypeAlias = MutableMapping[str, Any]
@@ -78,6 +83,40 @@ class RecordedRequest:
     method: str
     path: str
     query: tuple[tuple[str, str], ...]
+
+
+@final
+@attrs.frozen(kw_only=True)
+class FakeWebhook:
+    """A webhook `FakeSunshine.add_webhook` registered, as the API answered it.
+
+    Attributes:
+        id: Its id.
+        target: Where its deliveries go.
+        triggers: The event types it gets (``"*"``: all).
+        secret: What every delivery to it carries in ``X-API-Key``.
+        version: The payload version (``"v2"``).
+        include_full_user: Whether events carry the whole user.
+        include_full_source: Whether events carry the whole source.
+
+    .. versionadded:: 0.3
+    """
+
+    id: str
+    target: str
+    triggers: tuple[str, ...]
+    secret: str
+    version: str = "v2"
+    include_full_user: bool = False
+    include_full_source: bool = False
+
+
+def _to_clients(found: Sequence[Mapping[str, Any]]) -> list[Client]:
+    """Clients as the SDK reads them (the SDK is imported here, for the helpers only)."""
+    from sunshine_async._converter import CONVERTER
+    from sunshine_async._models import Client
+
+    return [CONVERTER.structure(client, Client) for client in found]
 
 
 class _ConnectionDropped(httpx.ReadError):
@@ -169,11 +208,11 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def _open(value: str, kind: type[ClientType] | type[ClientStatus]) -> str:
+def _open(value: object, kind: str) -> str:
     """A client type or status as its JSON text (enum members or plain strings)."""
-    text = value.value if isinstance(value, kind) else value
+    text = value.value if isinstance(value, enum.Enum) else value
     if not isinstance(text, str) or not text:
-        raise ValueError(f"expected a non-empty str or {kind.__name__}, got {value!r}")
+        raise ValueError(f"expected a non-empty str or {kind}, got {value!r}")
     return text
 
 
@@ -314,13 +353,13 @@ class FakeSunshine:
         Raises:
             KeyError: no such app or user.
         """
-        kind, state = _open(type, ClientType), _open(status, ClientStatus)
+        kind, state = _open(type, "ClientType"), _open(status, "ClientStatus")
         with self._lock:
             try:
                 added = self._store.add_clients(app_id, user, n, type=kind, status=state)
             except ApiFailure as failure:
                 raise KeyError(f"{failure.errors[0][1]}: app {app_id!r}, user {user!r}") from None
-        return [CONVERTER.structure(client, Client) for client in added]
+        return _to_clients(added)
 
     def clients(self, app_id: str, user: str) -> list[Client]:
         """A user's current clients (by id or external id), oldest first.
@@ -333,7 +372,7 @@ class FakeSunshine:
                 found = self._store.clients(app_id, user)
             except ApiFailure as failure:
                 raise KeyError(f"{failure.errors[0][1]}: app {app_id!r}, user {user!r}") from None
-        return [CONVERTER.structure(client, Client) for client in found]
+        return _to_clients(found)
 
     def add_integration(
         self,
@@ -382,7 +421,7 @@ class FakeSunshine:
         integration_id: str,
         target: str,
         triggers: Sequence[str] = ("*",),
-    ) -> Webhook:
+    ) -> FakeWebhook:
         """Register a webhook on a custom integration, as ``webhooks.create`` would.
 
         Returns it with its generated ``secret``, which every delivery to it carries in
@@ -400,7 +439,15 @@ class FakeSunshine:
                 if failure.status == 403:
                     raise ValueError("webhooks belong to custom integrations") from None
                 raise KeyError(f"{failure.errors[0][1]}: app {app_id!r}") from None
-        return CONVERTER.structure(hook, Webhook)
+        return FakeWebhook(
+            id=hook["id"],
+            target=hook["target"],
+            triggers=tuple(hook["triggers"]),
+            secret=hook["secret"],
+            version=hook["version"],
+            include_full_user=hook["includeFullUser"],
+            include_full_source=hook["includeFullSource"],
+        )
 
     # --- link tracking ---
 
@@ -448,7 +495,8 @@ class FakeSunshine:
             except ApiFailure as failure:
                 raise KeyError(f"{failure.errors[0][1]}: client {client_id!r}") from None
             self._deliver_events()
-        return CONVERTER.structure(removed, Client)
+        (client,) = _to_clients([removed])
+        return client
 
     def _link_update(
         self, app_id: str, user: str, client_id: str, status: str, reason: str
@@ -461,7 +509,8 @@ class FakeSunshine:
             except ApiFailure as failure:
                 raise KeyError(f"{failure.errors[0][1]}: client {client_id!r}") from None
             self._deliver_events()
-        return CONVERTER.structure(client, Client)
+        (changed,) = _to_clients([client])
+        return changed
 
     # --- faults ---
 
@@ -518,6 +567,10 @@ class FakeSunshine:
         ``retry_sleep`` is a shortcut for a `RetryPolicy` whose ``sleep`` it is: a test
         that injects 5xx faults passes a no-op, so that backoff costs no time.
         """
+        # the SDK under test, imported only by the helper that builds one
+        from sunshine_async._retry import RetryPolicy
+        from sunshine_async._session import Session
+
         if jwt is None:
             key_id = self.key_id if key_id is None else key_id
             secret = self.secret if secret is None else secret

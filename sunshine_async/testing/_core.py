@@ -1,10 +1,13 @@
 """The fake's server core, sans-I/O: a request in, a response out, nothing awaited.
 
 `FakeCore.handle` takes the method, the raw path, the decoded query, the headers and the
-body bytes, and returns the status, headers and body bytes. Routing comes from the
-operation table generated from the official spec (``_generated/operations.py``), so every
-operation of the API has a route; request bodies are checked against the spec's JSON
-Schemas (`._spec`); answers are plain dicts. The operations on apps, users, clients,
+body bytes, and returns the status, headers and body bytes. Routes, statuses and the
+shape of every answer come from the official spec itself (`._operations`, read from
+``openapi-facts.json``), never from the SDK's generated table, so that a generator
+mistake cannot hide in the server that tests it. Request bodies are checked against the
+spec's JSON Schemas (`._spec`), and lose what only the server sets (``readOnly``).
+Answers are plain dicts, rendered by their response schema on the way out: only what the
+spec names, and nothing it marks ``writeOnly``. The operations on apps, users, clients,
 devices, conversations, participants, messages, integrations and webhooks work on the
 in-memory `Store`; every other one answers with the spec's example response.
 
@@ -20,25 +23,47 @@ import json
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TypeAlias
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import attrs
 
 from sunshine_async._config import JWT_SCOPES, MAX_BODY_BYTES
-from sunshine_async._generated.operations import OPERATIONS
-from sunshine_async._operation import Operation
-from sunshine_async._sansio import encode_query
 
-from ._spec import example_response, request_problems
+from ._operations import OPERATIONS, Operation
+from ._spec import (
+    example_response,
+    received,
+    rendered,
+    request_problems,
+    request_schema,
+    response_schema,
+)
 from ._store import ApiFailure, Page, PageQuery, Store, parse_page_query
 
-__all__ = ["FakeCore", "FakeRequest", "FakeResponse", "Route", "error_response", "json_response"]
+__all__ = [
+    "GENERIC_STATUSES",
+    "FakeCore",
+    "FakeRequest",
+    "FakeResponse",
+    "Route",
+    "error_response",
+    "json_response",
+]
 
 JSON: TypeAlias = dict[str, Any]
 # the scope a key's tokens must carry, by the key id's prefix (svc_ keys: not checked)
 _SCOPE_OF_KEY: Final = {"app": "app", "act": "account", "int": "integration"}
 _API_ROOTS: Final = ("/v2/", "/oauth/")
 _BAD_QUERY: Final = "Invalid query parameters"
+#: Statuses any operation may answer, documented for it or not, as the API does: a
+#: refused body or query (400), refused credentials (401), an unknown id or route
+#: (404), a path served under another method (405), and an injected rate limit (429).
+GENERIC_STATUSES: Final = frozenset({400, 401, 404, 405, 429})
+
+
+def encode_query(params: Sequence[tuple[str, str]]) -> str:
+    """A query string whose deepObject keys stay readable (``page[after]=…``)."""
+    return "&".join(f"{quote(key, safe='[]')}={quote(value, safe='')}" for key, value in params)
 
 
 @attrs.frozen
@@ -191,6 +216,11 @@ class FakeCore:
             if status == 302:
                 location = str(data)
                 return FakeResponse(302, b"", (("location", location),), operation_id)
+            schema = response_schema(operation_id, status)
+            if schema is not None:
+                # the one place answers are rendered: only what the spec names comes out,
+                # and never what only goes in
+                data = rendered(schema, data)
             return json_response(status, data, operation_id=operation_id)
         except ApiFailure as failure:
             return error_response(failure, operation_id)
@@ -256,7 +286,8 @@ class FakeCore:
         if problems:
             first, *rest = problems
             raise ApiFailure(400, "bad_request", first, more=[("bad_request", p) for p in rest])
-        return data
+        key = request_schema(operation.id)
+        return data if key is None else received(key, data)
 
     @staticmethod
     def _check_query(operation: Operation, query: tuple[tuple[str, str], ...]) -> PageQuery | None:
@@ -369,7 +400,7 @@ class FakeCore:
 #
 # Each calls the `Store` method it names with the path parameters in the path's order,
 # then the body when it has one; the answer is the operation's success status with the
-# result under the response key the generated table gives (an empty object when none).
+# result under the key the spec's response schema names (an empty object when none).
 
 #: operation -> the Store method that does it
 _STORE_METHODS: Final = {
@@ -439,10 +470,11 @@ def _stateful(core: FakeCore, call: _Call) -> tuple[int, object]:
         return op.status, core._page(call, page)
     if op.id == "ListUsers":  # not paginated: found by email
         email = call.filter("identities.email") or ""
-        return 200, {"users": core.store.users_by_email(call.params["appId"], email)}
-    result = getattr(core.store, _STORE_METHODS[op.id])(*path, *_body_args(call))
-    if op.id == "PostMessage":  # the API answers a list: one message, or more
-        result = [result]
+        result: Any = core.store.users_by_email(call.params["appId"], email)
+    else:
+        result = getattr(core.store, _STORE_METHODS[op.id])(*path, *_body_args(call))
+    if op.response_key_is_array and not isinstance(result, list):
+        result = [result]  # PostMessage: the API answers a list of the messages made
     return op.status, {} if op.response_key is None else {op.response_key: result}
 
 

@@ -5,6 +5,9 @@ them (the events of one change go together, in the order they happened). The `Co
 posts them to their targets from a thread of its own, retrying the way Sunshine
 documents: up to five more tries after a failure, with growing pauses, and never again
 after a 400, 401, 403, 404 or 406 (the receiver has said no for good).
+
+An event is rendered by its type's schema in the spec, like an answer: only what the
+schema names goes out, and nothing it marks ``writeOnly``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import anyio
 import attrs
 import httpx
 
+from ._spec import SPEC, rendered
 from ._store import Event
 
 __all__ = ["Courier", "Delivery", "DeliveryAttempt", "deliveries_for"]
@@ -74,13 +78,24 @@ def _matches(triggers: Sequence[str], event_type: str) -> bool:
     return "*" in triggers or event_type in triggers
 
 
+#: event type -> the name of its schema (an event schema's title is its type)
+_EVENT_SCHEMAS: Final = {
+    schema["title"]: name
+    for name, schema in SPEC["components"]["schemas"].items()
+    if ":" in schema.get("title", "")
+}
+
+
 def _event_json(event: Event) -> dict[str, Any]:
-    return {
+    data = {
         "id": event.id,
         "type": event.type,
         "createdAt": event.created_at,
         "payload": event.payload,
     }
+    schema = _EVENT_SCHEMAS.get(event.type)
+    shown: dict[str, Any] = data if schema is None else rendered(schema, data)
+    return shown
 
 
 def deliveries_for(

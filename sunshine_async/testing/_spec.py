@@ -9,7 +9,9 @@ are bridged here once, when a schema is first used:
 - ``oneOf`` with a ``discriminator`` that maps every branch becomes a dispatch on the
   tag (a keyword of our own, ``x-tagged``): the spec gives many branches' ``type`` only a
   default, so by ``oneOf`` a valid body matches several branches (a defect listed in
-  api-surface.md §1); the other ``oneOf`` become ``anyOf``;
+  api-surface.md §1); a ``oneOf`` of objects told apart only by their one property
+  requires that property in each branch (`_union_keys`); the other ``oneOf`` become
+  ``anyOf``;
 - ``format: uri`` is checked (jsonschema skips it without an optional package);
 - rules the spec states only in prose (a phone number starts with ``+``) are added.
 
@@ -31,7 +33,10 @@ __all__ = [
     "INSTALL_HINT",
     "SPEC",
     "example_response",
+    "received",
+    "rendered",
     "request_problems",
+    "request_schema",
     "require_jsonschema",
     "response_problems",
     "response_schema",
@@ -44,7 +49,7 @@ _TAGGED: Final = "x-tagged"
 _REF_PREFIX: Final = "#/components/schemas/"
 _MAX_PROBLEMS: Final = 5
 # prose-only rules of the spec, as schema fragments merged into the named schemas
-_PROSE_RULES: Final[dict[str, dict[str, Any]]] = {
+PROSE_RULES: Final[dict[str, dict[str, Any]]] = {
     name: {"properties": {"phoneNumber": {"pattern": r"^\+"}}}
     for name in ("matchCriteriaMessagebird", "matchCriteriaTwilio", "matchCriteriaWhatsapp")
 }
@@ -101,7 +106,34 @@ def _branches(branches: list[Any], discriminator: Mapping[str, Any] | None) -> d
     refs = [b.get("$ref") for b in branches if isinstance(b, dict)]
     if discriminator and mapping and set(refs) <= set(mapping.values()) and None not in refs:
         return {_TAGGED: _tag_table(discriminator["propertyName"], mapping)}
+    keys = _union_keys(branches)
+    if keys is not None:
+        return {
+            "oneOf": [
+                {**_convert(sub), "required": [key]}
+                for sub, key in zip(branches, keys, strict=True)
+            ]
+        }
     return {"anyOf": [_convert(sub) for sub in branches]}
+
+
+def _union_keys(branches: list[Any]) -> list[str] | None:
+    """The one property of each branch, when that is all that tells them apart.
+
+    ``conversionEventsBody`` is ``oneOf`` three objects of one optional property each
+    (``messenger``, ``instagram``, ``whatsapp``): taken literally any object matches
+    two of them, so no body is valid by ``oneOf`` and every body is by ``anyOf``. The
+    meaning is plain: exactly one of the keys, holding its schema.
+    """
+    keys = []
+    for branch in branches:
+        if not isinstance(branch, dict) or "$ref" in branch or branch.get("required"):
+            return None
+        names = list(branch.get("properties") or {})
+        if branch.get("type") != "object" or len(names) != 1:
+            return None
+        keys.append(names[0])
+    return keys if len(set(keys)) == len(keys) > 1 else None
 
 
 def _tag_table(field: str, mapping: Mapping[str, str]) -> dict[str, Any]:
@@ -162,7 +194,7 @@ def _retarget(schema: Any, old: str, new: str) -> Any:
 @functools.cache
 def _definitions() -> dict[str, Any]:
     definitions = {name: _convert(schema) for name, schema in _SCHEMAS.items()}
-    for name, rule in _PROSE_RULES.items():
+    for name, rule in PROSE_RULES.items():
         _merge(definitions[name], _convert(rule))
     # a base schema whose discriminator maps tags to schemas built on it (integration):
     # a value must be one of those, so the name stands for their union from now on, and
@@ -256,7 +288,7 @@ def _describe(error: Any) -> str:
         message = "should NOT have duplicate items"
     elif keyword == "additionalProperties":
         message = "should NOT have additional properties"
-    elif keyword == "anyOf":
+    elif keyword in ("anyOf", "oneOf"):
         message = "should match exactly one schema in oneOf"
     else:
         message = f"is invalid ({keyword})"
@@ -268,26 +300,32 @@ def _leaves(error: Any) -> Iterator[Any]:
     """The errors worth reporting under one: inside ``anyOf``, the branch that was meant.
 
     A nullable value is ``anyOf: [null, X]``; when it is not null, X's problems are the
-    ones to tell. A union with several live branches is reported as itself.
+    ones to tell. In a ``oneOf`` of keyed branches (`_union_keys`), a branch whose key is
+    absent was not meant either. A union with several live branches is reported as
+    itself.
     """
-    if error.validator != "anyOf" or not error.context:
+    if error.validator not in ("anyOf", "oneOf") or not error.context:
         yield error
         return
     by_branch: dict[int, list[Any]] = {}
     for sub in error.context:
         by_branch.setdefault(sub.schema_path[0], []).append(sub)
-    live = [
-        subs
-        for subs in by_branch.values()
-        if not (
-            len(subs) == 1 and subs[0].validator == "type" and subs[0].validator_value == "null"
-        )
-    ]
+    live = [subs for subs in by_branch.values() if not _unmeant(error.validator, subs)]
     if len(live) == 1:
         for sub in live[0]:
             yield from _leaves(sub)
     else:
         yield error
+
+
+def _unmeant(union: str, problems: list[Any]) -> bool:
+    """Whether a union's branch failed only in a way that says it was not the one meant."""
+    if len(problems) != 1:
+        return False
+    (problem,) = problems
+    if problem.validator == "type" and problem.validator_value == "null":
+        return True
+    return union == "oneOf" and problem.validator == "required" and not problem.path
 
 
 def schema_problems(key: str, data: object) -> list[str]:
@@ -302,16 +340,150 @@ def schema_problems(key: str, data: object) -> list[str]:
     return problems[:_MAX_PROBLEMS]
 
 
-def request_problems(operation_id: str, body: object) -> list[str]:
-    """What is wrong with an operation's JSON request body, by the spec's schema."""
+def request_schema(operation_id: str) -> str | None:
+    """The key of an operation's JSON request body schema (for `schema_problems`)."""
     _, operation = _operation(operation_id)
     content = operation.get("requestBody", {}).get("content", {}).get("application/json")
     if content is None or "schema" not in content:
-        return []
-    return schema_problems(_schema_key(content["schema"]), body)
+        return None
+    return _schema_key(content["schema"])
 
 
-# --- responses ------------------------------------------------------------------------------
+def request_problems(operation_id: str, body: object) -> list[str]:
+    """What is wrong with an operation's JSON request body, by the spec's schema."""
+    key = request_schema(operation_id)
+    return [] if key is None else schema_problems(key, body)
+
+
+# --- what goes in, what comes out ----------------------------------------------------------
+
+
+def rendered(key: str, data: Any) -> Any:
+    """``data`` as the API answers it by a schema: only what the schema names, and no
+    ``writeOnly`` property.
+
+    ``key`` names the schema as `response_schema` gives it. The spec marks as write-only
+    what a client sends and must never read back: an author's ``userExternalId`` and
+    ``brandId``, a channel's credentials, ``markdownText``. A property no schema there
+    names is left out too (an unknown key a client sent, ``subdomain`` where the schema
+    has none): an answer that echoes it would let a client's misspelt field look
+    accepted. Objects that name no property (``metadata``) or allow more keep theirs.
+    ``data`` is left as it is; the parts that change are new.
+    """
+    return _render(data, _keyed(key), frozenset(), "writeOnly", closed=True)
+
+
+def received(key: str, data: Any) -> Any:
+    """A checked request body as the API takes it: without its ``readOnly`` properties.
+
+    A client may send what only the server sets (an integration's ``id`` or ``status``);
+    the API does not let it set them, and neither does the fake.
+    """
+    return _render(data, _keyed(key), frozenset(), "readOnly", closed=False)
+
+
+def _keyed(key: str) -> dict[str, Any]:
+    if key in _SCHEMAS:
+        return {"$ref": _REF_PREFIX + key}
+    schema: dict[str, Any] = json.loads(key)
+    return schema
+
+
+def _resolved(
+    schema: Mapping[str, Any], seen: frozenset[str]
+) -> tuple[Mapping[str, Any], frozenset[str]]:
+    """A schema with its ``$ref`` followed, and the names already applied to the value."""
+    ref = schema.get("$ref")
+    while isinstance(ref, str):
+        name = ref.removeprefix(_REF_PREFIX)
+        if name in seen:
+            return {}, seen
+        seen |= {name}
+        schema = _SCHEMAS[name]
+        ref = schema.get("$ref")
+    return schema, seen
+
+
+def _one_way(schema: Mapping[str, Any], marker: str) -> bool:
+    """Whether a property's schema is marked ``marker`` (itself, or what it names)."""
+    target, _ = _resolved(schema, frozenset())
+    if schema.get(marker) is True or target.get(marker) is True:
+        return True
+    return any(_one_way(sub, marker) for sub in target.get("allOf", ()) if isinstance(sub, dict))
+
+
+def _branches_of(schema: Mapping[str, Any], data: Any) -> list[Any]:
+    """The branches of a union (or of a base schema's discriminator) that apply to ``data``.
+
+    A discriminator names the branch by the tag. Where nothing names it, every branch
+    applies: a property any of them marks one-way is dropped (answering a credential is
+    worse than leaving out a field), and one any of them names is kept.
+    """
+    discriminator = schema.get("discriminator") or {}
+    mapping = discriminator.get("mapping") or {}
+    tag = data.get(discriminator.get("propertyName", "")) if isinstance(data, dict) else None
+    if isinstance(tag, str) and tag in mapping:
+        return [{"$ref": mapping[tag]}]
+    return [*schema.get("oneOf", ()), *schema.get("anyOf", ())]
+
+
+def _parts(schema: Mapping[str, Any], data: Any, seen: frozenset[str]) -> list[Mapping[str, Any]]:
+    """Every schema that applies to ``data``: ``schema``, its ``allOf`` parts, its branches.
+
+    ``seen`` holds the named schemas already applied to this value, so that a base and
+    its discriminator, which name each other, are each applied once.
+    """
+    schema, seen = _resolved(schema, seen)
+    found = [schema]
+    for sub in (*schema.get("allOf", ()), *_branches_of(schema, data)):
+        if isinstance(sub, dict):
+            found += _parts(sub, data, seen)
+    return found
+
+
+def _render(
+    data: Any, schema: Mapping[str, Any], seen: frozenset[str], marker: str, *, closed: bool
+) -> Any:
+    """``data`` without the properties marked ``marker`` and, ``closed``, undeclared ones.
+
+    Each step goes one level into ``data``, which is finite.
+    """
+    parts = _parts(schema, data, seen)
+    if isinstance(data, list):
+        items = [part["items"] for part in parts if isinstance(part.get("items"), dict)]
+        if not items:
+            return data
+        whole = {"allOf": items}
+        return [_render(item, whole, frozenset(), marker, closed=closed) for item in data]
+    if not isinstance(data, dict):
+        return data
+    declared: dict[str, list[Any]] = {}
+    extra: list[Any] = []
+    open_ = not closed
+    for part in parts:
+        for name, sub in (part.get("properties") or {}).items():
+            declared.setdefault(name, []).append(sub)
+        more = part.get("additionalProperties")
+        if isinstance(more, dict):
+            extra.append(more)
+        if more not in (None, False):
+            open_ = True
+    if not declared and not extra:
+        return data  # free-form (metadata): whatever it holds is its own
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        subs = declared.get(name)
+        if subs is None:
+            if open_:
+                out[name] = _render(value, {"allOf": extra}, frozenset(), marker, closed=closed)
+            continue
+        if any(_one_way(sub, marker) for sub in subs):
+            continue
+        out[name] = _render(value, {"allOf": subs}, frozenset(), marker, closed=closed)
+    return out
+
+
+# --- responses: the schemas and examples -------------------------------------------------------
 
 
 @functools.cache
@@ -353,10 +525,12 @@ def response_problems(operation_id: str, status: int, body: object) -> list[str]
 
 
 def example_response(operation_id: str, status: int) -> Any:
-    """A deep copy of the spec's first example response for ``status`` ({} if none).
+    """A deep copy of the spec's first example response for ``status``.
 
     Examples that break their own schema are corrected (`_EXAMPLE_NUMBERS_AS_TEXT`), so
-    that the fake never answers what the spec forbids.
+    that the fake never answers what the spec forbids. Without an example, the answer
+    is built from the examples the response schema gives its properties ({} when it has
+    no schema): an empty object would drop the envelope the schema names.
     """
     content = _json_content(operation_id, status) or {}
     examples = content.get("examples") or {}
@@ -370,7 +544,38 @@ def example_response(operation_id: str, status: int) -> Any:
                 holder = holder[key]
             holder[field] = str(holder[field])
         return value
-    return {}
+    built = _built_example(content.get("schema", {}), frozenset())
+    return {} if built is _ABSENT else built
+
+
+#: a schema that gives no example value: its property is left out
+_ABSENT: Final = object()
+
+
+def _built_example(schema: Mapping[str, Any], seen: frozenset[str]) -> Any:
+    """A value made of the ``example``s (or defaults) of a schema and its parts."""
+    schema, seen = _resolved(schema, seen)
+    for key in ("example", "default"):
+        if key in schema:
+            return copy.deepcopy(schema[key])
+    if schema.get("enum"):
+        return schema["enum"][0]
+    branches = [*schema.get("oneOf", ()), *schema.get("anyOf", ())]
+    if branches:
+        return _built_example(branches[0], seen)
+    if schema.get("type") == "array":
+        item = _built_example(schema.get("items", {}), frozenset())
+        return [] if item is _ABSENT else [item]
+    out: dict[str, Any] = {}
+    for member in schema.get("allOf", ()):
+        value = _built_example(member, seen)
+        if isinstance(value, dict):
+            out.update(value)
+    for name, sub in (schema.get("properties") or {}).items():
+        value = _built_example(sub, frozenset())
+        if value is not _ABSENT:
+            out[name] = value
+    return out if out or schema.get("type") == "object" else _ABSENT
 
 
 # response examples whose numbers the schema types as strings: (operation, path)

@@ -26,7 +26,7 @@ from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
-from sunshine_async._config import CURSOR_LENGTH, PAGE_SIZE_MAX, PAGE_SIZE_MIN
+from ._operations import PAGE_RULES
 
 __all__ = [
     "API_DEFAULT_PAGE_SIZE",
@@ -42,7 +42,7 @@ __all__ = [
 JSON = dict[str, Any]
 
 #: The API's own page size when ``page[size]`` is not given.
-API_DEFAULT_PAGE_SIZE: Final = 25
+API_DEFAULT_PAGE_SIZE: Final = PAGE_RULES.size_default
 _ID_PREFIX: Final = 0x5F5E1000  # the "timestamp" part of every generated id
 _PAGE_KEYS: Final = ("page[after]", "page[before]", "page[size]")
 _INVALID_PAGE: Final = "Invalid page query parameters"
@@ -108,7 +108,7 @@ def parse_page_query(pairs: Sequence[tuple[str, str]]) -> PageQuery:
     if after is not None and before is not None:
         raise _bad_page()
     for cursor in (after, before):
-        if cursor is not None and len(cursor) != CURSOR_LENGTH:
+        if cursor is not None and len(cursor) != PAGE_RULES.cursor_length:
             raise _bad_page()
     size = API_DEFAULT_PAGE_SIZE
     size_text = given.get("page[size]")
@@ -116,7 +116,7 @@ def parse_page_query(pairs: Sequence[tuple[str, str]]) -> PageQuery:
         if _SIZE.fullmatch(size_text) is None:
             raise _bad_page()
         size = int(size_text)
-        if not PAGE_SIZE_MIN <= size <= PAGE_SIZE_MAX:
+        if not PAGE_RULES.size_min <= size <= PAGE_RULES.size_max:
             raise _bad_page()
     return PageQuery(size=size, after=after, before=before)
 
