@@ -1117,6 +1117,34 @@ def render_bounds(spec: JSON, ops: Sequence[JSON]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_types(models: Models, overrides: JSON) -> str:
+    """The public list of models: every class and union of ``models.py`` but those a
+    hand-written public class stands for (`sunshine_async.types` adds those)."""
+    elsewhere = set(overrides.get("public_elsewhere", [])) | set(models.hand_written.values())
+    names = [
+        cls for name in models.schemas if (cls := models.class_of(name)) and cls not in elsewhere
+    ]
+    names += [cls for name in models.inline_of for cls, _, _ in models.inline_of[name]]
+    if models.events:
+        names.append("KnownWebhookEvent")
+    names = sorted(set(names))
+    lines = [
+        HEADER,
+        '"""The generated models that `sunshine_async.types` makes public, by name."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from sunshine_async._generated.models import (",
+        *(f"    {name}," for name in sorted(names, key=str.lower)),  # isort's order
+        ")",
+        "",
+        "__all__ = [",
+        *(f'    "{name}",' for name in names),
+        "]",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def render_package() -> str:
     return (
         f"{HEADER}\n"
@@ -1130,10 +1158,12 @@ def generate(out: Path) -> list[Path]:
     overrides = json.loads(OVERRIDES.read_text(encoding="utf-8"))
     config = json.loads(RESOURCES.read_text(encoding="utf-8"))
     out.mkdir(parents=True, exist_ok=True)
+    models = Models(spec, overrides)
     files = {
         out / "__init__.py": render_package(),
         out / "operations.py": render_operations(operations(spec, overrides)),
-        out / "models.py": Models(spec, overrides).render(),
+        out / "models.py": models.render(),
+        out / "types.py": render_types(Models(spec, overrides), overrides),
         out / "resources.py": Resources(spec, overrides, config).render(),
         out / "bounds.py": render_bounds(spec, operations(spec, overrides)),
     }

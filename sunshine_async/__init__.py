@@ -11,6 +11,7 @@ are read by `sunshine_async.webhooks`.
 from __future__ import annotations
 
 # the public submodule, imported here so that it is always an attribute of the package
+from . import types as types
 from . import webhooks as webhooks
 from ._auth import BasicCredentials as BasicCredentials
 from ._auth import JwtCredentials as JwtCredentials
@@ -18,6 +19,7 @@ from ._auth import MintedJwtCredentials as MintedJwtCredentials
 from ._config import DEFAULT_BASE_URL as DEFAULT_BASE_URL
 from ._converter import CONVERTER as CONVERTER
 from ._converter import make_converter as make_converter
+from ._converter import problems_in as problems_in
 from ._exceptions import ApiConnectionError as ApiConnectionError
 from ._exceptions import ApiError as ApiError
 from ._exceptions import ApiTimeoutError as ApiTimeoutError
@@ -173,6 +175,8 @@ __all__ = [
     "WebhookVerificationError",
     "WebhooksResource",
     "make_converter",
+    "problems_in",
+    "types",
     "webhooks",
 ]
 

@@ -318,6 +318,29 @@ async def _collections(found: readme.Block, monkeypatch: pytest.MonkeyPatch) -> 
     assert delivery.event_types == ["client:update"]
 
 
+@checks("users-conversations-messages-integrations-webhooks-2")
+async def _integrations(found: readme.Block, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The custom integration is made with its webhook, typed as Custom; token info."""
+    fake = FakeSunshine()
+    app = fake.add_app(APP_ID)
+    async with fake.session() as session:
+        namespace: Namespace = {
+            "session": session,
+            "app": session.apps[app],
+            "print": readme.Printed(),
+        }
+        await readme.run(found, namespace)
+    made = namespace["made"]
+    assert isinstance(made, sunshine_async.types.Custom)
+    async with fake.session() as session:
+        again = await session.apps[app].integrations.get(made.id)
+    assert isinstance(again, sunshine_async.types.Custom)
+    assert again.display_name == "link events"
+    hook = made.webhooks[0]
+    assert printed(namespace) == [f"{made.id} {hook.secret}", app]
+    assert hook.secret not in repr(made)
+
+
 # --- Link a channel and follow it ---
 
 
