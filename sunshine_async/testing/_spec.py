@@ -15,6 +15,10 @@ are bridged here once, when a schema is first used:
 - ``format: uri`` is checked (jsonschema skips it without an optional package);
 - rules the spec states only in prose (a phone number starts with ``+``) are added.
 
+The same schemas shape what goes in and out: a request body loses what only the server
+sets (``readOnly``, `received`), and an answer holds only what its schema names and
+nothing ``writeOnly`` (`rendered`).
+
 Problems are described the way the API words them (it validates with ajv): ``should
 have required property 'displayName'``, with the field's path in front.
 """
