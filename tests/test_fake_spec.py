@@ -211,10 +211,10 @@ def test_stateful_operations() -> None:
         for operation in item.values()
         if isinstance(operation, dict) and stateful_tags & set(operation.get("tags", ()))
     }
-    # these three reach outside systems (Zendesk, Meta): the fake answers the example
-    assert by_tag - {"SyncUser", "DownloadMessageRef", "PostConversionEvents"} == (
-        STATEFUL_OPERATIONS
-    )
+    # these three reach outside systems (Zendesk, Meta): the fake answers the example;
+    # token info answers an app of the store
+    outside = {"SyncUser", "DownloadMessageRef", "PostConversionEvents"}
+    assert by_tag - outside | {"GetTokenInfo"} == STATEFUL_OPERATIONS
 
 
 @pytest.mark.parametrize(
@@ -598,12 +598,21 @@ class TestIndependence:
         assert response.status_code == 200
         assert response.json()["integration"]["id"] == world.whatsapp
 
-    def test_token_info_answers_an_app(self) -> None:
+    def test_an_answer_without_example_is_built_from_the_schema(self) -> None:
         """An operation without a response example answers one built from its schema."""
         answer = example_response("GetTokenInfo", 200)
         assert set(answer) == {"app"}
         assert answer["app"]["id"]
         assert response_problems("GetTokenInfo", 200, answer) == []
+
+    async def test_token_info_answers_the_oldest_app(self, raw: httpx.AsyncClient) -> None:
+        """Token info answers an app of the store (the key serves all: the oldest)."""
+        await raw.post("/v2/apps", json={"displayName": "Later"})
+        response = await raw.get("/v2/tokenInfo")
+        assert response.status_code == 200
+        assert response.json()["app"]["id"] == APP
+        assert response.json()["app"]["subdomain"]
+        assert response_problems("GetTokenInfo", 200, response.json()) == []
 
 
 # --- only what the spec names comes back ---------------------------------------------------
@@ -685,6 +694,17 @@ class TestWhatComesBack:
         assert "subdomain" not in created
         got = (await raw.get(f"/v2/apps/{created['id']}")).json()["app"]
         assert got["subdomain"]
+
+    async def test_custom_integration_webhooks_are_made(self, raw: httpx.AsyncClient) -> None:
+        """A custom integration's webhooks come back made: id, version and secret."""
+        target = "https://example.com/hooks"
+        body = {"type": "custom", "webhooks": [{"target": target, "triggers": ["*"]}]}
+        made = (await raw.post(f"/v2/apps/{APP}/integrations", json=body)).json()["integration"]
+        (hook,) = made["webhooks"]
+        assert hook["secret"]
+        assert (hook["version"], hook["target"]) == ("v2", target)
+        listed = await raw.get(f"/v2/apps/{APP}/integrations/{made['id']}/webhooks")
+        assert listed.json()["webhooks"] == [hook]
 
     async def test_read_only_fields_are_not_taken(self, raw: httpx.AsyncClient) -> None:
         """An integration's id and status are the fake's, whatever the client sent."""

@@ -385,7 +385,9 @@ class FakeSunshine:
     ) -> str:
         """Create an integration (a channel: ``"whatsapp"``, ``"custom"``...); return its id.
 
-        ``fields`` are more of its JSON fields, in the API's camelCase.
+        ``fields`` are more of its JSON fields, in the API's camelCase, stored as given: a
+        custom integration's ``webhooks`` here get no deliveries (register one with
+        `add_webhook`), where ``integrations.create`` registers them.
 
         Raises:
             KeyError: no such app.
@@ -393,7 +395,10 @@ class FakeSunshine:
         body = {"type": type, "displayName": display_name, **fields}
         with self._lock:
             try:
-                return str(self._store.create_integration(app_id, body, integration_id)["id"])
+                made = self._store.create_integration(
+                    app_id, body, integration_id, register_webhooks=False
+                )
+                return str(made["id"])
             except ApiFailure as failure:
                 raise KeyError(f"{failure.errors[0][1]}: app {app_id!r}") from None
 

@@ -478,6 +478,16 @@ def _stateful(core: FakeCore, call: _Call) -> tuple[int, object]:
     return op.status, {} if op.response_key is None else {op.response_key: result}
 
 
+@_handles("GetTokenInfo")
+def _token_info(core: FakeCore, call: _Call) -> tuple[int, object]:
+    """The app the credentials belong to: the fake's one key serves all, so the oldest."""
+    app = core.store.token_app()
+    if app is None:
+        return core._example(call)
+    assert call.operation.response_key is not None
+    return call.operation.status, {call.operation.response_key: app}
+
+
 def _body_args(call: _Call) -> list[Any]:
     return [] if call.operation.body_kind is None else [call.body]
 

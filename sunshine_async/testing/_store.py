@@ -319,6 +319,11 @@ class Store:
     def get_app(self, app_id: str) -> JSON:
         return copy.deepcopy(self.app(app_id).data)
 
+    def token_app(self) -> JSON | None:
+        """The app the fake's one key answers for in ``tokenInfo``: the oldest one."""
+        app = next(self._apps.values(), None)
+        return None if app is None else copy.deepcopy(app.data)
+
     def apps_page(self, query: PageQuery) -> Page:
         return _page_of(self._apps, query, lambda app: copy.deepcopy(app.data))
 
@@ -747,13 +752,22 @@ class Store:
         return app, integration
 
     def create_integration(
-        self, app_id: str, body: Mapping[str, Any], integration_id: str | None = None
+        self,
+        app_id: str,
+        body: Mapping[str, Any],
+        integration_id: str | None = None,
+        *,
+        register_webhooks: bool = True,
     ) -> JSON:
+        """Add an integration; a custom one's ``webhooks`` are made as `create_webhook`
+        makes them (id, secret, deliveries), unless ``register_webhooks`` is false."""
         app = self.app(app_id)
-        data: JSON = {"id": integration_id or self.new_id(), "status": "active"}
-        data.update(copy.deepcopy(dict(body)))
+        data: JSON = {"status": "active", **copy.deepcopy(dict(body))}
+        data["id"] = integration_id or self.new_id()
         data.setdefault("displayName", None)
-        app.integrations.add(data["id"], _Integration(data))
+        integration = app.integrations.add(data["id"], _Integration(data))
+        if register_webhooks and data["type"] == "custom" and body.get("webhooks"):
+            data["webhooks"] = [self._add_webhook(integration, hook) for hook in body["webhooks"]]
         return copy.deepcopy(data)
 
     def _integration_of_type(self, app: _App, kind: str) -> str:
@@ -788,6 +802,9 @@ class Store:
         _, integration = self.integration(app_id, integration_id)
         if integration.data["type"] != "custom":
             raise ApiFailure(403, "forbidden", "Forbidden")
+        return self._add_webhook(integration, body)
+
+    def _add_webhook(self, integration: _Integration, body: Mapping[str, Any]) -> JSON:
         webhook: JSON = {
             "id": self.new_id(),
             "version": "v2",
