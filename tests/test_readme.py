@@ -332,13 +332,16 @@ async def _integrations(found: readme.Block, monkeypatch: pytest.MonkeyPatch) ->
         await readme.run(found, namespace)
     made = namespace["made"]
     assert isinstance(made, sunshine_async.types.Custom)
+    assert made.id is not None
+    assert made.webhooks is not None
     async with fake.session() as session:
         again = await session.apps[app].integrations.get(made.id)
     assert isinstance(again, sunshine_async.types.Custom)
     assert again.display_name == "link events"
-    hook = made.webhooks[0]
-    assert printed(namespace) == [f"{made.id} {hook.secret}", app]
-    assert hook.secret not in repr(made)
+    secret = made.webhooks[0].secret
+    assert secret is not None
+    assert printed(namespace) == [f"{made.id} {secret}", app]
+    assert secret not in repr(made)
 
 
 # --- Link a channel and follow it ---
