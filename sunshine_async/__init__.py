@@ -43,6 +43,7 @@ from ._exceptions import SessionClosedError as SessionClosedError
 from ._exceptions import SunshineError as SunshineError
 from ._exceptions import WebhookParseError as WebhookParseError
 from ._exceptions import WebhookVerificationError as WebhookVerificationError
+from ._exceptions import WrongEventLoopError as WrongEventLoopError
 from ._models import UNSET as UNSET
 from ._models import Author as Author
 from ._models import AuthorType as AuthorType
@@ -174,6 +175,7 @@ __all__ = [
     "WebhookParseError",
     "WebhookVerificationError",
     "WebhooksResource",
+    "WrongEventLoopError",
     "make_converter",
     "problems_in",
     "types",

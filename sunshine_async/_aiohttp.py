@@ -22,7 +22,7 @@ import yarl
 
 from ._config import MAX_EXCERPT_CHARS
 from ._sansio import excerpt
-from ._transport import mark_connection_held
+from ._transport import drop_transport, mark_connection_held
 
 __all__ = ["AiohttpTransport"]
 
@@ -166,3 +166,20 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._session.close()
+
+    def abandon(self) -> None:
+        """Let go of the pool after its event loop has ended, without that loop.
+
+        Nothing can run on a closed loop, so aiohttp cannot close its connections: their
+        sockets are closed here, and the session and connector are marked closed, so
+        that nothing reports an unclosed client session or connector at exit.
+        """
+        connector = self._session.connector
+        if connector is None:
+            return
+        protocols = [proto for kept in connector._conns.values() for proto, _ in kept]
+        protocols += list(connector._acquired)
+        for protocol in protocols:
+            if protocol.transport is not None:
+                drop_transport(protocol.transport)
+        connector._close()  # its loop is closed: this only marks it closed and forgets

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol, final
 
 from ._config import JWT_LIFETIME, JWT_RENEW_MARGIN, JWT_SCOPES
@@ -20,8 +20,15 @@ __all__ = [
     "Credentials",
     "JwtCredentials",
     "MintedJwtCredentials",
+    "credentials_from_env",
     "make_credentials",
 ]
+
+#: The environment variables `Session()` reads when it is given no credentials.
+ENV_KEY_ID = "SUNSHINE_KEY_ID"
+ENV_KEY_SECRET = "SUNSHINE_KEY_SECRET"  # noqa: S105 (a variable's name)
+ENV_JWT = "SUNSHINE_JWT"
+ENV_BASE_URL = "SUNSHINE_BASE_URL"
 
 
 class Credentials(Protocol):
@@ -184,3 +191,39 @@ def make_credentials(
     if scope != "app":
         raise InvalidArgumentError("scope= applies only with use_jwt=True")
     return BasicCredentials(key_id, secret)
+
+
+def credentials_from_env(
+    environ: Mapping[str, str],
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """``(key_id, secret, jwt, base_url)`` from the environment, for a bare `Session()`.
+
+    ``SUNSHINE_JWT``, or ``SUNSHINE_KEY_ID`` with ``SUNSHINE_KEY_SECRET``; and
+    ``SUNSHINE_BASE_URL`` when set. An empty variable counts as unset. Messages name
+    the variables, never what they hold.
+
+    >>> credentials_from_env({"SUNSHINE_JWT": "eyJ.a.b"})
+    (None, None, 'eyJ.a.b', None)
+
+    Raises:
+        InvalidArgumentError: no credentials are set, half of a key is, or both kinds.
+    """
+
+    def read(name: str) -> str | None:
+        return environ.get(name) or None
+
+    key_id, secret, jwt = read(ENV_KEY_ID), read(ENV_KEY_SECRET), read(ENV_JWT)
+    wanted = f"set {ENV_KEY_ID} and {ENV_KEY_SECRET}, or {ENV_JWT}"
+    if jwt is not None and (key_id is not None or secret is not None):
+        raise InvalidArgumentError(
+            f"Session() was given no credentials and the environment has both {ENV_JWT}"
+            f" and {ENV_KEY_ID}/{ENV_KEY_SECRET}: set only one kind"
+        )
+    if jwt is None:
+        missing = [n for n, v in ((ENV_KEY_ID, key_id), (ENV_KEY_SECRET, secret)) if v is None]
+        if missing:
+            raise InvalidArgumentError(
+                "missing credentials: key_id and secret (or jwt) were not passed, and the"
+                f" environment lacks {' and '.join(missing)} ({wanted})"
+            )
+    return key_id, secret, jwt, read(ENV_BASE_URL)

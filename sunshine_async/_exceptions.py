@@ -5,6 +5,7 @@ The tree::
     SunshineError
     ├── InvalidArgumentError (also ValueError)  bad input, raised before any request
     ├── SessionClosedError (also RuntimeError)  the Session was closed
+    ├── WrongEventLoopError (also RuntimeError) the Session was used in another event loop
     ├── PaginationError                         the server's cursors would loop forever
     ├── ResponseTooLargeError                   a response body over max_response_bytes
     ├── ResponseValidationError                 a success whose body does not decode
@@ -25,7 +26,8 @@ The tree::
         └── ServerError            5xx
 
 Catch `SunshineError` for everything, `ApiError` for every answer the API refused,
-or one of its subclasses for a single status.
+or one of its subclasses for a single status. Every one of them says, in
+``may_have_reached_server``, whether the server may have acted on the request.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ __all__ = [
     "SunshineError",
     "WebhookParseError",
     "WebhookVerificationError",
+    "WrongEventLoopError",
 ]
 
 
@@ -109,8 +112,19 @@ def _rebuild(
 class SunshineError(Exception):
     """Base class of every exception raised by sunshine-async.
 
+    Attributes:
+        may_have_reached_server: Whether the server may have received (and acted on)
+            the request this error ends. False when nothing was sent (a bad argument,
+            no free connection slot, a closed Session); True for every answer of the
+            API and when a request's fate is unknown. A create that fails with True
+            may have been made: look before sending it again.
+
     .. versionadded:: 0.1
+    .. versionchanged:: 0.2 ``may_have_reached_server`` on every error.
     """
+
+    #: Overridden by the errors that come from the server, or set per instance.
+    may_have_reached_server: bool = False
 
     def __reduce__(self) -> tuple[object, ...]:
         # subclasses take keyword-only arguments, which pickle (process pools, task
@@ -130,15 +144,37 @@ class InvalidArgumentError(SunshineError, ValueError):
 class SessionClosedError(SunshineError, RuntimeError):
     """The `Session` was closed and cannot send requests any more.
 
+    When `Session.aclose` ended a request in flight, ``may_have_reached_server`` says
+    whether that request had been sent; otherwise it is False.
+
     .. versionadded:: 0.1
+    """
+
+    def __init__(self, message: str, *, may_have_reached_server: bool = False) -> None:
+        super().__init__(message)
+        self.may_have_reached_server = may_have_reached_server
+
+
+class WrongEventLoopError(SunshineError, RuntimeError):
+    """A `Session` was used in an event loop other than the one it opened in.
+
+    A Session's connections belong to the event loop that was running when it opened
+    (its ``async with``, or its first request). Create the Session inside the loop
+    that uses it (one per ``anyio.run``/``asyncio.run``). Nothing was sent.
+
+    .. versionadded:: 0.2
     """
 
 
 class PaginationError(SunshineError):
     """The server's pagination would never end (no cursor, or a cursor seen before).
 
+    Raised from a page the server sent, so ``may_have_reached_server`` is True.
+
     .. versionadded:: 0.1
     """
+
+    may_have_reached_server = True
 
 
 class ApiConnectionError(SunshineError):
@@ -197,6 +233,8 @@ class ResponseTooLargeError(SunshineError):
     .. versionadded:: 0.2
     """
 
+    may_have_reached_server = True
+
     def __init__(self, message: str, *, status_code: int, limit: int, request: RequestInfo) -> None:
         super().__init__(message)
         self.status_code = status_code
@@ -216,6 +254,8 @@ class ResponseValidationError(SunshineError):
 
     .. versionadded:: 0.2
     """
+
+    may_have_reached_server = True
 
     def __init__(
         self,
@@ -280,6 +320,8 @@ class LinkFailedError(SunshineError):
     .. versionadded:: 0.2
     """
 
+    may_have_reached_server = True
+
     def __init__(
         self,
         message: str,
@@ -310,6 +352,8 @@ class LinkTimeoutError(SunshineError, TimeoutError):
     .. versionadded:: 0.2
     """
 
+    may_have_reached_server = True
+
     def __init__(
         self, message: str, *, client_id: str, timeout: float, client: Client | None = None
     ) -> None:
@@ -335,6 +379,8 @@ class ApiError(SunshineError):
     .. versionadded:: 0.1
     .. versionchanged:: 0.2 ``body`` and ``retry_after`` on every status.
     """
+
+    may_have_reached_server = True
 
     def __init__(
         self,

@@ -6,14 +6,24 @@ import contextlib
 import enum
 import logging
 import math
+import os
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import final
 
 import anyio
+import anyio.lowlevel
 import httpx
 
-from ._auth import Credentials, make_credentials
+from ._auth import (
+    ENV_BASE_URL,
+    ENV_JWT,
+    ENV_KEY_ID,
+    ENV_KEY_SECRET,
+    Credentials,
+    credentials_from_env,
+    make_credentials,
+)
 from ._config import (
     CLOSE_GRACE_SECONDS,
     DEFAULT_BASE_URL,
@@ -36,6 +46,7 @@ from ._exceptions import (
     ResponseTooLargeError,
     SessionClosedError,
     SunshineError,
+    WrongEventLoopError,
 )
 from ._generated.models import App
 from ._generated.resources import TokenInfoOperations
@@ -174,6 +185,7 @@ class Session:
         "_drained",
         "_entries",
         "_given_client",
+        "_loop",
         "_max_connections",
         "_max_response_bytes",
         "_pool_timeout",
@@ -194,7 +206,7 @@ class Session:
         jwt: str | None = None,
         use_jwt: bool = False,
         scope: Scope = "app",
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         max_retries: int | None = None,
@@ -205,10 +217,14 @@ class Session:
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | TransportName | None = "auto",
     ) -> None:
-        self._credentials: Credentials = make_credentials(
-            key_id=key_id, secret=secret, jwt=jwt, use_jwt=use_jwt, scope=scope
-        )
-        self._base_url = normalize_base_url(base_url)
+        if key_id is None and secret is None and jwt is None:
+            self._credentials, env_base_url = _credentials_from_env(use_jwt=use_jwt, scope=scope)
+            base_url = env_base_url if base_url is None else base_url
+        else:
+            self._credentials = make_credentials(
+                key_id=key_id, secret=secret, jwt=jwt, use_jwt=use_jwt, scope=scope
+            )
+        self._base_url = normalize_base_url(DEFAULT_BASE_URL if base_url is None else base_url)
         self._timeout = check_seconds("timeout", timeout)
         self._connect_timeout = check_seconds("connect_timeout", connect_timeout)
         self._pool_timeout = (
@@ -245,6 +261,8 @@ class Session:
         self._given_client = http_client
         self._transport: httpx.AsyncBaseTransport | TransportName = transport
         self._carrier: Carrier | None = None
+        #: The event loop the carrier was opened in (its native token).
+        self._loop: object = None
         self._slots: anyio.Semaphore | None = None
         self._state = _State.OPEN
         self._entries = 0
@@ -325,8 +343,13 @@ class Session:
                 # the way out; closing the pool first would race that cleanup
                 with anyio.move_on_after(CLOSE_GRACE_SECONDS):
                     await self._drained.wait()
-            if self._carrier is not None:
-                await self._carrier.aclose()
+            carrier = self._carrier
+            if carrier is not None:
+                if _loop_token() is self._loop:
+                    await carrier.aclose()
+                elif _loop_ended(self._loop):
+                    carrier.abandon()
+                # else: its loop runs on elsewhere, and only that loop can close it
 
     def _release(self, scope: anyio.CancelScope) -> None:
         """Forget a request's scope; the last one out tells aclose() they have all gone."""
@@ -340,7 +363,16 @@ class Session:
         if self._state is _State.CLOSED:
             raise SessionClosedError("this Session is closed; create a new one")
         carrier = self._carrier
+        if carrier is not None and _loop_token() is not self._loop:
+            if _loop_ended(self._loop):
+                carrier.abandon()
+            raise WrongEventLoopError(
+                "this Session was opened in another event loop, and its connections"
+                " belong to that loop: create the Session inside the loop that uses it"
+                " (one per anyio.run or asyncio.run)"
+            )
         if carrier is None:
+            self._loop = _loop_token()
             carrier = self._carrier = open_carrier(
                 self._transport,
                 client=self._given_client,
@@ -542,7 +574,10 @@ class Session:
             if carrier.is_closed:
                 # the given http_client was closed by its owner while this request was
                 # on its way
-                raise SessionClosedError("the Session was closed during the request") from exc
+                raise SessionClosedError(
+                    "the Session was closed during the request",
+                    may_have_reached_server=tracker is None or tracker.sent,
+                ) from exc
             _scrub(exc, authorization)
             text = f"{describe_transport_error(exc)} ({info.method} {info.target})"
             if "loop" in str(exc).lower():
@@ -633,8 +668,39 @@ def _closed_error(info: RequestInfo, *, sent: bool) -> SessionClosedError:
     """What a request that aclose() ended raises; says whether it may have arrived."""
     where = "it may have reached the server" if sent else "it was not sent"
     return SessionClosedError(
-        f"the Session was closed during the request ({info.method} {info.target}); {where}"
+        f"the Session was closed during the request ({info.method} {info.target}); {where}",
+        may_have_reached_server=sent,
     )
+
+
+def _loop_token() -> object:
+    """What identifies the running event loop (asyncio's loop, trio's token)."""
+    return anyio.lowlevel.current_token().native_token
+
+
+def _loop_ended(token: object) -> bool:
+    """Whether the event loop of ``token`` has ended (known for asyncio's loops only)."""
+    is_closed = getattr(token, "is_closed", None)
+    return callable(is_closed) and bool(is_closed())
+
+
+def _credentials_from_env(*, use_jwt: bool, scope: Scope) -> tuple[Credentials, str | None]:
+    """The credentials (and base URL, if set) a `Session()` given none reads from the
+    environment; an error names the variables, never what they hold."""
+    key_id, secret, jwt, base_url = credentials_from_env(os.environ)
+    try:
+        credentials = make_credentials(
+            key_id=key_id, secret=secret, jwt=jwt, use_jwt=use_jwt, scope=scope
+        )
+    except InvalidArgumentError as exc:
+        names = ENV_JWT if jwt is not None else f"{ENV_KEY_ID}/{ENV_KEY_SECRET}"
+        raise InvalidArgumentError(f"from the environment ({names}): {exc}") from None
+    if base_url is not None:
+        try:
+            normalize_base_url(base_url)
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(f"from the environment ({ENV_BASE_URL}): {exc}") from None
+    return credentials, base_url
 
 
 async def _read_limited(response: httpx.Response, limit: int) -> bytes:

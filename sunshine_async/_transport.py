@@ -14,6 +14,7 @@ by the transport's own events: httpcore's ``trace`` extension, aiohttp's trace h
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import ssl
@@ -298,6 +299,29 @@ class Carrier:
         response.request = request
         return response
 
+    def abandon(self) -> None:
+        """Give up the pool after its event loop has ended (no I/O can close it now).
+
+        The SDK's aiohttp transport closes its sockets without the loop; otherwise
+        the connections are left to the garbage collector.
+        """
+        self._closed = True
+        if not self._owned:
+            return
+        abandon = getattr(self.transport, "abandon", None)
+        if abandon is not None:
+            abandon()
+            return
+        # httpcore's pool: each connection's socket stream, found by what httpcore
+        # keeps (private names, looked up defensively: a change only leaves the GC to it)
+        pool = getattr(self.transport, "_pool", None)
+        for connection in getattr(pool, "connections", ()):
+            inner = getattr(connection, "_connection", None)
+            stream = getattr(getattr(inner, "_network_stream", None), "_stream", None)
+            transport = getattr(stream, "_transport", None)
+            if transport is not None:
+                drop_transport(transport)
+
     async def aclose(self) -> None:
         """Close what this carrier made (never a client or transport it was given)."""
         self._closed = True
@@ -307,6 +331,20 @@ class Carrier:
             await self._client.aclose()
         elif self.transport is not None:
             await self.transport.aclose()
+
+
+def drop_transport(transport: object) -> None:
+    """Close an asyncio transport whose event loop has ended, without that loop.
+
+    ``abort()`` marks it closing, then fails to schedule its end on the closed loop;
+    that end (closing the socket) is run here instead, so no socket is left to the GC.
+    """
+    with contextlib.suppress(Exception):
+        transport.abort()  # type: ignore[attr-defined]
+    lost = getattr(transport, "_call_connection_lost", None)
+    if lost is not None:
+        with contextlib.suppress(Exception):
+            lost(None)
 
 
 def open_carrier(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gc
 import logging
 import pickle
 import traceback
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator
 
 import anyio
 import anyio.abc
+import anyio.from_thread
 import attrs
 import httpx
 import jwt as pyjwt
@@ -20,6 +22,7 @@ import respx
 import sunshine_async as sa
 from sunshine_async import Session
 
+from ._loopback import canned_server, http_response
 from .conftest import APP_ID, BASE_URL, KEY_ID, SECRET, USER_ID
 
 pytestmark = pytest.mark.anyio
@@ -384,6 +387,80 @@ class TestErrors:
             with anyio.fail_after(5):
                 with pytest.raises(sa.ApiTimeoutError, match=r"no response within 0\.05s"):
                     await clients_of(session).remove("x")
+
+
+class TestMayHaveReachedServer:
+    def test_every_error_has_it(self) -> None:
+        """Each exception class answers may_have_reached_server, without getattr."""
+        assert sa.SunshineError("x").may_have_reached_server is False
+        assert sa.InvalidArgumentError("x").may_have_reached_server is False
+        assert sa.WebhookParseError("x").may_have_reached_server is False
+        assert sa.WrongEventLoopError("x").may_have_reached_server is False
+        assert sa.SessionClosedError("x").may_have_reached_server is False
+        assert sa.PaginationError("x").may_have_reached_server is True
+        info = sa.RequestInfo(method="GET", url=BASE_URL + "/v2/apps")
+        too_large = sa.ResponseTooLargeError("x", status_code=200, limit=1, request=info)
+        assert too_large.may_have_reached_server is True
+
+    async def test_invalid_argument_was_not_sent(self, session: Session) -> None:
+        """An argument refused before sending: False."""
+        with pytest.raises(sa.InvalidArgumentError) as caught:
+            await clients_of(session).remove("")
+        assert caught.value.may_have_reached_server is False
+
+    @pytest.mark.parametrize("status", [400, 404, 429, 503])
+    async def test_every_api_answer_reached_it(
+        self, api: respx.MockRouter, once: Session, status: int
+    ) -> None:
+        """An ApiError of any status: True."""
+        api.delete(CLIENT_PATH).respond(status, json=NOT_FOUND)
+        with pytest.raises(sa.ApiError) as caught:
+            await clients_of(once).remove("5ebee0975ac5304b664a12fa")
+        assert caught.value.may_have_reached_server is True
+
+    async def test_a_body_that_does_not_decode_reached_it(
+        self, api: respx.MockRouter, once: Session
+    ) -> None:
+        """A success that does not decode: True (the request did succeed)."""
+        api.get(CLIENTS_PATH).respond(200, text="OK")
+        with pytest.raises(sa.ResponseValidationError) as caught:
+            await clients_of(once).list().__anext__()
+        assert caught.value.may_have_reached_server is True
+
+    async def test_closed_session_never_sent(self) -> None:
+        """A request on a closed Session: SessionClosedError with False."""
+        session = Session(key_id=KEY_ID, secret=SECRET)
+        await session.aclose()
+        with pytest.raises(sa.SessionClosedError) as caught:
+            await clients_of(session).remove("x")
+        assert caught.value.may_have_reached_server is False
+
+    async def test_pool_timeout_never_sent(self) -> None:
+        """No slot came free in time: PoolTimeoutError with False."""
+        release = anyio.Event()
+
+        class Held(httpx.AsyncBaseTransport):
+            async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+                await release.wait()
+                return httpx.Response(200, json={})
+
+        async with (
+            Session(
+                key_id=KEY_ID,
+                secret=SECRET,
+                transport=Held(),
+                max_connections=1,
+                pool_timeout=0.01,
+                max_retries=0,
+            ) as session,
+            anyio.create_task_group() as tg,
+        ):
+            tg.start_soon(clients_of(session).remove, "a")
+            await anyio.wait_all_tasks_blocked()
+            with pytest.raises(sa.PoolTimeoutError) as caught:
+                await clients_of(session).remove("b")
+            release.set()
+        assert caught.value.may_have_reached_server is False
 
 
 class TestSecrets:
@@ -837,3 +914,59 @@ class TestClose:
                 tg.cancel_scope.cancel()
                 await session.aclose()
         assert outcomes == ["cancelled"]
+
+
+@pytest.mark.with_aiohttp
+class TestEventLoops:
+    @pytest.mark.parametrize("close", [True, False], ids=["closed", "left-open"])
+    @pytest.mark.parametrize("transport", ["aiohttp", "httpcore"])
+    def test_a_second_event_loop_is_refused(self, transport: str, close: bool) -> None:
+        """A Session used in a second anyio.run raises WrongEventLoopError, sends nothing,
+        and leaves no unclosed client session, connector or socket behind (filterwarnings
+        is error, so any ResourceWarning at collection fails the test)."""
+        body = b'{"app": {"id": "5d8cff3cd55b040010928b5b"}}'
+        with (
+            anyio.from_thread.start_blocking_portal() as portal,
+            portal.wrap_async_context_manager(canned_server(http_response(body))) as server,
+        ):
+            _use_in_three_loops(server.url, transport, close=close)
+            assert server.requests == 1
+        gc.collect()  # the Session is gone: its connections must have been let go
+
+    def test_a_session_keeps_working_in_its_own_loop(self) -> None:
+        """Two requests in the same loop, opened by the first, are not refused."""
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, json={"app": {"id": APP_ID}})
+
+        async def main() -> None:
+            async with Session(
+                key_id=KEY_ID, secret=SECRET, transport=httpx.MockTransport(answer)
+            ) as session:
+                await session.apps.get(APP_ID)
+                await session.apps.get(APP_ID)
+
+        anyio.run(main)
+
+
+def _use_in_three_loops(url: str, transport: str, *, close: bool) -> None:
+    """Open a Session in one event loop, then use it (and maybe close it) in others."""
+    session = Session(
+        key_id=KEY_ID,
+        secret=SECRET,
+        base_url=url,
+        transport=transport,  # type: ignore[arg-type]
+    )
+
+    async def use() -> None:
+        await session.apps.get(APP_ID)
+
+    anyio.run(use)
+    with pytest.raises(sa.WrongEventLoopError, match="another event loop") as caught:
+        anyio.run(use, backend="trio")
+    assert caught.value.may_have_reached_server is False
+    with pytest.raises(sa.WrongEventLoopError):
+        anyio.run(use)
+    if close:
+        anyio.run(session.aclose)
+        assert session.is_closed
