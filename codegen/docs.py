@@ -334,7 +334,15 @@ def render_page(page: Collection) -> str:
 
 def render_index(pages: Sequence[Collection]) -> str:
     ops = v2_operations()
-    calls = calls_by_operation(pages)
+    links = {
+        op: [
+            f"[`{page.reached}.{m.name}()`]({page.slug}.md#{m.name})"
+            for page in pages
+            for m in page.methods
+            if m.operation == op
+        ]
+        for op in ops
+    }
     done = sorted(set(ops) & covered(pages))
     lines = [HEADER, "", "# Reference", ""]
     lines += [
@@ -350,7 +358,7 @@ def render_index(pages: Sequence[Collection]) -> str:
         lines.append(f"| [{page.public}]({page.slug}.md) | `{page.reached}` | {names} |")
     lines += ["", "## Every operation", "", "| operation | HTTP | call |", "|---|---|---|"]
     for op_id, op in ops.items():
-        by = "<br>".join(f"`{call}()`" for call in calls.get(op_id, [])) or "not covered"
+        by = "<br>".join(links[op_id]) or "not covered"
         lines.append(f"| `{op_id}` | `{op['method']} {op['path']}` | {by} |")
     lines.append("")
     return "\n".join(lines)
