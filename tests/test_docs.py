@@ -470,3 +470,36 @@ class TestGuidesRun:
         for made in world.sessions:
             if not made.is_closed:
                 await made.aclose()
+
+
+# --- the build ---
+
+
+class TestBuild:
+    """How the site is built: pinned tools, a nox session, and CI."""
+
+    def test_tools_are_pinned(self) -> None:
+        """The docs session installs exact versions, and the test extra none of them."""
+        noxfile = (ROOT / "noxfile.py").read_text()
+        pins = re.search(r"DOCS = \((.*?)\)", noxfile, re.DOTALL)
+        assert pins is not None
+        requirements = re.findall(r'"([^"]+)"', pins.group(1))
+        assert {r.split("==")[0] for r in requirements} >= {
+            "mkdocs",
+            "mkdocs-material",
+            "mkdocstrings[python]",
+        }
+        for requirement in requirements:
+            assert re.fullmatch(r"[\w\[\].-]+==[\w.]+", requirement), requirement
+        assert "mkdocs" not in (ROOT / "pyproject.toml").read_text()
+
+    def test_ci_builds_the_site_after_the_checks(self) -> None:
+        """.ci/run builds the docs with nox after lint and typecheck."""
+        lines = (ROOT / ".ci" / "run").read_text().splitlines()
+        checks = lines.index(".venv-test/bin/nox -s lint typecheck")
+        assert lines.index(".venv-test/bin/nox -s docs") > checks
+
+    def test_strict(self) -> None:
+        """The site is built with --strict, by its config and by the session."""
+        assert "strict: true" in (ROOT / "mkdocs.yml").read_text()
+        assert '"mkdocs", "build", "--strict"' in (ROOT / "noxfile.py").read_text()
