@@ -14,6 +14,8 @@
   ``INTEGRATION_ID``, ``fake``) from that namespace; a block that builds its own
   `Session` gets one bound to the fake, and ``anyio.run(main)`` runs ``main`` on the
   test's own loop from a worker thread. Nothing leaves the process.
+- The same blocks, one function per page, pass ``mypy --strict`` (when mypy is
+  installed), so a renamed argument or a wrong type fails before anyone runs them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import importlib.util
 import inspect
 import json
 import re
+import subprocess
 import sys
+import textwrap
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -136,8 +140,6 @@ class TestReference:
 
     def test_runs_as_a_script(self, tmp_path: Path) -> None:
         """``python codegen/docs.py --out DIR`` writes the pages and reports 65/65."""
-        import subprocess
-
         done = subprocess.run(
             [sys.executable, str(ROOT / "codegen" / "docs.py"), "--out", str(tmp_path)],
             capture_output=True,
@@ -503,3 +505,62 @@ class TestBuild:
         """The site is built with --strict, by its config and by the session."""
         assert "strict: true" in (ROOT / "mkdocs.yml").read_text()
         assert '"mkdocs", "build", "--strict"' in (ROOT / "noxfile.py").read_text()
+
+
+# --- type-checking the guides' code ---
+
+#: The names a page's blocks read from earlier in the page, as the test runs them.
+PAGE_PARAMETERS = (
+    "session: sunshine_async.Session, APP_ID: str, INTEGRATION_ID: str,"
+    " CONVERSATION_ID: str, fake: FakeSunshine"
+)
+
+
+def typed_module(page: Path) -> str:
+    """The page's blocks, in order, as the body of one async function mypy can check."""
+    lines = [
+        "from __future__ import annotations",
+        "import sunshine_async",
+        "from sunshine_async.testing import FakeSunshine",
+        "",
+        "",
+        f"async def _page({PAGE_PARAMETERS}) -> None:",
+    ]
+    for found in blocks(page):
+        if not found.code.startswith(NOT_RUN):
+            lines.append(textwrap.indent(found.code, "    "))
+    lines.append("    return None")
+    return "\n".join(lines) + "\n"
+
+
+class TestGuidesTypeCheck:
+    """mypy --strict accepts every guide's code, as one function per page."""
+
+    def test_mypy(self, tmp_path: Path) -> None:
+        """Each page's blocks type-check against the SDK's annotations.
+
+        Optional fields are read as present (``--no-strict-optional``): every field of a
+        model may be missing from what a server sends, and the guides read the ones the
+        API always fills in without a ``None`` check each.
+        """
+        pytest.importorskip("mypy")
+        for page in PAGES:
+            if any(not b.code.startswith(NOT_RUN) for b in blocks(page)):
+                (tmp_path / f"guide_{page.stem}.py").write_text(typed_module(page))
+        checked = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mypy",
+                "--strict",
+                "--no-strict-optional",
+                "--cache-dir",
+                str(tmp_path / ".mypy_cache"),
+                *sorted(str(p) for p in tmp_path.glob("guide_*.py")),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
