@@ -800,9 +800,10 @@ class Resources:
                 "after: str | None = None",
                 "before: str | None = None",
             ]
-        if keywords:
-            params.append("*")
-            params += keywords
+        # the call's own settings: None leaves the view's and the Session's in force
+        keywords.append("options: RequestOptions | None = None")
+        params.append("*")
+        params += keywords
         query_expr = "{" + ", ".join(query_parts) + "}"
         oid = op["id"]
         lines: list[str] = []
@@ -830,6 +831,7 @@ class Resources:
                 "    page_size=page_size,",
                 "    after=after,",
                 "    before=before,",
+                "    options=options,",
                 ")",
                 f'return ItemIterator(pages, attrgetter("{item}"))',
             ]
@@ -844,6 +846,7 @@ class Resources:
                 f'    key="{op["response_key"]}",',
                 f"    path={path_expr},",
                 f"    query={query_expr},",
+                "    options=options,",
                 ")",
             ]
         else:
@@ -906,7 +909,7 @@ class Resources:
                     "        },",
                     "    ),",
                 ]
-            send.append(")")
+            send += ["    options=options,", ")"]
             if not op["response_key"]:
                 returns = "None"
                 body_lines = [line.replace("response = await", "await", 1) for line in send]
@@ -933,6 +936,38 @@ class Resources:
         lines.append(f"    ) -> {returns}:")
         lines += self.docstring(op, returns)
         lines += [f"        {line}" if line else "" for line in body_lines]
+        return lines
+
+    @staticmethod
+    def raw_property(class_name: str) -> list[str]:
+        """``with_raw_response``: the class's methods, each returning the raw response."""
+        return [
+            "",
+            "    @property",
+            f"    def with_raw_response(self) -> {class_name}WithRawResponse:",
+            '        """These methods, each returning the `RawResponse` (status, headers, ...)."""',
+            f"        return {class_name}WithRawResponse(self)",
+        ]
+
+    def raw_class(self, class_name: str, spec: JSON) -> list[str]:
+        """The class ``with_raw_response`` returns: each method wrapped, a list's to
+        fetch its first page."""
+        lines = [
+            "",
+            "",
+            f"class {class_name}WithRawResponse(RawResponses):",
+            f'    """`{class_name}` methods that return the `RawResponse` of their call."""',
+            "",
+            "    __slots__ = ()",
+            "",
+        ]
+        for method_name, op_id in spec["methods"].items():
+            op = self.ops[op_id]
+            listed = op["paginated"] or (
+                op["method"] == "GET" and op["response_key"] and self.response_list_key(op)
+            )
+            wrap = "raw_first_page" if listed else "raw_call"
+            lines.append(f"    {method_name} = {wrap}({class_name}.{method_name})")
         return lines
 
     def required_of(self, schema: str) -> tuple[str, ...]:
@@ -992,10 +1027,15 @@ class Resources:
             "HELPERS",
             ")",
             "from sunshine_async._models import UNSET, Unset",
+            "from sunshine_async._options import RequestOptions",
             "from sunshine_async._pagination import ItemIterator, decode",
+            "from sunshine_async._raw import RawResponses, raw_call, raw_first_page",
             "",
             "__all__ = [",
-            *(f'    "{name}",' for name in sorted(self.config)),
+            *(
+                f'    "{name}",'
+                for name in sorted([*self.config, *(f"{c}WithRawResponse" for c in self.config)])
+            ),
             "]",
         ]
         body: list[str] = []
@@ -1011,6 +1051,8 @@ class Resources:
             for method_name, op_id in spec["methods"].items():
                 body.append("")
                 body += self.method(method_name, self.ops[op_id], spec)
+            body += self.raw_property(class_name)
+            body += self.raw_class(class_name, spec)
         text = "\n".join(body)
         # import only the helpers the methods use
         helpers = (

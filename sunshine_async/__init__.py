@@ -44,6 +44,8 @@ from ._exceptions import SunshineError as SunshineError
 from ._exceptions import WebhookParseError as WebhookParseError
 from ._exceptions import WebhookVerificationError as WebhookVerificationError
 from ._exceptions import WrongEventLoopError as WrongEventLoopError
+from ._hooks import Hooks as Hooks
+from ._hooks import RequestEvent as RequestEvent
 from ._models import UNSET as UNSET
 from ._models import Author as Author
 from ._models import AuthorType as AuthorType
@@ -68,8 +70,10 @@ from ._models import Meta as Meta
 from ._models import Target as Target
 from ._models import TextContent as TextContent
 from ._models import Unset as Unset
+from ._options import RequestOptions as RequestOptions
 from ._pagination import ItemIterator as ItemIterator
 from ._pagination import PageIterator as PageIterator
+from ._raw import RawResponse as RawResponse
 from ._resources import AppKeysResource as AppKeysResource
 from ._resources import AppResource as AppResource
 from ._resources import AppsResource as AppsResource
@@ -94,6 +98,7 @@ from ._resources import WebhooksResource as WebhooksResource
 from ._retry import RetryPolicy as RetryPolicy
 from ._sansio import ApiResponse as ApiResponse
 from ._session import Session as Session
+from ._session import SessionWithOptions as SessionWithOptions
 from ._version import __version__ as __version__
 
 __all__ = [
@@ -128,6 +133,7 @@ __all__ = [
     "ConversationsResource",
     "DevicesResource",
     "ErrorDetail",
+    "Hooks",
     "ImageContent",
     "IntegrationKeysResource",
     "IntegrationResource",
@@ -156,13 +162,17 @@ __all__ = [
     "PermissionDeniedError",
     "PoolTimeoutError",
     "RateLimitError",
+    "RawResponse",
+    "RequestEvent",
     "RequestInfo",
+    "RequestOptions",
     "ResponseTooLargeError",
     "ResponseValidationError",
     "RetryPolicy",
     "ServerError",
     "Session",
     "SessionClosedError",
+    "SessionWithOptions",
     "SunshineError",
     "SwitchboardIntegrationsResource",
     "SwitchboardResource",

@@ -20,6 +20,7 @@ from ._exceptions import InvalidArgumentError
 from ._generated.bounds import BOUNDS
 from ._models import Unset
 from ._operation import Operation
+from ._options import RequestOptions
 from ._pagination import ItemIterator, PageIterator
 from ._sansio import (
     ApiResponse,
@@ -129,12 +130,13 @@ async def invoke(
     query: Mapping[str, object] | None = None,
     body: JSONObject | None = None,
     upload: tuple[str, bytes | BinaryIO, str, str] | None = None,
+    options: RequestOptions | None = None,
 ) -> ApiResponse:
     """Send ``op`` with these values; returns the success or raises a `SunshineError`.
 
     ``upload`` is the one file of a multipart operation: (field, bytes or a binary
     file object, file name, content type). A file object is read whole first, so that
-    a retry sends the same bytes.
+    a retry sends the same bytes. ``options`` are the call's own settings.
 
     Raises:
         InvalidArgumentError: before anything is sent, for any argument the operation
@@ -168,6 +170,8 @@ async def invoke(
         body=body,
         gone_code=op.gone_code,
         raw=raw,
+        options=options,
+        operation=op,
     )
 
 
@@ -416,6 +420,7 @@ def list_pages(
     page_size: int | None,
     after: str | None,
     before: str | None,
+    options: RequestOptions | None = None,
 ) -> PageIterator[Any]:
     """The pages of a paginated operation, following its cursors."""
     size, after, before = page_params(page_size, after, before)
@@ -428,13 +433,15 @@ def list_pages(
         page_size=size,
         cursor=after if before is None else before,
         backwards=before is not None,
+        operation=op,
+        options=options,
     )
 
 
 class _OncePages:
     """An async iterator that yields the one page of a list that is not paginated."""
 
-    __slots__ = ("_done", "_items", "_key", "_op", "_path", "_query", "_requester")
+    __slots__ = ("_done", "_items", "_key", "_op", "_options", "_path", "_query", "_requester")
 
     def __init__(
         self,
@@ -444,8 +451,10 @@ class _OncePages:
         query: Mapping[str, object],
         key: str,
         item: type[Any],
+        options: RequestOptions | None,
     ) -> None:
         self._requester = requester
+        self._options = options
         self._op = op
         self._path = path
         self._query = query
@@ -465,7 +474,9 @@ class _OncePages:
         if self._done:
             raise StopAsyncIteration
         self._done = True
-        response = await invoke(self._requester, self._op, path=self._path, query=self._query)
+        response = await invoke(
+            self._requester, self._op, path=self._path, query=self._query, options=self._options
+        )
         return decode_items(response, self._key, self._items)
 
 
@@ -477,7 +488,8 @@ def list_once(
     key: str,
     path: Mapping[str, str],
     query: Mapping[str, object],
+    options: RequestOptions | None = None,
 ) -> ItemIterator[Any, T]:
     """The items of a list that is not paginated: fetched once, on first use."""
-    pages = _OncePages(requester, op, path, query, key, item)
+    pages = _OncePages(requester, op, path, query, key, item, options)
     return ItemIterator(pages, lambda page: page)  # type: ignore[arg-type]

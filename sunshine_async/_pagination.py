@@ -15,6 +15,8 @@ from ._sansio import ApiResponse, next_cursor, unexpected_body
 from ._types import QueryParams
 
 if TYPE_CHECKING:
+    from ._operation import Operation
+    from ._options import RequestOptions
     from ._resources import Requester
 
 __all__ = ["ItemIterator", "PageIterator", "decode"]
@@ -70,6 +72,8 @@ class PageIterator(Generic[P]):
         "_cursor",
         "_done",
         "_error",
+        "_operation",
+        "_options",
         "_page_type",
         "_path",
         "_query",
@@ -88,8 +92,12 @@ class PageIterator(Generic[P]):
         page_size: int,
         cursor: str | None,
         backwards: bool,
+        operation: Operation | None = None,
+        options: RequestOptions | None = None,
     ) -> None:
         self._requester = requester
+        self._operation = operation
+        self._options = options
         self._path = path
         self._page_type = page_type
         self._query = query
@@ -122,7 +130,9 @@ class PageIterator(Generic[P]):
             params.append(("page[before]" if self._backwards else "page[after]", self._cursor))
         params.append(("page[size]", str(self._size)))
         params.extend(self._query)
-        response = await self._requester.request("GET", self._path, params=params)
+        response = await self._requester.request(
+            "GET", self._path, params=params, options=self._options, operation=self._operation
+        )
         page = decode(response, self._page_type)
         meta = page.meta
         if meta is None:

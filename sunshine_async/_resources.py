@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol, final, overload
 
 from ._converter import CONVERTER, camel_case, structure_request
 from ._exceptions import InvalidArgumentError
+from ._generated.operations import OPERATIONS
 from ._generated.resources import (
     AppKeysOperations,
     AppsOperations,
@@ -37,7 +38,10 @@ from ._models import (
     MatchCriteria,
     Target,
 )
+from ._operation import Operation
+from ._options import RequestOptions
 from ._pagination import ItemIterator, PageIterator, decode
+from ._raw import RawResponses, raw_call, raw_first_page
 from ._sansio import ApiResponse, check_id, clients_path, page_params
 from ._types import JSONObject, Method, QueryParams
 
@@ -52,6 +56,7 @@ __all__ = [
     "ClientIterator",
     "ClientPageIterator",
     "ClientsResource",
+    "ClientsWithRawResponse",
     "ConversationResource",
     "ConversationsResource",
     "DevicesResource",
@@ -82,6 +87,8 @@ class Requester(Protocol):
         body: JSONObject | None = None,
         gone_code: str | None = None,
         raw: tuple[bytes, str] | None = None,
+        options: RequestOptions | None = None,
+        operation: Operation | None = None,
     ) -> ApiResponse:
         """Send a request and return its successful response, or raise a `SunshineError`."""
         ...
@@ -495,8 +502,19 @@ class ClientsResource:
         brand = f", brand_id={self.brand_id!r}" if self.brand_id is not None else ""
         return f"ClientsResource(app_id={self.app_id!r}, user_id={self.user_id!r}{brand})"
 
+    @property
+    def with_raw_response(self) -> ClientsWithRawResponse:
+        """``create``, ``remove`` and ``list``, each returning the `RawResponse`."""
+        return ClientsWithRawResponse(self)
+
     @overload
-    async def create(self, body: ClientCreate | Mapping[str, object], /) -> Client: ...
+    async def create(
+        self,
+        body: ClientCreate | Mapping[str, object],
+        /,
+        *,
+        options: RequestOptions | None = None,
+    ) -> Client: ...
 
     @overload
     async def create(
@@ -505,6 +523,7 @@ class ClientsResource:
         match_criteria: MatchCriteria | Mapping[str, object],
         confirmation: Confirmation | Mapping[str, object],
         target: Target | Mapping[str, object],
+        options: RequestOptions | None = None,
     ) -> Client: ...
 
     async def create(
@@ -514,6 +533,7 @@ class ClientsResource:
         match_criteria: MatchCriteria | Mapping[str, object] | None = None,
         confirmation: Confirmation | Mapping[str, object] | None = None,
         target: Target | Mapping[str, object] | None = None,
+        options: RequestOptions | None = None,
     ) -> Client:
         """Start linking a channel to the user; returns the new client (status ``pending``).
 
@@ -565,10 +585,14 @@ class ClientsResource:
             clients_path(self.app_id, self.user_id),
             params=self._query,
             body=CONVERTER.unstructure(request),
+            options=options,
+            operation=OPERATIONS["CreateClient"],
         )
         return decode(response, Client, key="client")
 
-    async def remove(self, client: str | Client, /) -> None:
+    async def remove(
+        self, client: str | Client, /, *, options: RequestOptions | None = None
+    ) -> None:
         """Remove a client (unlink the channel). Accepts a client id or a `Client`.
 
         Raises:
@@ -578,11 +602,21 @@ class ClientsResource:
         client_id = client.id if isinstance(client, Client) else client
         path = clients_path(self.app_id, self.user_id, check_id("client_id", client_id))
         await self._requester.request(
-            "DELETE", path, params=self._query, gone_code="client_not_found"
+            "DELETE",
+            path,
+            params=self._query,
+            gone_code="client_not_found",
+            options=options,
+            operation=OPERATIONS["RemoveClient"],
         )
 
     def list(
-        self, *, page_size: int | None = None, after: str | None = None, before: str | None = None
+        self,
+        *,
+        page_size: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        options: RequestOptions | None = None,
     ) -> ClientIterator:
         """Every client of the user, one at a time, across as many pages as it takes.
 
@@ -599,11 +633,17 @@ class ClientsResource:
             PaginationError: while iterating, if the server's cursors would loop.
         """
         return ClientIterator(
-            self.pages(page_size=page_size, after=after, before=before), _clients_of
+            self.pages(page_size=page_size, after=after, before=before, options=options),
+            _clients_of,
         )
 
     def pages(
-        self, *, page_size: int | None = None, after: str | None = None, before: str | None = None
+        self,
+        *,
+        page_size: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        options: RequestOptions | None = None,
     ) -> ClientPageIterator:
         """Like `list`, but yields each `ClientListResponse` page (``.clients``, ``.meta``)."""
         size, after, before = page_params(page_size, after, before)
@@ -615,6 +655,8 @@ class ClientsResource:
             page_size=size,
             cursor=after if before is None else before,
             backwards=before is not None,
+            operation=OPERATIONS["ListClients"],
+            options=options,
         )
 
     async def wait_for_link(
@@ -629,6 +671,7 @@ class ClientsResource:
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[object]] | None = None,
         random: Callable[[], float] | None = None,
+        options: RequestOptions | None = None,
     ) -> Client:
         """Wait until a client is no longer ``pending``, and return it as it is then.
 
@@ -662,6 +705,7 @@ class ClientsResource:
             sleep: For tests: how to wait between polls (default `anyio.sleep`); it
                 must advance ``clock`` by what it is given.
             random: For tests: the source of randomness, a float in [0, 1).
+            options: Each poll's own settings (its timeout, retries, headers).
 
         Returns:
             The client, with a status other than ``pending``.
@@ -686,8 +730,16 @@ class ClientsResource:
 
         .. versionadded:: 0.2
         """
+
+        async def find(client_id: str) -> Client | None:
+            """The user's client with this id, as the API has it now, or None."""
+            async for candidate in self.list(options=options):
+                if candidate.id == client_id:
+                    return candidate
+            return None
+
         return await wait_for_link(
-            self._find,
+            find,
             client,
             limit=timeout,
             poll_interval=poll_interval,
@@ -698,12 +750,20 @@ class ClientsResource:
             random=random,
         )
 
-    async def _find(self, client_id: str) -> Client | None:
-        """The user's client with this id, as the API has it now, or None."""
-        async for candidate in self.list():
-            if candidate.id == client_id:
-                return candidate
-        return None
+
+@final
+class ClientsWithRawResponse(RawResponses):
+    """`ClientsResource` methods that return the `RawResponse` of their call: ``list``
+    fetches the first page only, and its ``.parse()`` gives that `ClientListResponse`.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ()
+
+    create = raw_call(ClientsResource.create)
+    remove = raw_call(ClientsResource.remove)
+    list = raw_first_page(ClientsResource.list)
 
 
 @final

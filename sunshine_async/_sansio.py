@@ -358,6 +358,8 @@ class ApiResponse:
     request: RequestInfo
     #: The raw body, for the error if ``data`` turns out not to be what was expected.
     body: bytes = b""
+    #: How many attempts it took (1: no retry).
+    attempts: int = attrs.field(default=1, kw_only=True)
 
 
 def parse_json_object(body: bytes) -> dict[str, object] | None:

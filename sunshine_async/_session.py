@@ -7,12 +7,14 @@ import enum
 import logging
 import math
 import os
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import final
 
 import anyio
 import anyio.lowlevel
+import attrs
 import httpx
 
 from ._auth import (
@@ -50,6 +52,9 @@ from ._exceptions import (
 )
 from ._generated.models import App
 from ._generated.resources import TokenInfoOperations
+from ._hooks import HookRunner, Hooks, RequestEvent
+from ._operation import Operation
+from ._options import RequestOptions
 from ._resources import AppsResource
 from ._retry import RetryPolicy
 from ._sansio import (
@@ -81,7 +86,7 @@ from ._transport import (
 )
 from ._types import JSONObject, Method, QueryParams, Scope
 
-__all__ = ["Session"]
+__all__ = ["Session", "SessionWithOptions"]
 
 logger = logging.getLogger("sunshine_async")
 
@@ -100,6 +105,29 @@ def _scrub(exc: Exception, authorization: str) -> None:
             text = text.replace(part, "[secure]")
     if text != str(exc):
         exc.args = (text,)
+
+
+class _Outgoing:
+    """What every attempt of one request sends, and under which deadline."""
+
+    __slots__ = ("content", "content_type", "extra_headers", "info", "timeout", "timeouts")
+
+    def __init__(
+        self,
+        info: RequestInfo,
+        content: bytes | None,
+        content_type: str | None,
+        timeout: float,
+        timeouts: dict[str, float | None] | None,
+        extra_headers: tuple[tuple[str, str], ...],
+    ) -> None:
+        self.info = info
+        self.content = content
+        self.content_type = content_type
+        self.timeout = timeout
+        #: The transport's own timeouts for a per-call ``timeout``; None: the Session's.
+        self.timeouts = timeouts
+        self.extra_headers = extra_headers
 
 
 class _Received:
@@ -154,6 +182,8 @@ class Session:
             32 MiB); a larger one raises `ResponseTooLargeError`.
         http_client: An `httpx.AsyncClient` to use instead of creating one; the
             caller keeps it and closes it. Size ``max_connections`` to its pool.
+        hooks: `Hooks` (or a list of them) called around every attempt, for logs,
+            metrics and traces; `add_hooks` adds more later.
         transport: ``"auto"`` (default): aiohttp on asyncio when the
             ``speed`` extra is installed, else httpx's own, which is also what a
             session opened while respx (or another mock of httpx) is active gets;
@@ -185,12 +215,15 @@ class Session:
         "_drained",
         "_entries",
         "_given_client",
+        "_hook_list",
+        "_hooks",
         "_loop",
         "_max_connections",
         "_max_response_bytes",
         "_pool_timeout",
         "_retry",
         "_scopes",
+        "_server",
         "_slots",
         "_state",
         "_timeout",
@@ -216,6 +249,7 @@ class Session:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | TransportName | None = "auto",
+        hooks: Hooks | Sequence[Hooks] | None = None,
     ) -> None:
         if key_id is None and secret is None and jwt is None:
             self._credentials, env_base_url = _credentials_from_env(use_jwt=use_jwt, scope=scope)
@@ -225,6 +259,13 @@ class Session:
                 key_id=key_id, secret=secret, jwt=jwt, use_jwt=use_jwt, scope=scope
             )
         self._base_url = normalize_base_url(DEFAULT_BASE_URL if base_url is None else base_url)
+        parsed = httpx.URL(self._base_url)
+        self._server = (parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
+        self._hook_list: tuple[Hooks, ...] = (
+            () if hooks is None else (hooks,) if isinstance(hooks, Hooks) else tuple(hooks)
+        )
+        #: None when no hook is set: the requests then skip every hook step
+        self._hooks = HookRunner(self._hook_list) if self._hook_list else None
         self._timeout = check_seconds("timeout", timeout)
         self._connect_timeout = check_seconds("connect_timeout", connect_timeout)
         self._pool_timeout = (
@@ -278,7 +319,7 @@ class Session:
             f" state={self._state.value!r})"
         )
 
-    async def token_info(self) -> App:
+    async def token_info(self, *, options: RequestOptions | None = None) -> App:
         """The app the session's credentials belong to: a quick check that they work.
 
         For an account key, the app the token was made for; ``extra`` holds what the
@@ -287,7 +328,44 @@ class Session:
         Raises:
             AuthenticationError: the credentials are not valid.
         """
-        return await TokenInfoOperations(self, {}).token_info()
+        return await TokenInfoOperations(self, {}).token_info(options=options)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> SessionWithOptions:
+        """A view of this Session whose requests take these settings instead.
+
+        It shares the Session's connection pool, credentials and hooks, and costs
+        nothing to make: make one per call site if need be. A setting left None keeps
+        the Session's; an ``options=`` given to a call wins over the view's.
+
+        Example::
+
+            quick = session.with_options(timeout=2.0, max_retries=0)
+            user = await quick.apps[app_id].users.get(user_id)
+
+        Raises:
+            InvalidArgumentError: a bad value, or a header the Session sets itself
+                (``Authorization``, ``Content-Type``, ...).
+
+        .. versionadded:: 0.2
+        """
+        options = RequestOptions(timeout=timeout, max_retries=max_retries, headers=headers)
+        return SessionWithOptions(self, options)
+
+    def add_hooks(self, hooks: Hooks) -> None:
+        """Call these hooks too, after those already set, from the next attempt on.
+
+        `sunshine_async.otel.instrument` adds its hooks this way.
+
+        .. versionadded:: 0.2
+        """
+        self._hook_list = (*self._hook_list, hooks)
+        self._hooks = HookRunner(self._hook_list)
 
     @property
     def base_url(self) -> str:
@@ -407,14 +485,19 @@ class Session:
         body: JSONObject | None = None,
         gone_code: str | None = None,
         raw: tuple[bytes, str] | None = None,
+        options: RequestOptions | None = None,
+        operation: Operation | None = None,
     ) -> ApiResponse:
         """Send one API request, with retries; return the success or raise a typed error.
 
         ``path`` starts with ``/v2/`` and is already encoded. ``gone_code`` is the 404
         error code that, on a retried DELETE, means an earlier attempt already removed
         the target (``"client_not_found"``). ``raw`` is a body already encoded, with its
-        content type (a multipart upload), instead of a JSON ``body``. The resources call
-        this; it is public for endpoints this SDK does not cover yet.
+        content type (a multipart upload), instead of a JSON ``body``. ``options``
+        override the Session's timeout, retries and headers for this request only.
+        ``operation`` is the table's entry the request is for: the hooks see its id
+        and path template. The resources call this; it is public for endpoints this
+        SDK does not cover yet.
         """
         if raw is not None and body is not None:
             raise InvalidArgumentError("pass body= or raw=, not both")
@@ -423,13 +506,25 @@ class Session:
         content, content_type = (None, None) if raw is None else raw
         if body is not None:
             content, content_type = encode_body(body), "application/json"
+        retry = self._retry
+        outgoing = _Outgoing(info, content, content_type, self._timeout, None, ())
+        if options is not None:
+            retry = self._apply(options, outgoing)
+        hooks = self._hooks
         attempt = 0
         earlier_may_have_arrived = False
         while True:
             carrier = self._open()
-            response, error, failure = await self._attempt(
-                carrier, info, content, content_type, earlier_may_have_arrived
-            )
+            event = None
+            if hooks is None:
+                response, error, failure = await self._attempt(
+                    carrier, outgoing, earlier_may_have_arrived, attempt + 1
+                )
+            else:
+                event = self._event(method, operation, attempt + 1)
+                response, error, failure = await self._observed_attempt(
+                    hooks, event, carrier, outgoing, earlier_may_have_arrived
+                )
             if error is None:
                 assert response is not None
                 return response
@@ -441,26 +536,79 @@ class Session:
                 gone_code=gone_code,
             ):
                 logger.info("%s %s: already removed by an earlier attempt", method, info.target)
-                return ApiResponse(error.status_code, error.headers, {}, info)
+                return ApiResponse(error.status_code, error.headers, {}, info, attempts=attempt + 1)
             earlier_may_have_arrived |= may_have_arrived(status, failure)
             if should_retry(method, status_code=status, failure=failure):
                 retry_after = error.retry_after if isinstance(error, ApiError) else None
-                delay = self._retry.delay(attempt, retry_after)
+                delay = retry.delay(attempt, retry_after)
                 if delay is not None:
                     attempt += 1
                     logger.info(
-                        "%s; retry %d of %d in %.2fs",
-                        error,
-                        attempt,
-                        self._retry.max_retries,
-                        delay,
+                        "%s; retry %d of %d in %.2fs", error, attempt, retry.max_retries, delay
                     )
+                    if hooks is not None and event is not None:
+                        event.retry_delay = delay
+                        await hooks.call("on_retry", hooks.on_retry, event)
                     await self._wait_to_retry(delay, info, earlier_may_have_arrived)
                     continue
             if isinstance(error, ApiConnectionError) and earlier_may_have_arrived:
                 # this attempt never left, but an earlier one may have been acted on
                 error.may_have_reached_server = True
             raise error from error.__cause__
+
+    def _apply(self, options: RequestOptions, outgoing: _Outgoing) -> RetryPolicy:
+        """Put a request's options into what it sends; returns its retry policy."""
+        if options.timeout is not None and options.timeout != self._timeout:
+            outgoing.timeout = options.timeout
+            connect = min(self._connect_timeout, options.timeout)
+            outgoing.timeouts = httpx.Timeout(options.timeout, connect=connect).as_dict()
+        outgoing.extra_headers = options.headers
+        retry = self._retry
+        if options.max_retries is not None and options.max_retries != retry.max_retries:
+            retry = attrs.evolve(retry, max_retries=options.max_retries)
+        return retry
+
+    def _event(self, method: str, operation: Operation | None, attempt: int) -> RequestEvent:
+        """The hooks' view of one attempt: the operation, never the ids or secrets."""
+        return RequestEvent(
+            method=method,
+            operation_id=None if operation is None else operation.id,
+            path_template=None if operation is None else operation.path,
+            server_address=self._server[0],
+            server_port=self._server[1],
+            attempt=attempt,
+        )
+
+    async def _observed_attempt(
+        self,
+        hooks: HookRunner,
+        event: RequestEvent,
+        carrier: Carrier,
+        outgoing: _Outgoing,
+        earlier_may_have_arrived: bool,
+    ) -> tuple[ApiResponse | None, SunshineError | None, Failure | None]:
+        """`_attempt` with the hooks called around it: on_request, then on_response or
+        on_error (also when aclose() ends the attempt)."""
+        await hooks.call("on_request", hooks.on_request, event)
+        started = time.perf_counter()
+        try:
+            response, error, failure = await self._attempt(
+                carrier, outgoing, earlier_may_have_arrived, event.attempt
+            )
+        except SessionClosedError as closed:
+            event.duration = time.perf_counter() - started
+            event.error = closed
+            await hooks.call("on_error", hooks.on_error, event)
+            raise
+        event.duration = time.perf_counter() - started
+        if response is not None:
+            event.status_code = response.status_code
+            await hooks.call("on_response", hooks.on_response, event)
+        else:
+            event.status_code = getattr(error, "status_code", None)
+            event.error = error
+            await hooks.call("on_error", hooks.on_error, event)
+        return response, error, failure
 
     async def _wait_to_retry(self, delay: float, info: RequestInfo, sent: bool) -> None:
         """The retry policy's wait, which aclose() ends with `SessionClosedError`."""
@@ -507,15 +655,16 @@ class Session:
     async def _attempt(
         self,
         carrier: Carrier,
-        info: RequestInfo,
-        content: bytes | None,
-        content_type: str | None,
+        outgoing: _Outgoing,
         earlier_may_have_arrived: bool,
+        number: int,
     ) -> tuple[ApiResponse | None, SunshineError | None, Failure | None]:
         """One try: a success, or the error it ended with (and how, if it got no response).
 
-        Raises `SessionClosedError` when aclose() ends it.
+        ``number`` counts the attempts from 1. Raises `SessionClosedError` when
+        aclose() ends it.
         """
+        info = outgoing.info
         authorization = self._credentials.authorization()
         headers = {
             "Authorization": authorization,
@@ -523,8 +672,10 @@ class Session:
             "Accept-Encoding": ACCEPT_ENCODING,
             "User-Agent": USER_AGENT,
         }
-        if content_type is not None:
-            headers["Content-Type"] = content_type
+        if outgoing.content_type is not None:
+            headers["Content-Type"] = outgoing.content_type
+        if outgoing.extra_headers:
+            _add_headers(headers, outgoing.extra_headers)
         tracker = SendTracker() if carrier.tracked else None
         slots = self._slots
         assert slots is not None
@@ -537,13 +688,13 @@ class Session:
                 return None, pool_error, Failure.POOL_TIMEOUT
         token = CURRENT_TRACKER.set(tracker)
         # the attempt's deadline, and what aclose() cancels: one scope for both
-        scope = anyio.CancelScope(deadline=anyio.current_time() + self._timeout)
+        scope = anyio.CancelScope(deadline=anyio.current_time() + outgoing.timeout)
         self._scopes.add(scope)
         closed = False
         error: SunshineError
         try:
             with scope:
-                received = await self._exchange(carrier, info, content, headers, tracker)
+                received = await self._exchange(carrier, outgoing, headers, tracker)
             if scope.cancelled_caught:
                 closed = self._state is _State.CLOSED
                 if not closed:
@@ -551,7 +702,7 @@ class Session:
         except TimeoutError as exc:
             failure = classify(exc, sent=None if tracker is None else tracker.sent)
             error = ApiTimeoutError(
-                f"no response within {self._timeout:g}s ({info.method} {info.target})",
+                f"no response within {outgoing.timeout:g}s ({info.method} {info.target})",
                 request=info,
                 may_have_reached_server=may_have_arrived(None, failure),
             )
@@ -616,21 +767,28 @@ class Session:
                 received.status_code, received.headers, received.body, info, problem
             )
             return None, error, Failure.INVALID
-        response = ApiResponse(received.status_code, received.headers, data, info, received.body)
+        response = ApiResponse(
+            received.status_code, received.headers, data, info, received.body, attempts=number
+        )
         return response, None, None
 
     async def _exchange(
         self,
         carrier: Carrier,
-        info: RequestInfo,
-        content: bytes | None,
+        outgoing: _Outgoing,
         headers: dict[str, str],
         tracker: SendTracker | None,
     ) -> _Received:
         """Send the request and read its body within the size limit; always frees the
         connection (a body left unread closes it rather than return it to the pool)."""
+        info = outgoing.info
         response = await carrier.send(
-            info.method, info.url, content=content, headers=headers, trace=tracker
+            info.method,
+            info.url,
+            content=outgoing.content,
+            headers=headers,
+            trace=tracker,
+            timeouts=outgoing.timeouts,
         )
         try:
             ok = 200 <= response.status_code < 300
@@ -662,6 +820,16 @@ class Session:
                 with anyio.CancelScope(shield=True):
                     await response.aclose()
         return _Received(response.status_code, response.headers, body)
+
+
+def _add_headers(headers: dict[str, str], extra: tuple[tuple[str, str], ...]) -> None:
+    """Add a request's extra headers; one of the same name as the Session's (``Accept``,
+    ``User-Agent``: the others are refused when the options are made) replaces it."""
+    for name, value in extra:
+        lower = name.lower()
+        for present in [key for key in headers if key.lower() == lower]:
+            del headers[present]
+        headers[name] = value
 
 
 def _closed_error(info: RequestInfo, *, sent: bool) -> SessionClosedError:
@@ -753,3 +921,70 @@ async def _abandon(response: httpx.Response, chunks: AsyncIterator[bytes]) -> No
         with anyio.move_on_after(1), contextlib.suppress(StopAsyncIteration, Exception):
             for _ in range(64):  # what the parser had buffered, then the failure
                 await chunks.__anext__()
+
+
+@final
+class SessionWithOptions:
+    """A view of a `Session` whose requests take other settings: `Session.with_options`.
+
+    It shares the Session's pool, credentials, hooks and lifetime (closing the Session
+    ends it too); it has no ``aclose`` of its own. Per-call ``options=`` win over the
+    view's, and the view's over the Session's.
+
+    .. versionadded:: 0.2
+    """
+
+    __slots__ = ("_options", "_session", "apps")
+
+    def __init__(self, session: Session, options: RequestOptions) -> None:
+        self._session = session
+        self._options = options
+        #: ``view.apps[app_id]``: the way to every resource, with these options.
+        self.apps = AppsResource(self)
+
+    @property
+    def options(self) -> RequestOptions:
+        """The settings this view gives its requests."""
+        return self._options
+
+    def __repr__(self) -> str:
+        return f"SessionWithOptions({self._session!r}, {self._options!r})"
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> SessionWithOptions:
+        """A view with these settings on top of this view's (see `Session.with_options`)."""
+        more = RequestOptions(timeout=timeout, max_retries=max_retries, headers=headers)
+        return SessionWithOptions(self._session, more.over(self._options))
+
+    async def token_info(self, *, options: RequestOptions | None = None) -> App:
+        """`Session.token_info` with this view's settings."""
+        return await TokenInfoOperations(self, {}).token_info(options=options)
+
+    async def request(
+        self,
+        method: Method,
+        path: str,
+        *,
+        params: QueryParams = (),
+        body: JSONObject | None = None,
+        gone_code: str | None = None,
+        raw: tuple[bytes, str] | None = None,
+        options: RequestOptions | None = None,
+        operation: Operation | None = None,
+    ) -> ApiResponse:
+        """`Session.request` with this view's settings under the call's ``options``."""
+        return await self._session.request(
+            method,
+            path,
+            params=params,
+            body=body,
+            gone_code=gone_code,
+            raw=raw,
+            options=self._options if options is None else options.over(self._options),
+            operation=operation,
+        )

@@ -279,19 +279,27 @@ class Carrier:
         content: bytes | None,
         headers: dict[str, str],
         trace: SendTracker | None,
+        timeouts: dict[str, float | None] | None = None,
     ) -> httpx.Response:
-        """Send the request; the response's body is left to read (``aiter_raw``)."""
+        """Send the request; the response's body is left to read (``aiter_raw``).
+
+        ``timeouts`` replace the carrier's own for this request (a per-call timeout).
+        """
         extensions: dict[str, Any] = {} if trace is None else {"trace": trace.httpcore_trace}
+        if timeouts is None:
+            timeouts = self._timeouts
         client = self._client
         if client is not None:
+            if timeouts is not self._timeouts:
+                extensions["timeout"] = timeouts
             request = client.build_request(
                 method, url, content=content, headers=headers, extensions=extensions
             )
             return await client.send(request, stream=True)
         if self._direct is not None:
-            return await self._direct(method, url, headers, content, self._timeouts)
+            return await self._direct(method, url, headers, content, timeouts)
         assert self.transport is not None
-        extensions["timeout"] = self._timeouts
+        extensions["timeout"] = timeouts
         request = httpx.Request(
             method, url, content=content, headers=headers, extensions=extensions
         )

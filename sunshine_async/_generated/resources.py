@@ -25,25 +25,43 @@ from sunshine_async._invoke import (
     list_pages,
 )
 from sunshine_async._models import UNSET, Unset
+from sunshine_async._options import RequestOptions
 from sunshine_async._pagination import ItemIterator, decode
+from sunshine_async._raw import RawResponses, raw_call, raw_first_page
 
 __all__ = [
     "AppKeysOperations",
+    "AppKeysOperationsWithRawResponse",
     "AppsOperations",
+    "AppsOperationsWithRawResponse",
     "AttachmentsOperations",
+    "AttachmentsOperationsWithRawResponse",
     "ConversationActionsOperations",
+    "ConversationActionsOperationsWithRawResponse",
     "ConversationsOperations",
+    "ConversationsOperationsWithRawResponse",
     "DevicesOperations",
+    "DevicesOperationsWithRawResponse",
     "IntegrationKeysOperations",
+    "IntegrationKeysOperationsWithRawResponse",
     "IntegrationsOperations",
+    "IntegrationsOperationsWithRawResponse",
     "MessagesOperations",
+    "MessagesOperationsWithRawResponse",
     "ParticipantsOperations",
+    "ParticipantsOperationsWithRawResponse",
     "SwitchboardIntegrationsOperations",
+    "SwitchboardIntegrationsOperationsWithRawResponse",
     "SwitchboardsOperations",
+    "SwitchboardsOperationsWithRawResponse",
     "TokenInfoOperations",
+    "TokenInfoOperationsWithRawResponse",
     "UserActionsOperations",
+    "UserActionsOperationsWithRawResponse",
     "UsersOperations",
+    "UsersOperationsWithRawResponse",
     "WebhooksOperations",
+    "WebhooksOperationsWithRawResponse",
 ]
 
 
@@ -60,6 +78,7 @@ class AppsOperations(OperationsBase):
         display_name: str | Unset | None = UNSET,
         settings: Mapping[str, object] | Unset | None = UNSET,
         metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.App:
         """Returns the `App`. POST ``/v2/apps`` (CreateApp)"""
         response = await invoke(
@@ -77,6 +96,7 @@ class AppsOperations(OperationsBase):
                     "metadata": metadata,
                 },
             ),
+            options=options,
         )
         return decode(response, models.App, key="app")
 
@@ -87,6 +107,7 @@ class AppsOperations(OperationsBase):
         page_size: int | None = None,
         after: str | None = None,
         before: str | None = None,
+        options: RequestOptions | None = None,
     ) -> ItemIterator[Any, models.App]:
         """Yields every `App`, page after page. GET ``/v2/apps`` (ListApps)"""
         pages = list_pages(
@@ -98,18 +119,22 @@ class AppsOperations(OperationsBase):
             page_size=page_size,
             after=after,
             before=before,
+            options=options,
         )
         return ItemIterator(pages, attrgetter("apps"))
 
     async def get(
         self,
         app_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> models.App:
         """Returns the `App`. GET ``/v2/apps/{appId}`` (GetApp)"""
         response = await invoke(
             self._requester,
             OPERATIONS["GetApp"],
             path={**self._bound, "appId": app_id},
+            options=options,
         )
         return decode(response, models.App, key="app")
 
@@ -122,6 +147,7 @@ class AppsOperations(OperationsBase):
         display_name: str | Unset | None = UNSET,
         settings: Mapping[str, object] | Unset | None = UNSET,
         metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.App:
         """Returns the `App`. PATCH ``/v2/apps/{appId}`` (UpdateApp)"""
         response = await invoke(
@@ -139,19 +165,40 @@ class AppsOperations(OperationsBase):
                     "metadata": metadata,
                 },
             ),
+            options=options,
         )
         return decode(response, models.App, key="app")
 
     async def delete(
         self,
         app_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing. DELETE ``/v2/apps/{appId}`` (DeleteApp)"""
         await invoke(
             self._requester,
             OPERATIONS["DeleteApp"],
             path={**self._bound, "appId": app_id},
+            options=options,
         )
+
+    @property
+    def with_raw_response(self) -> AppsOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return AppsOperationsWithRawResponse(self)
+
+
+class AppsOperationsWithRawResponse(RawResponses):
+    """`AppsOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    create = raw_call(AppsOperations.create)
+    list = raw_first_page(AppsOperations.list)
+    get = raw_call(AppsOperations.get)
+    update = raw_call(AppsOperations.update)
+    delete = raw_call(AppsOperations.delete)
 
 
 class UsersOperations(OperationsBase):
@@ -170,6 +217,7 @@ class UsersOperations(OperationsBase):
         to_be_retained: bool | Unset | None = UNSET,
         profile: Mapping[str, object] | Unset | None = UNSET,
         metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.User:
         """Returns the `User`. POST ``/v2/apps/{appId}/users`` (CreateUser)"""
         response = await invoke(
@@ -190,6 +238,7 @@ class UsersOperations(OperationsBase):
                     "metadata": metadata,
                 },
             ),
+            options=options,
         )
         return decode(response, models.User, key="user")
 
@@ -198,6 +247,7 @@ class UsersOperations(OperationsBase):
         *,
         brand_id: str | None = None,
         email: str | None = None,
+        options: RequestOptions | None = None,
     ) -> ItemIterator[Any, models.User]:
         """Yields every `User`. GET ``/v2/apps/{appId}/users`` (ListUsers)"""
         return list_once(
@@ -207,6 +257,7 @@ class UsersOperations(OperationsBase):
             key="users",
             path=self._bound,
             query={"brandId": brand_id, "filter": {"identities.email": email}},
+            options=options,
         )
 
     async def get(
@@ -214,6 +265,7 @@ class UsersOperations(OperationsBase):
         user_id_or_external_id: str,
         *,
         brand_id: str | None = None,
+        options: RequestOptions | None = None,
     ) -> models.User:
         """Returns the `User`. GET ``/v2/apps/{appId}/users/{userIdOrExternalId}`` (GetUser)"""
         response = await invoke(
@@ -221,6 +273,7 @@ class UsersOperations(OperationsBase):
             OPERATIONS["GetUser"],
             path={**self._bound, "userIdOrExternalId": user_id_or_external_id},
             query={"brandId": brand_id},
+            options=options,
         )
         return decode(response, models.User, key="user")
 
@@ -235,6 +288,7 @@ class UsersOperations(OperationsBase):
         to_be_retained: bool | Unset | None = UNSET,
         profile: Mapping[str, object] | Unset | None = UNSET,
         metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.User:
         """Returns the `User`. PATCH ``/v2/apps/{appId}/users/{userIdOrExternalId}`` (UpdateUser)"""
         response = await invoke(
@@ -254,6 +308,7 @@ class UsersOperations(OperationsBase):
                     "metadata": metadata,
                 },
             ),
+            options=options,
         )
         return decode(response, models.User, key="user")
 
@@ -262,6 +317,7 @@ class UsersOperations(OperationsBase):
         user_id_or_external_id: str,
         *,
         brand_id: str | None = None,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing. DELETE ``/v2/apps/{appId}/users/{userIdOrExternalId}`` (DeleteUser)"""
         await invoke(
@@ -269,6 +325,7 @@ class UsersOperations(OperationsBase):
             OPERATIONS["DeleteUser"],
             path={**self._bound, "userIdOrExternalId": user_id_or_external_id},
             query={"brandId": brand_id},
+            options=options,
         )
 
     async def sync(
@@ -278,6 +335,7 @@ class UsersOperations(OperationsBase):
         /,
         *,
         surviving_zendesk_id: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.User:
         """Returns the `User`. POST ``/v2/apps/{appId}/users/{zendeskId}/sync`` (SyncUser)"""
         response = await invoke(
@@ -293,8 +351,27 @@ class UsersOperations(OperationsBase):
                     "surviving_zendesk_id": surviving_zendesk_id,
                 },
             ),
+            options=options,
         )
         return decode(response, models.User, key="user")
+
+    @property
+    def with_raw_response(self) -> UsersOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return UsersOperationsWithRawResponse(self)
+
+
+class UsersOperationsWithRawResponse(RawResponses):
+    """`UsersOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    create = raw_call(UsersOperations.create)
+    list = raw_first_page(UsersOperations.list)
+    get = raw_call(UsersOperations.get)
+    update = raw_call(UsersOperations.update)
+    delete = raw_call(UsersOperations.delete)
+    sync = raw_call(UsersOperations.sync)
 
 
 class ConversationsOperations(OperationsBase):
@@ -313,6 +390,7 @@ class ConversationsOperations(OperationsBase):
         description: str | Unset | None = UNSET,
         icon_url: str | Unset | None = UNSET,
         metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.Conversation:
         """Returns the `Conversation`.
 
@@ -337,6 +415,7 @@ class ConversationsOperations(OperationsBase):
                     "metadata": metadata,
                 },
             ),
+            options=options,
         )
         return decode(response, models.Conversation, key="conversation")
 
@@ -348,6 +427,7 @@ class ConversationsOperations(OperationsBase):
         page_size: int | None = None,
         after: str | None = None,
         before: str | None = None,
+        options: RequestOptions | None = None,
     ) -> ItemIterator[Any, models.Conversation]:
         """Yields every `Conversation`, page after page.
 
@@ -363,12 +443,15 @@ class ConversationsOperations(OperationsBase):
             page_size=page_size,
             after=after,
             before=before,
+            options=options,
         )
         return ItemIterator(pages, attrgetter("conversations"))
 
     async def get(
         self,
         conversation_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> models.Conversation:
         """Returns the `Conversation`.
 
@@ -379,6 +462,7 @@ class ConversationsOperations(OperationsBase):
             self._requester,
             OPERATIONS["GetConversation"],
             path={**self._bound, "conversationId": conversation_id},
+            options=options,
         )
         return decode(response, models.Conversation, key="conversation")
 
@@ -392,6 +476,7 @@ class ConversationsOperations(OperationsBase):
         description: str | Unset | None = UNSET,
         icon_url: str | Unset | None = UNSET,
         metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.Conversation:
         """Returns the `Conversation`.
 
@@ -414,12 +499,15 @@ class ConversationsOperations(OperationsBase):
                     "metadata": metadata,
                 },
             ),
+            options=options,
         )
         return decode(response, models.Conversation, key="conversation")
 
     async def delete(
         self,
         conversation_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -430,7 +518,25 @@ class ConversationsOperations(OperationsBase):
             self._requester,
             OPERATIONS["DeleteConversation"],
             path={**self._bound, "conversationId": conversation_id},
+            options=options,
         )
+
+    @property
+    def with_raw_response(self) -> ConversationsOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return ConversationsOperationsWithRawResponse(self)
+
+
+class ConversationsOperationsWithRawResponse(RawResponses):
+    """`ConversationsOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    create = raw_call(ConversationsOperations.create)
+    list = raw_first_page(ConversationsOperations.list)
+    get = raw_call(ConversationsOperations.get)
+    update = raw_call(ConversationsOperations.update)
+    delete = raw_call(ConversationsOperations.delete)
 
 
 class MessagesOperations(OperationsBase):
@@ -449,6 +555,7 @@ class MessagesOperations(OperationsBase):
         metadata: Mapping[str, object] | Unset | None = UNSET,
         override: Mapping[str, object] | Unset | None = UNSET,
         schema: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> tuple[models.Message, ...]:
         """Returns the `Message` items.
 
@@ -473,6 +580,7 @@ class MessagesOperations(OperationsBase):
                     "schema": schema,
                 },
             ),
+            options=options,
         )
         return decode_items(response, "messages", models.Message)
 
@@ -482,6 +590,7 @@ class MessagesOperations(OperationsBase):
         page_size: int | None = None,
         after: str | None = None,
         before: str | None = None,
+        options: RequestOptions | None = None,
     ) -> ItemIterator[Any, models.Message]:
         """Yields every `Message`, page after page.
 
@@ -497,12 +606,15 @@ class MessagesOperations(OperationsBase):
             page_size=page_size,
             after=after,
             before=before,
+            options=options,
         )
         return ItemIterator(pages, attrgetter("messages"))
 
     async def delete(
         self,
         message_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -513,10 +625,13 @@ class MessagesOperations(OperationsBase):
             self._requester,
             OPERATIONS["DeleteMessage"],
             path={**self._bound, "messageId": message_id},
+            options=options,
         )
 
     async def delete_all(
         self,
+        *,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -527,7 +642,24 @@ class MessagesOperations(OperationsBase):
             self._requester,
             OPERATIONS["DeleteAllMessages"],
             path=self._bound,
+            options=options,
         )
+
+    @property
+    def with_raw_response(self) -> MessagesOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return MessagesOperationsWithRawResponse(self)
+
+
+class MessagesOperationsWithRawResponse(RawResponses):
+    """`MessagesOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    post = raw_call(MessagesOperations.post)
+    list = raw_first_page(MessagesOperations.list)
+    delete = raw_call(MessagesOperations.delete)
+    delete_all = raw_call(MessagesOperations.delete_all)
 
 
 class IntegrationsOperations(OperationsBase):
@@ -621,6 +753,7 @@ class IntegrationsOperations(OperationsBase):
         hsm_fallback_language: str | Unset | None = UNSET,
         account_management_access_token: str | Unset | None = UNSET,
         phone_number: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.Integration:
         """Returns the `Integration`. POST ``/v2/apps/{appId}/integrations`` (CreateIntegration)"""
         response = await invoke(
@@ -751,6 +884,7 @@ class IntegrationsOperations(OperationsBase):
                     "phone_number": phone_number,
                 },
             ),
+            options=options,
         )
         return decode(response, models.Integration, key="integration")
 
@@ -761,6 +895,7 @@ class IntegrationsOperations(OperationsBase):
         page_size: int | None = None,
         after: str | None = None,
         before: str | None = None,
+        options: RequestOptions | None = None,
     ) -> ItemIterator[Any, models.Integration]:
         """Yields every `Integration`, page after page.
 
@@ -776,12 +911,15 @@ class IntegrationsOperations(OperationsBase):
             page_size=page_size,
             after=after,
             before=before,
+            options=options,
         )
         return ItemIterator(pages, attrgetter("integrations"))
 
     async def get(
         self,
         integration_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> models.Integration:
         """Returns the `Integration`.
 
@@ -792,6 +930,7 @@ class IntegrationsOperations(OperationsBase):
             self._requester,
             OPERATIONS["GetIntegration"],
             path={**self._bound, "integrationId": integration_id},
+            options=options,
         )
         return decode(response, models.Integration, key="integration")
 
@@ -838,6 +977,7 @@ class IntegrationsOperations(OperationsBase):
         hsm_fallback_language: str | Unset | None = UNSET,
         account_id: str | Unset | None = UNSET,
         account_management_access_token: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.Integration:
         """Returns the `Integration`.
 
@@ -892,12 +1032,15 @@ class IntegrationsOperations(OperationsBase):
                     "account_management_access_token": account_management_access_token,
                 },
             ),
+            options=options,
         )
         return decode(response, models.Integration, key="integration")
 
     async def delete(
         self,
         integration_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -908,7 +1051,25 @@ class IntegrationsOperations(OperationsBase):
             self._requester,
             OPERATIONS["DeleteIntegration"],
             path={**self._bound, "integrationId": integration_id},
+            options=options,
         )
+
+    @property
+    def with_raw_response(self) -> IntegrationsOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return IntegrationsOperationsWithRawResponse(self)
+
+
+class IntegrationsOperationsWithRawResponse(RawResponses):
+    """`IntegrationsOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    create = raw_call(IntegrationsOperations.create)
+    list = raw_first_page(IntegrationsOperations.list)
+    get = raw_call(IntegrationsOperations.get)
+    update = raw_call(IntegrationsOperations.update)
+    delete = raw_call(IntegrationsOperations.delete)
 
 
 class WebhooksOperations(OperationsBase):
@@ -925,6 +1086,7 @@ class WebhooksOperations(OperationsBase):
         triggers: Sequence[object] | Unset | None = UNSET,
         include_full_user: bool | Unset | None = UNSET,
         include_full_source: bool | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.Webhook:
         """Returns the `Webhook`.
 
@@ -947,11 +1109,14 @@ class WebhooksOperations(OperationsBase):
                     "include_full_source": include_full_source,
                 },
             ),
+            options=options,
         )
         return decode(response, models.Webhook, key="webhook")
 
     def list(
         self,
+        *,
+        options: RequestOptions | None = None,
     ) -> ItemIterator[Any, models.Webhook]:
         """Yields every `Webhook`.
 
@@ -965,11 +1130,14 @@ class WebhooksOperations(OperationsBase):
             key="webhooks",
             path=self._bound,
             query={},
+            options=options,
         )
 
     async def get(
         self,
         webhook_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> models.Webhook:
         """Returns the `Webhook`.
 
@@ -980,6 +1148,7 @@ class WebhooksOperations(OperationsBase):
             self._requester,
             OPERATIONS["GetWebhook"],
             path={**self._bound, "webhookId": webhook_id},
+            options=options,
         )
         return decode(response, models.Webhook, key="webhook")
 
@@ -993,6 +1162,7 @@ class WebhooksOperations(OperationsBase):
         triggers: Sequence[object] | Unset | None = UNSET,
         include_full_user: bool | Unset | None = UNSET,
         include_full_source: bool | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.Webhook:
         """Returns the `Webhook`.
 
@@ -1015,12 +1185,15 @@ class WebhooksOperations(OperationsBase):
                     "include_full_source": include_full_source,
                 },
             ),
+            options=options,
         )
         return decode(response, models.Webhook, key="webhook")
 
     async def delete(
         self,
         webhook_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -1031,7 +1204,25 @@ class WebhooksOperations(OperationsBase):
             self._requester,
             OPERATIONS["DeleteWebhook"],
             path={**self._bound, "webhookId": webhook_id},
+            options=options,
         )
+
+    @property
+    def with_raw_response(self) -> WebhooksOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return WebhooksOperationsWithRawResponse(self)
+
+
+class WebhooksOperationsWithRawResponse(RawResponses):
+    """`WebhooksOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    create = raw_call(WebhooksOperations.create)
+    list = raw_first_page(WebhooksOperations.list)
+    get = raw_call(WebhooksOperations.get)
+    update = raw_call(WebhooksOperations.update)
+    delete = raw_call(WebhooksOperations.delete)
 
 
 class UserActionsOperations(OperationsBase):
@@ -1043,6 +1234,7 @@ class UserActionsOperations(OperationsBase):
         self,
         *,
         brand_id: str | None = None,
+        options: RequestOptions | None = None,
     ) -> models.User:
         """Returns the `User`.
 
@@ -1054,8 +1246,22 @@ class UserActionsOperations(OperationsBase):
             OPERATIONS["DeleteUserPersonalInformation"],
             path=self._bound,
             query={"brandId": self._known("brandId", brand_id)},
+            options=options,
         )
         return decode(response, models.User, key="user")
+
+    @property
+    def with_raw_response(self) -> UserActionsOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return UserActionsOperationsWithRawResponse(self)
+
+
+class UserActionsOperationsWithRawResponse(RawResponses):
+    """`UserActionsOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    delete_personal_information = raw_call(UserActionsOperations.delete_personal_information)
 
 
 class DevicesOperations(OperationsBase):
@@ -1067,6 +1273,7 @@ class DevicesOperations(OperationsBase):
         self,
         *,
         brand_id: str | None = None,
+        options: RequestOptions | None = None,
     ) -> ItemIterator[Any, models.Device]:
         """Yields every `Device`.
 
@@ -1080,6 +1287,7 @@ class DevicesOperations(OperationsBase):
             key="devices",
             path=self._bound,
             query={"brandId": self._known("brandId", brand_id)},
+            options=options,
         )
 
     async def get(
@@ -1087,6 +1295,7 @@ class DevicesOperations(OperationsBase):
         device_id: str,
         *,
         brand_id: str | None = None,
+        options: RequestOptions | None = None,
     ) -> models.Device:
         """Returns the `Device`.
 
@@ -1098,8 +1307,23 @@ class DevicesOperations(OperationsBase):
             OPERATIONS["GetDevice"],
             path={**self._bound, "deviceId": device_id},
             query={"brandId": self._known("brandId", brand_id)},
+            options=options,
         )
         return decode(response, models.Device, key="device")
+
+    @property
+    def with_raw_response(self) -> DevicesOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return DevicesOperationsWithRawResponse(self)
+
+
+class DevicesOperationsWithRawResponse(RawResponses):
+    """`DevicesOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    list = raw_first_page(DevicesOperations.list)
+    get = raw_call(DevicesOperations.get)
 
 
 class AppKeysOperations(OperationsBase):
@@ -1113,6 +1337,7 @@ class AppKeysOperations(OperationsBase):
         /,
         *,
         display_name: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.AppKey:
         """Returns the `AppKey`. POST ``/v2/apps/{appId}/keys`` (CreateAppKey)"""
         response = await invoke(
@@ -1127,11 +1352,14 @@ class AppKeysOperations(OperationsBase):
                     "display_name": display_name,
                 },
             ),
+            options=options,
         )
         return decode(response, models.AppKey, key="key")
 
     def list(
         self,
+        *,
+        options: RequestOptions | None = None,
     ) -> ItemIterator[Any, models.AppKey]:
         """Yields every `AppKey`. GET ``/v2/apps/{appId}/keys`` (ListAppKeys)"""
         return list_once(
@@ -1141,30 +1369,53 @@ class AppKeysOperations(OperationsBase):
             key="keys",
             path=self._bound,
             query={},
+            options=options,
         )
 
     async def get(
         self,
         key_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> models.AppKey:
         """Returns the `AppKey`. GET ``/v2/apps/{appId}/keys/{keyId}`` (GetAppKey)"""
         response = await invoke(
             self._requester,
             OPERATIONS["GetAppKey"],
             path={**self._bound, "keyId": key_id},
+            options=options,
         )
         return decode(response, models.AppKey, key="key")
 
     async def delete(
         self,
         key_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing. DELETE ``/v2/apps/{appId}/keys/{keyId}`` (DeleteAppKey)"""
         await invoke(
             self._requester,
             OPERATIONS["DeleteAppKey"],
             path={**self._bound, "keyId": key_id},
+            options=options,
         )
+
+    @property
+    def with_raw_response(self) -> AppKeysOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return AppKeysOperationsWithRawResponse(self)
+
+
+class AppKeysOperationsWithRawResponse(RawResponses):
+    """`AppKeysOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    create = raw_call(AppKeysOperations.create)
+    list = raw_first_page(AppKeysOperations.list)
+    get = raw_call(AppKeysOperations.get)
+    delete = raw_call(AppKeysOperations.delete)
 
 
 class AttachmentsOperations(OperationsBase):
@@ -1182,6 +1433,7 @@ class AttachmentsOperations(OperationsBase):
         conversation_id: str | None = None,
         filename: str = "file",
         content_type: str = "application/octet-stream",
+        options: RequestOptions | None = None,
     ) -> models.AttachmentSchema:
         """Returns the `AttachmentSchema`.
 
@@ -1194,6 +1446,7 @@ class AttachmentsOperations(OperationsBase):
             path=self._bound,
             query={"access": access, "for": for_, "conversationId": conversation_id},
             upload=("source", source, filename, content_type),
+            options=options,
         )
         return decode(response, models.AttachmentSchema, key="attachment")
 
@@ -1203,6 +1456,7 @@ class AttachmentsOperations(OperationsBase):
         /,
         *,
         media_url: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing. POST ``/v2/apps/{appId}/attachments/remove`` (DeleteAttachment)"""
         await invoke(
@@ -1218,7 +1472,22 @@ class AttachmentsOperations(OperationsBase):
                     "media_url": media_url,
                 },
             ),
+            options=options,
         )
+
+    @property
+    def with_raw_response(self) -> AttachmentsOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return AttachmentsOperationsWithRawResponse(self)
+
+
+class AttachmentsOperationsWithRawResponse(RawResponses):
+    """`AttachmentsOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    upload = raw_call(AttachmentsOperations.upload)
+    delete = raw_call(AttachmentsOperations.delete)
 
 
 class ConversationActionsOperations(OperationsBase):
@@ -1233,6 +1502,7 @@ class ConversationActionsOperations(OperationsBase):
         *,
         author: Mapping[str, object] | Unset | None = UNSET,
         type: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -1253,6 +1523,7 @@ class ConversationActionsOperations(OperationsBase):
                     "type": type,
                 },
             ),
+            options=options,
         )
 
     async def pass_control(
@@ -1262,6 +1533,7 @@ class ConversationActionsOperations(OperationsBase):
         *,
         switchboard_integration: str | Unset | None = UNSET,
         metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -1282,6 +1554,7 @@ class ConversationActionsOperations(OperationsBase):
                     "metadata": metadata,
                 },
             ),
+            options=options,
         )
 
     async def release_control(
@@ -1290,6 +1563,7 @@ class ConversationActionsOperations(OperationsBase):
         /,
         *,
         metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -1309,6 +1583,7 @@ class ConversationActionsOperations(OperationsBase):
                     "metadata": metadata,
                 },
             ),
+            options=options,
         )
 
     async def offer_control(
@@ -1318,6 +1593,7 @@ class ConversationActionsOperations(OperationsBase):
         *,
         switchboard_integration: str | Unset | None = UNSET,
         metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -1338,6 +1614,7 @@ class ConversationActionsOperations(OperationsBase):
                     "metadata": metadata,
                 },
             ),
+            options=options,
         )
 
     async def accept_control(
@@ -1346,6 +1623,7 @@ class ConversationActionsOperations(OperationsBase):
         /,
         *,
         metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -1365,6 +1643,7 @@ class ConversationActionsOperations(OperationsBase):
                     "metadata": metadata,
                 },
             ),
+            options=options,
         )
 
     async def download_message_ref(
@@ -1374,6 +1653,7 @@ class ConversationActionsOperations(OperationsBase):
         *,
         user_id: str | Unset | None = UNSET,
         apple: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -1394,6 +1674,7 @@ class ConversationActionsOperations(OperationsBase):
                     "apple": apple,
                 },
             ),
+            options=options,
         )
 
     async def post_conversion_events(
@@ -1404,6 +1685,7 @@ class ConversationActionsOperations(OperationsBase):
         messenger: Mapping[str, object] | Unset | None = UNSET,
         instagram: Mapping[str, object] | Unset | None = UNSET,
         whatsapp: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.ConversionEvents:
         """Returns the `ConversionEvents`.
 
@@ -1424,8 +1706,28 @@ class ConversationActionsOperations(OperationsBase):
                     "whatsapp": whatsapp,
                 },
             ),
+            options=options,
         )
         return decode(response, models.ConversionEvents, key="conversionEvents")
+
+    @property
+    def with_raw_response(self) -> ConversationActionsOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return ConversationActionsOperationsWithRawResponse(self)
+
+
+class ConversationActionsOperationsWithRawResponse(RawResponses):
+    """`ConversationActionsOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    post_activity = raw_call(ConversationActionsOperations.post_activity)
+    pass_control = raw_call(ConversationActionsOperations.pass_control)
+    release_control = raw_call(ConversationActionsOperations.release_control)
+    offer_control = raw_call(ConversationActionsOperations.offer_control)
+    accept_control = raw_call(ConversationActionsOperations.accept_control)
+    download_message_ref = raw_call(ConversationActionsOperations.download_message_ref)
+    post_conversion_events = raw_call(ConversationActionsOperations.post_conversion_events)
 
 
 class ParticipantsOperations(OperationsBase):
@@ -1439,6 +1741,7 @@ class ParticipantsOperations(OperationsBase):
         page_size: int | None = None,
         after: str | None = None,
         before: str | None = None,
+        options: RequestOptions | None = None,
     ) -> ItemIterator[Any, models.Participant]:
         """Yields every `Participant`, page after page.
 
@@ -1454,6 +1757,7 @@ class ParticipantsOperations(OperationsBase):
             page_size=page_size,
             after=after,
             before=before,
+            options=options,
         )
         return ItemIterator(pages, attrgetter("participants"))
 
@@ -1465,6 +1769,7 @@ class ParticipantsOperations(OperationsBase):
         user_id: str | Unset | None = UNSET,
         subscribe_s_d_k_client: bool | Unset | None = UNSET,
         user_external_id: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.Participant:
         """Returns the `Participant`.
 
@@ -1485,6 +1790,7 @@ class ParticipantsOperations(OperationsBase):
                     "user_external_id": user_external_id,
                 },
             ),
+            options=options,
         )
         return decode(response, models.Participant, key="participant")
 
@@ -1496,6 +1802,7 @@ class ParticipantsOperations(OperationsBase):
         user_id: str | Unset | None = UNSET,
         user_external_id: str | Unset | None = UNSET,
         participant_id: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -1516,7 +1823,23 @@ class ParticipantsOperations(OperationsBase):
                     "participant_id": participant_id,
                 },
             ),
+            options=options,
         )
+
+    @property
+    def with_raw_response(self) -> ParticipantsOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return ParticipantsOperationsWithRawResponse(self)
+
+
+class ParticipantsOperationsWithRawResponse(RawResponses):
+    """`ParticipantsOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    list = raw_first_page(ParticipantsOperations.list)
+    join = raw_call(ParticipantsOperations.join)
+    leave = raw_call(ParticipantsOperations.leave)
 
 
 class IntegrationKeysOperations(OperationsBase):
@@ -1530,6 +1853,7 @@ class IntegrationKeysOperations(OperationsBase):
         /,
         *,
         display_name: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.ApiKey:
         """Returns the `ApiKey`.
 
@@ -1548,11 +1872,14 @@ class IntegrationKeysOperations(OperationsBase):
                     "display_name": display_name,
                 },
             ),
+            options=options,
         )
         return decode(response, models.ApiKey, key="key")
 
     def list(
         self,
+        *,
+        options: RequestOptions | None = None,
     ) -> ItemIterator[Any, models.ApiKey]:
         """Yields every `ApiKey`.
 
@@ -1566,11 +1893,14 @@ class IntegrationKeysOperations(OperationsBase):
             key="keys",
             path=self._bound,
             query={},
+            options=options,
         )
 
     async def get(
         self,
         key_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> models.ApiKey:
         """Returns the `ApiKey`.
 
@@ -1581,12 +1911,15 @@ class IntegrationKeysOperations(OperationsBase):
             self._requester,
             OPERATIONS["GetCustomIntegrationKey"],
             path={**self._bound, "keyId": key_id},
+            options=options,
         )
         return decode(response, models.ApiKey, key="key")
 
     async def delete(
         self,
         key_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -1597,7 +1930,24 @@ class IntegrationKeysOperations(OperationsBase):
             self._requester,
             OPERATIONS["DeleteCustomIntegrationKey"],
             path={**self._bound, "keyId": key_id},
+            options=options,
         )
+
+    @property
+    def with_raw_response(self) -> IntegrationKeysOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return IntegrationKeysOperationsWithRawResponse(self)
+
+
+class IntegrationKeysOperationsWithRawResponse(RawResponses):
+    """`IntegrationKeysOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    create = raw_call(IntegrationKeysOperations.create)
+    list = raw_first_page(IntegrationKeysOperations.list)
+    get = raw_call(IntegrationKeysOperations.get)
+    delete = raw_call(IntegrationKeysOperations.delete)
 
 
 class SwitchboardsOperations(OperationsBase):
@@ -1607,17 +1957,22 @@ class SwitchboardsOperations(OperationsBase):
 
     async def create(
         self,
+        *,
+        options: RequestOptions | None = None,
     ) -> models.Switchboard:
         """Returns the `Switchboard`. POST ``/v2/apps/{appId}/switchboards`` (CreateSwitchboard)"""
         response = await invoke(
             self._requester,
             OPERATIONS["CreateSwitchboard"],
             path=self._bound,
+            options=options,
         )
         return decode(response, models.Switchboard, key="switchboard")
 
     def list(
         self,
+        *,
+        options: RequestOptions | None = None,
     ) -> ItemIterator[Any, models.Switchboard]:
         """Yields every `Switchboard`. GET ``/v2/apps/{appId}/switchboards`` (ListSwitchboards)"""
         return list_once(
@@ -1627,6 +1982,7 @@ class SwitchboardsOperations(OperationsBase):
             key="switchboards",
             path=self._bound,
             query={},
+            options=options,
         )
 
     async def update(
@@ -1637,6 +1993,7 @@ class SwitchboardsOperations(OperationsBase):
         *,
         enabled: bool | Unset | None = UNSET,
         default_switchboard_integration_id: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.Switchboard:
         """Returns the `Switchboard`.
 
@@ -1657,12 +2014,15 @@ class SwitchboardsOperations(OperationsBase):
                     "default_switchboard_integration_id": default_switchboard_integration_id,
                 },
             ),
+            options=options,
         )
         return decode(response, models.Switchboard, key="switchboard")
 
     async def delete(
         self,
         switchboard_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -1673,7 +2033,24 @@ class SwitchboardsOperations(OperationsBase):
             self._requester,
             OPERATIONS["DeleteSwitchboard"],
             path={**self._bound, "switchboardId": switchboard_id},
+            options=options,
         )
+
+    @property
+    def with_raw_response(self) -> SwitchboardsOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return SwitchboardsOperationsWithRawResponse(self)
+
+
+class SwitchboardsOperationsWithRawResponse(RawResponses):
+    """`SwitchboardsOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    create = raw_call(SwitchboardsOperations.create)
+    list = raw_first_page(SwitchboardsOperations.list)
+    update = raw_call(SwitchboardsOperations.update)
+    delete = raw_call(SwitchboardsOperations.delete)
 
 
 class SwitchboardIntegrationsOperations(OperationsBase):
@@ -1692,6 +2069,7 @@ class SwitchboardIntegrationsOperations(OperationsBase):
         deliver_standby_events: bool | Unset | None = UNSET,
         next_switchboard_integration_id: str | Unset | None = UNSET,
         message_history_count: int | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.SwitchboardIntegration:
         """Returns the `SwitchboardIntegration`.
 
@@ -1716,11 +2094,14 @@ class SwitchboardIntegrationsOperations(OperationsBase):
                     "message_history_count": message_history_count,
                 },
             ),
+            options=options,
         )
         return decode(response, models.SwitchboardIntegration, key="switchboardIntegration")
 
     def list(
         self,
+        *,
+        options: RequestOptions | None = None,
     ) -> ItemIterator[Any, models.SwitchboardIntegration]:
         """Yields every `SwitchboardIntegration`.
 
@@ -1734,6 +2115,7 @@ class SwitchboardIntegrationsOperations(OperationsBase):
             key="switchboardIntegrations",
             path=self._bound,
             query={},
+            options=options,
         )
 
     async def update(
@@ -1748,6 +2130,7 @@ class SwitchboardIntegrationsOperations(OperationsBase):
         deliver_standby_events: bool | Unset | None = UNSET,
         next_switchboard_integration_id: str | Unset | None = UNSET,
         message_history_count: int | Unset | None = UNSET,
+        options: RequestOptions | None = None,
     ) -> models.SwitchboardIntegration:
         """Returns the `SwitchboardIntegration`.
 
@@ -1772,12 +2155,15 @@ class SwitchboardIntegrationsOperations(OperationsBase):
                     "message_history_count": message_history_count,
                 },
             ),
+            options=options,
         )
         return decode(response, models.SwitchboardIntegration, key="switchboardIntegration")
 
     async def delete(
         self,
         switchboard_integration_id: str,
+        *,
+        options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
 
@@ -1788,7 +2174,24 @@ class SwitchboardIntegrationsOperations(OperationsBase):
             self._requester,
             OPERATIONS["DeleteSwitchboardIntegration"],
             path={**self._bound, "switchboardIntegrationId": switchboard_integration_id},
+            options=options,
         )
+
+    @property
+    def with_raw_response(self) -> SwitchboardIntegrationsOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return SwitchboardIntegrationsOperationsWithRawResponse(self)
+
+
+class SwitchboardIntegrationsOperationsWithRawResponse(RawResponses):
+    """`SwitchboardIntegrationsOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    create = raw_call(SwitchboardIntegrationsOperations.create)
+    list = raw_first_page(SwitchboardIntegrationsOperations.list)
+    update = raw_call(SwitchboardIntegrationsOperations.update)
+    delete = raw_call(SwitchboardIntegrationsOperations.delete)
 
 
 class TokenInfoOperations(OperationsBase):
@@ -1798,11 +2201,27 @@ class TokenInfoOperations(OperationsBase):
 
     async def token_info(
         self,
+        *,
+        options: RequestOptions | None = None,
     ) -> models.App:
         """Returns the `App`. GET ``/v2/tokenInfo`` (GetTokenInfo)"""
         response = await invoke(
             self._requester,
             OPERATIONS["GetTokenInfo"],
             path=self._bound,
+            options=options,
         )
         return decode(response, models.App, key="app")
+
+    @property
+    def with_raw_response(self) -> TokenInfoOperationsWithRawResponse:
+        """These methods, each returning the `RawResponse` (status, headers, ...)."""
+        return TokenInfoOperationsWithRawResponse(self)
+
+
+class TokenInfoOperationsWithRawResponse(RawResponses):
+    """`TokenInfoOperations` methods that return the `RawResponse` of their call."""
+
+    __slots__ = ()
+
+    token_info = raw_call(TokenInfoOperations.token_info)
