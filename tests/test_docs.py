@@ -554,6 +554,8 @@ class TestGuidesTypeCheck:
                 "mypy",
                 "--strict",
                 "--no-strict-optional",
+                # the SDK's own modules are checked by the typecheck session, with its flags
+                "--follow-imports=silent",
                 "--cache-dir",
                 str(tmp_path / ".mypy_cache"),
                 *sorted(str(p) for p in tmp_path.glob("guide_*.py")),
