@@ -14,8 +14,17 @@ and the seeding helpers that return `Client` objects) import the SDK, when calle
 from __future__ import annotations
 
 import enum
+import json
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final, TypeAlias, final
 from urllib.parse import parse_qsl, quote
@@ -35,17 +44,36 @@ from sunshine_async._config import (
 from sunshine_async._sansio import check_id
 
 from ._core import FakeCore, FakeRequest, FakeResponse, error_response, json_response
-from ._delivery import Courier, Delivery, DeliveryAttempt, deliveries_for
+from ._delivery import (
+    Courier,
+    Delivery,
+    DeliveryAttempt,
+    Receiver,
+    Relay,
+    deliveries_for,
+    redacted,
+)
 from ._faults import Decision, Fault, FaultPlan, Status
-from ._spec import require_jsonschema
-from ._store import ApiFailure
+from ._spec import rendered, require_jsonschema, response_schema
+from ._store import ApiFailure, Store
 
 if TYPE_CHECKING:
+    from sunshine_async._hooks import Hooks
     from sunshine_async._models import Client, ClientStatus, ClientType
     from sunshine_async._retry import RetryPolicy
     from sunshine_async._session import Session
     from sunshine_async._transport import TransportName
     from sunshine_async._types import Scope as JwtScope
+    from sunshine_async.types import (
+        App,
+        Conversation,
+        Device,
+        Integration,
+        Message,
+        Participant,
+        User,
+        Webhook,
+    )
 
 __all__ = ["FakeSunshine", "FakeTransport", "FakeWebhook", "RecordedRequest"]
 
@@ -76,13 +104,47 @@ class RecordedRequest:
         method: The HTTP method, e.g. ``"GET"``.
         path: The raw path, still percent-encoded, without the query.
         query: The decoded query pairs, in the order they were sent.
+        headers: The headers as ``(name, value)`` pairs, names in lower case, in the
+            order sent. Credentials are never kept: the value of ``Authorization`` is
+            its scheme and ``<redacted>`` (``"Basic <redacted>"``), and ``X-API-Key``,
+            ``Proxy-Authorization`` and ``Cookie`` read ``<redacted>``. `header` looks
+            one up.
+        body: The body as sent (empty for none; a body over the API's 100 KB limit is
+            kept up to the limit).
+        json: The body decoded as JSON, or None when it is empty or not JSON (a
+            multipart upload, say).
+
+    Example::
+
+        (sent,) = fake.requests
+        assert (sent.method, sent.json) == ("POST", {"type": "personal"})
+        assert sent.header("authorization") == "Basic <redacted>"
 
     .. versionadded:: 0.1
+    .. versionchanged:: 0.4
+       ``headers``, ``body`` and ``json``.
     """
 
     method: str
     path: str
     query: tuple[tuple[str, str], ...]
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    @property
+    def json(self) -> Any:
+        """The body decoded as JSON, or None when it is empty or not JSON."""
+        if not self.body:
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError:  # not JSON, or not UTF-8
+            return None
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (any case), or None when it was not sent."""
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key == wanted), None)
 
 
 @final
@@ -109,6 +171,39 @@ class FakeWebhook:
     version: str = "v2"
     include_full_user: bool = False
     include_full_source: bool = False
+
+
+#: a model's name -> the operation whose answer shows one, and the key it is under there
+_READ_AS: Final = {
+    "App": ("GetApp", "app"),
+    "User": ("GetUser", "user"),
+    "Device": ("GetDevice", "device"),
+    "Conversation": ("GetConversation", "conversation"),
+    "Participant": ("ListParticipants", "participants"),
+    "Message": ("ListMessages", "messages"),
+    "Integration": ("GetIntegration", "integration"),
+    "Webhook": ("GetWebhook", "webhook"),
+}
+
+
+def _to_models(model: str, found: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """Stored records as the SDK reads them from the API's answers.
+
+    Each is rendered as the operation of `_READ_AS` answers it (only what the spec
+    shows), then read into the SDK's model of that name (the SDK is imported here).
+    """
+    from sunshine_async import types
+    from sunshine_async._converter import CONVERTER
+
+    operation_id, key = _READ_AS[model]
+    schema = response_schema(operation_id, 200)
+    assert schema is not None, operation_id
+    cls = getattr(types, model)
+    if key.endswith("s"):  # a list operation: its items are rendered together
+        shown = rendered(schema, {key: list(found)})[key]
+    else:
+        shown = [rendered(schema, {key: item})[key] for item in found]
+    return [CONVERTER.structure(item, cls) for item in shown]
 
 
 def _to_clients(found: Sequence[Mapping[str, Any]]) -> list[Client]:
@@ -162,8 +257,8 @@ async def _send_response(send: Send, response: FakeResponse, *, drop: bool = Fal
     await send({"type": "http.response.body", "body": response.body, "more_body": False})
 
 
-async def _read_body(receive: Receive) -> bytes | None:
-    """The request body, or None when it is larger than the API accepts."""
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The request body (up to the API's limit), and whether it went past the limit."""
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -171,12 +266,13 @@ async def _read_body(receive: Receive) -> bytes | None:
         if message["type"] != "http.request":
             break
         chunk: bytes = message.get("body", b"")
+        room = MAX_BODY_BYTES - size
+        if room > 0:
+            chunks.append(chunk[:room])
         size += len(chunk)
-        if size <= MAX_BODY_BYTES:
-            chunks.append(chunk)
         if not message.get("more_body", False):
             break
-    return None if size > MAX_BODY_BYTES else b"".join(chunks)
+    return b"".join(chunks), size > MAX_BODY_BYTES
 
 
 def _decoded_query(query_string: bytes) -> tuple[tuple[str, str], ...]:
@@ -227,14 +323,32 @@ class FakeSunshine:
     the spec's JSON Schemas, and errors use the API's shape and wording.
 
     It is a plain ASGI app: use it in process through `transport` / `session`, or serve
-    it on a socket with `serve_in_thread` or ``python -m sunshine_async.testing``.
+    it on a socket with `serve_in_thread` or ``python -m sunshine_async.testing``. With
+    pytest, the ``sunshine_fake`` fixture gives each test a fresh one.
+
+    What a test reads back: `requests` (what was sent, credentials redacted),
+    `deliveries` and `delivery_attempts` (webhooks), and the state, as the SDK's models,
+    through `apps`, `users`, `clients`, `devices`, `conversations`, `participants`,
+    `messages`, `integrations` and `webhooks`. `reset` forgets all of it.
+    `deliver_to` hands webhook deliveries to your own ASGI app in process.
 
     Args:
         key_id: The one API key id it accepts.
         secret: That key's secret (Basic auth, or the HS256 key of a Bearer JWT).
         seed: Seeds the random source of rate-based faults.
-        sleep: How `Latency` waits; pass a fake one to make tests instantaneous.
+        sleep: How `Latency` waits, and the pauses between a delivery's tries in
+            process (`deliver_to`); pass a fake one to make tests instantaneous.
         base_url: The base URL `session` points at (any host; nothing is resolved).
+        delivery_retry_pause: Served, the pause before a failed delivery's first retry
+            (doubling after each).
+
+    Attributes:
+        key_id: The API key id it accepts (``"app_fake_key"`` unless given).
+        secret: That key's secret; never shown in its repr.
+        base_url: Where `session` points.
+        requests: Every request received (see the property below).
+        deliveries: Every webhook delivery made.
+        delivery_attempts: Every try at handing a delivery over.
 
     In process, prefer `transport` over a bare `httpx.ASGITransport`: only it turns
     `DropConnection` and `RefuseConnection` into the errors a real connection gives.
@@ -269,25 +383,73 @@ class FakeSunshine:
         self.key_id = key_id
         self.secret = secret
         self.base_url = base_url
-        #: Every request received, in order, rejected and faulted ones included.
-        self.requests: list[RecordedRequest] = []
+        self._requests: list[RecordedRequest] = []
         self._sleep = sleep
+        self._seed = seed
         self._core = FakeCore(key_id=key_id, secret=secret)
         self._store = self._core.store
         self._faults = FaultPlan(seed)
-        #: Every webhook delivery made, in order: target, headers (``X-API-Key``
-        #: included) and body. Served (`serve_in_thread`), each is also POSTed.
-        self.deliveries: list[Delivery] = []
-        #: Each try at POSTing a delivery, when served.
-        self.delivery_attempts: list[DeliveryAttempt] = []
+        self._deliveries: list[Delivery] = []
+        self._attempts: list[DeliveryAttempt] = []
         self._delivery_retry_pause = delivery_retry_pause
         self._courier: Courier | None = None
+        self._relay: Relay | None = None
+        #: deliveries the relay has yet to hand over, oldest first
+        self._pending: list[Delivery] = []
+        self._relaying = False
         # held only around synchronous steps, never across an await: the app may be
         # served from another thread (`serve_in_thread`) while a test seeds it
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"FakeSunshine(key_id={self.key_id!r}, base_url={self.base_url!r})"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received, oldest first, rejected and faulted ones included.
+
+        Each is a `RecordedRequest`: ``method``, ``path`` (raw), ``query`` (decoded
+        pairs), ``headers`` (credentials redacted), ``body`` (bytes) and ``json`` (the
+        body decoded, or None). The list is the fake's own, emptied by `reset`.
+        """
+        return self._requests
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every webhook delivery made, oldest first.
+
+        Each `Delivery` has its ``target``, ``headers`` (``X-API-Key`` included, as
+        Sunshine sends it), ``body`` and ``webhook_id``. Served (`serve_in_thread`), each
+        is also POSTed to its target; with `deliver_to`, handed to your app in process.
+        """
+        return self._deliveries
+
+    @property
+    def delivery_attempts(self) -> list[DeliveryAttempt]:
+        """Each try at handing a delivery over, oldest first.
+
+        A `DeliveryAttempt` holds the ``delivery``, the ``status`` the receiver answered
+        (None when it answered nothing) and the ``error`` it failed with (the exception's
+        type, ``"timeout"``, or None). Served, tries are POSTs to the targets; with
+        `deliver_to`, calls of your receiver. Nothing is tried otherwise.
+        """
+        return self._attempts
+
+    def reset(self) -> None:
+        """Forget everything: state, requests, deliveries and their tries, and faults.
+
+        The fake is then as new, with the same key, secret, seed and base URL, and the
+        same `deliver_to` receiver (deliveries not yet handed over are dropped). The
+        lists `requests`, `deliveries` and `delivery_attempts` are emptied in place.
+        Served, deliveries already queued for POSTing are still sent.
+        """
+        with self._lock:
+            self._store = self._core.store = Store()
+            self._faults = FaultPlan(self._seed)
+            self._requests.clear()
+            self._deliveries.clear()
+            self._attempts.clear()
+            self._pending.clear()
 
     # --- seeding and inspection ---
 
@@ -373,6 +535,101 @@ class FakeSunshine:
             except ApiFailure as failure:
                 raise KeyError(f"{failure.errors[0][1]}: app {app_id!r}, user {user!r}") from None
         return _to_clients(found)
+
+    def devices(self, app_id: str, user: str) -> list[Device]:
+        """A user's devices (by id or external id), oldest first.
+
+        Raises:
+            KeyError: no such app or user.
+        """
+        found = self._read(lambda: self._store.devices(app_id, user), app=app_id, user=user)
+        return _to_models("Device", found)
+
+    def apps(self) -> list[App]:
+        """Every app, oldest first."""
+        return _to_models("App", self._read(self._store.apps))
+
+    def users(self, app_id: str) -> list[User]:
+        """An app's users, oldest first.
+
+        Raises:
+            KeyError: no such app.
+        """
+        return _to_models("User", self._read(lambda: self._store.users(app_id), app=app_id))
+
+    def conversations(self, app_id: str, user: str | None = None) -> list[Conversation]:
+        """An app's conversations, oldest first; with ``user`` (id or external id), only
+        those it takes part in.
+
+        Raises:
+            KeyError: no such app or user.
+        """
+        found = self._read(lambda: self._store.conversations(app_id, user), app=app_id, user=user)
+        return _to_models("Conversation", found)
+
+    def participants(self, app_id: str, conversation_id: str) -> list[Participant]:
+        """A conversation's participants, in the order they joined.
+
+        Raises:
+            KeyError: no such app or conversation.
+        """
+        found = self._read(
+            lambda: self._store.participants(app_id, conversation_id),
+            app=app_id,
+            conversation=conversation_id,
+        )
+        return _to_models("Participant", found)
+
+    def messages(self, app_id: str, conversation_id: str) -> list[Message]:
+        """A conversation's messages, oldest first.
+
+        Raises:
+            KeyError: no such app or conversation.
+        """
+        found = self._read(
+            lambda: self._store.messages(app_id, conversation_id),
+            app=app_id,
+            conversation=conversation_id,
+        )
+        return _to_models("Message", found)
+
+    def integrations(self, app_id: str) -> list[Integration]:
+        """An app's integrations, oldest first, each as the class of its type
+        (`sunshine_async.types.Custom`, ``Whatsapp``...).
+
+        Raises:
+            KeyError: no such app.
+        """
+        found = self._read(lambda: self._store.integrations(app_id), app=app_id)
+        return _to_models("Integration", found)
+
+    def webhooks(self, app_id: str, integration_id: str | None = None) -> list[Webhook]:
+        """The webhooks of one custom integration, or of all of an app's, oldest first.
+
+        Each carries its ``secret`` (shown in no repr), which its deliveries carry in
+        ``X-API-Key``.
+
+        Raises:
+            KeyError: no such app or integration.
+        """
+        if integration_id is None:
+            found = self._read(lambda: self._store.all_webhooks(app_id), app=app_id)
+        else:
+            found = self._read(
+                lambda: self._store.webhooks(app_id, integration_id),
+                app=app_id,
+                integration=integration_id,
+            )
+        return _to_models("Webhook", found)
+
+    def _read(self, read: Callable[[], list[dict[str, Any]]], **names: str | None) -> list[Any]:
+        """What ``read`` gives under the lock; a 404 it raises becomes a KeyError."""
+        with self._lock:
+            try:
+                return read()
+            except ApiFailure as failure:
+                shown = ", ".join(f"{kind} {name!r}" for kind, name in names.items() if name)
+                raise KeyError(f"{failure.errors[0][1]}: {shown}") from None
 
     def add_integration(
         self,
@@ -561,6 +818,7 @@ class FakeSunshine:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | TransportName | None = None,
+        hooks: Hooks | Sequence[Hooks] | None = None,
         retry_sleep: Sleep | None = None,
     ) -> Session:
         """A `Session` talking to this fake in process, with its key and base URL.
@@ -605,6 +863,7 @@ class FakeSunshine:
             max_response_bytes=max_response_bytes,
             http_client=http_client,
             transport=transport,
+            hooks=hooks,
         )
 
     # --- serving ---
@@ -622,9 +881,85 @@ class FakeSunshine:
         for app_id in dict.fromkeys(event.app_id for event in events):
             hooks = self._store.webhooks_for(app_id)
             for delivery in deliveries_for(app_id, hooks, events):
-                self.deliveries.append(delivery)
+                self._deliveries.append(delivery)
                 if self._courier is not None:
                     self._courier.send(delivery)
+                if self._relay is not None:
+                    self._pending.append(delivery)
+
+    # --- deliveries in process ---
+
+    def deliver_to(self, receiver: Receiver | None, *, retry_pause: float = 0.0) -> None:
+        """Hand every webhook delivery from now on to ``receiver``, in process.
+
+        ``receiver`` is an ASGI app, which gets each delivery as a POST to the path of
+        its target (called directly, as a server would: no socket, no server), or a callable
+        taking the `Delivery` and returning the status it answers (None means 200),
+        plain or async. ``None`` stops handing deliveries over.
+
+        A delivery is handed over before the request that caused it gets its answer, so
+        once ``await clients.create(...)`` returns, your app has seen ``client:add``.
+        Changes made by the fake's own helpers (`confirm_link`, `add_conversation`...),
+        which are not async, are handed over by the next request, or by
+        `deliver_pending`.
+
+        Tries are retried as Sunshine retries them (up to 5 more times, never after
+        400, 401, 403, 404 or 406), each recorded in `delivery_attempts`. An exception
+        in your app answers 500; one in a callable counts as no answer. The pause
+        before the first retry is ``retry_pause`` seconds (0: none), doubling after
+        each, waited with the fake's ``sleep``.
+
+        Example::
+
+            receiver = WebhookReceiver([hook.secret])   # your ASGI app
+            fake.deliver_to(receiver)
+            client = await clients.create(...)          # client:add reaches it
+            fake.confirm_link(app, user, client.id)
+            await fake.deliver_pending()                # client:update reaches it
+
+        Raises:
+            TypeError: ``receiver`` is neither an ASGI app nor a one-argument callable.
+            ValueError: ``retry_pause`` is negative.
+
+        .. versionadded:: 0.4
+        """
+        if isinstance(retry_pause, bool) or not isinstance(retry_pause, int | float):
+            raise TypeError(f"retry_pause must be a number of seconds, got {retry_pause!r}")
+        if not retry_pause >= 0:
+            raise ValueError(f"retry_pause must be >= 0, got {retry_pause!r}")
+        relay = None
+        if receiver is not None:
+            relay = Relay(
+                receiver, first_pause=retry_pause, sleep=self._sleep, attempts=self._attempts
+            )
+        with self._lock:
+            self._relay = relay
+            self._pending.clear()
+
+    async def deliver_pending(self) -> None:
+        """Hand the deliveries not yet handed over to the `deliver_to` receiver, in order.
+
+        Returns once each was accepted, refused for good, or out of retries. Without a
+        receiver there is nothing to do.
+
+        .. versionadded:: 0.4
+        """
+        with self._lock:
+            if self._relaying:
+                return  # the receiver called the fake: the delivery under way goes on
+            self._relaying = True
+        try:
+            # bounded: each turn takes one delivery, and only the receiver adds more
+            while True:
+                with self._lock:
+                    relay = self._relay
+                    if relay is None or not self._pending:
+                        return
+                    delivery = self._pending.pop(0)
+                await relay.deliver(delivery)
+        finally:
+            with self._lock:
+                self._relaying = False
 
     def _start_courier(self) -> None:
         """POST deliveries to their targets from now on (`serve_in_thread` calls this)."""
@@ -643,11 +978,24 @@ class FakeSunshine:
         if courier is not None:
             courier.stop()
 
-    def _begin(self, method: str, raw_path: bytes, query: tuple[tuple[str, str], ...]) -> Decision:
+    def _begin(
+        self,
+        method: str,
+        raw_path: bytes,
+        query: tuple[tuple[str, str], ...],
+        headers: Iterable[tuple[str, str]],
+        body: bytes,
+    ) -> Decision:
         """Log a request and decide its faults."""
-        record = RecordedRequest(method=method, path=raw_path.decode("latin-1"), query=query)
+        record = RecordedRequest(
+            method=method,
+            path=raw_path.decode("latin-1"),
+            query=query,
+            headers=redacted(headers),
+            body=body,
+        )
         with self._lock:
-            self.requests.append(record)
+            self._requests.append(record)
             return self._faults.draw()
 
     async def _answer(self, decision: Decision, request: FakeRequest) -> FakeResponse:
@@ -667,25 +1015,28 @@ class FakeSunshine:
             return  # websockets: the server refuses the handshake
         raw_path = _raw_path(scope)
         query = _decoded_query(scope.get("query_string", b""))
-        decision = self._begin(scope["method"], raw_path, query)
+        pairs = [
+            (bytes(k).decode("latin-1"), bytes(v).decode("latin-1"))
+            for k, v in scope.get("headers", ())
+        ]
+        body, too_large = await _read_body(receive)
+        decision = self._begin(scope["method"], raw_path, query, pairs, body)
         if decision.delay > 0:
             await self._sleep(decision.delay)
         if decision.refuse:
             # over a socket the request is here already: break without handling it
             await _send_response(send, json_response(503, {}), drop=True)
-        headers = {
-            bytes(k).decode("latin-1").lower(): bytes(v).decode("latin-1")
-            for k, v in scope.get("headers", ())
-        }
+        headers = {name.lower(): value for name, value in pairs}
         request = FakeRequest(
             method=scope["method"],
             path=raw_path.decode("latin-1"),
             query=query,
             headers=headers,
-            body=await _read_body(receive),
+            body=None if too_large else body,
             origin=_origin(scope, headers),
         )
         response = await self._answer(attrs.evolve(decision, delay=0.0), request)
+        await self.deliver_pending()
         await _send_response(send, response, drop=decision.drop)
 
 
@@ -708,12 +1059,14 @@ class FakeTransport(httpx.AsyncBaseTransport):
         raw_path = url.raw_path.split(b"?", 1)[0]
         query = _decoded_query(url.query)
         fake = self._fake
-        decision = fake._begin(request.method, raw_path, query)
+        body = await request.aread()
+        decision = fake._begin(
+            request.method, raw_path, query, request.headers.multi_items(), body[:MAX_BODY_BYTES]
+        )
         if decision.refuse:
             raise httpx.ConnectError(
                 "FakeSunshine refused the connection (injected fault)", request=request
             )
-        body = await request.aread()
         answer = await fake._answer(
             decision,
             FakeRequest(
@@ -725,6 +1078,7 @@ class FakeTransport(httpx.AsyncBaseTransport):
                 origin=f"{url.scheme}://{url.netloc.decode('ascii')}",
             ),
         )
+        await fake.deliver_pending()
         if decision.drop:
             raise httpx.ReadError(
                 "FakeSunshine broke the connection (injected fault)", request=request

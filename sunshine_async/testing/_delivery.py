@@ -4,7 +4,10 @@
 them (the events of one change go together, in the order they happened). The `Courier`
 posts them to their targets from a thread of its own, retrying the way Sunshine
 documents: up to five more tries after a failure, with growing pauses, and never again
-after a 400, 401, 403, 404 or 406 (the receiver has said no for good).
+after a 400, 401, 403, 404 or 406 (the receiver has said no for good). The `Relay` does
+the same in process, in the caller's event loop: it calls an ASGI app with each
+delivery as a POST (the scope built here: no socket, no server), or a plain callable,
+with pauses that cost no time unless asked to.
 
 An event is rendered by its type's schema in the spec, like an answer: only what the
 schema names goes out, and nothing it marks ``writeOnly``.
@@ -12,11 +15,12 @@ schema names goes out, and nothing it marks ``writeOnly``.
 
 from __future__ import annotations
 
+import inspect
 import json
 import queue
 import threading
-from collections.abc import Iterable, Sequence
-from typing import Any, Final, final
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
+from typing import Any, Final, Literal, TypeAlias, final
 
 import anyio
 import attrs
@@ -25,14 +29,49 @@ import httpx
 from ._spec import SPEC, rendered
 from ._store import Event
 
-__all__ = ["Courier", "Delivery", "DeliveryAttempt", "deliveries_for"]
+__all__ = [
+    "Courier",
+    "Delivery",
+    "DeliveryAttempt",
+    "Receiver",
+    "Relay",
+    "deliveries_for",
+    "redacted",
+]
+
+#: What `FakeSunshine.deliver_to` hands deliveries to: an ASGI app, or a callable that
+#: takes one `Delivery` and returns the status it answers (None: 200), or an awaitable
+#: of it.
+Receiver: TypeAlias = Callable[..., Any]
+Sleep: TypeAlias = Callable[[float], Awaitable[object]]
 
 #: Tries after the first failure.
 MAX_RETRIES: Final = 5
 #: A receiver that answers one of these has refused the delivery for good.
 FINAL_REFUSALS: Final = frozenset({400, 401, 403, 404, 406})
 _ATTEMPT_TIMEOUT: Final = 10.0
+#: Headers whose values the fake never shows (a request's log, a delivery's repr).
+_SECRET_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
+REDACTED: Final = "<redacted>"
 _STOP_TIMEOUT: Final = 30.0
+
+
+def redacted(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """Headers as the fake shows them: lower-case names, and no credential's value."""
+    kept = []
+    for name, value in headers:
+        key = name.lower()
+        if key in _SECRET_HEADERS:
+            scheme, space, _ = value.strip().partition(" ")
+            shown = f"{scheme} {REDACTED}" if space and key.endswith("authorization") else REDACTED
+            kept.append((key, shown))
+        else:
+            kept.append((key, value))
+    return tuple(kept)
+
+
+def _headers_repr(headers: Iterable[tuple[str, str]]) -> str:
+    return repr(redacted(headers))
 
 
 @final
@@ -40,13 +79,14 @@ _STOP_TIMEOUT: Final = 30.0
 class Delivery:
     """One webhook delivery: where it goes, the headers it carries, and its JSON body.
 
-    ``headers`` include ``X-API-Key`` (the webhook's secret), as Sunshine sends it.
+    ``headers`` include ``X-API-Key`` (the webhook's secret), as Sunshine sends it;
+    its repr shows ``<redacted>`` in its place.
 
     .. versionadded:: 0.2
     """
 
     target: str
-    headers: tuple[tuple[str, str], ...]
+    headers: tuple[tuple[str, str], ...] = attrs.field(repr=_headers_repr)
     body: bytes
     #: The webhook it was made for.
     webhook_id: str
@@ -183,3 +223,134 @@ class Courier:
             self._attempts.append(DeliveryAttempt(delivery, response.status_code))
             if response.is_success or response.status_code in FINAL_REFUSALS:
                 return
+
+
+def _required_positionals(receiver: Receiver) -> int | None:
+    """How many positional arguments ``receiver`` needs (None: it cannot be told)."""
+    try:
+        signature = inspect.signature(receiver)
+    except (TypeError, ValueError):
+        return None
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(
+        1
+        for p in signature.parameters.values()
+        if p.kind in kinds and p.default is inspect.Parameter.empty
+    )
+
+
+def receiver_kind(receiver: Receiver) -> Literal["asgi", "callable"]:
+    """Whether ``receiver`` is an ASGI app (scope, receive, send) or takes a delivery.
+
+    Raises:
+        TypeError: it is neither (not callable, or wants another number of arguments).
+    """
+    count = _required_positionals(receiver) if callable(receiver) else None
+    if count == 3:
+        return "asgi"
+    if count == 1:
+        return "callable"
+    raise TypeError(
+        "deliver_to() takes an ASGI app (scope, receive, send) or a callable taking one"
+        f" Delivery, got {receiver!r}"
+    )
+
+
+def _succeeded(status: int | None) -> bool:
+    """Whether a try is the last one: accepted, or refused for good."""
+    return status is not None and (200 <= status < 300 or status in FINAL_REFUSALS)
+
+
+class Relay:
+    """Hands deliveries to a receiver in process, retrying as the `Courier` does.
+
+    The receiver runs in the caller's task: an ASGI app gets a POST as a server would
+    hand it one (an exception before it answers, or no answer, is a 500), a callable
+    gets the `Delivery`.
+    Each try is bounded by the same 10 s a served delivery gets, and recorded in
+    ``attempts``. Pauses between tries are ``first_pause`` doubling, waited with
+    ``sleep``; with ``first_pause=0`` there are none.
+    """
+
+    def __init__(
+        self,
+        receiver: Receiver,
+        *,
+        first_pause: float,
+        sleep: Sleep,
+        attempts: list[DeliveryAttempt],
+    ) -> None:
+        self.receiver = receiver
+        self._kind = receiver_kind(receiver)
+        self._pauses = retry_pauses(first_pause)
+        self._sleep = sleep
+        self._attempts = attempts
+
+    async def deliver(self, delivery: Delivery) -> None:
+        """Try ``delivery`` until it is accepted, refused for good, or out of retries."""
+        for pause in [0.0, *self._pauses]:
+            if pause:
+                await self._sleep(pause)
+            status, error = await self._try(delivery)
+            self._attempts.append(DeliveryAttempt(delivery, status, error))
+            if _succeeded(status):
+                return
+
+    async def _try(self, delivery: Delivery) -> tuple[int | None, str | None]:
+        with anyio.move_on_after(_ATTEMPT_TIMEOUT):
+            try:
+                if self._kind == "asgi":
+                    return await self._post(delivery), None
+                return await self._call(delivery), None
+            except Exception as exc:  # noqa: BLE001 - a receiver's failure is a failed try
+                # the type only: an exception's text may quote what it was given
+                return None, type(exc).__name__
+        return None, "timeout"
+
+    async def _post(self, delivery: Delivery) -> int:
+        """POST ``delivery`` to the ASGI app, as a server would; the status it answered."""
+        url = httpx.URL(delivery.target)
+        headers = [(b"host", url.netloc), (b"content-length", str(len(delivery.body)).encode())]
+        headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in delivery.headers]
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": url.scheme,
+            "path": url.path,
+            "raw_path": url.raw_path.split(b"?", 1)[0],
+            "query_string": url.query,
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 0),
+            "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
+        }
+        unread = [{"type": "http.request", "body": delivery.body, "more_body": False}]
+        status: int | None = None
+
+        async def receive() -> dict[str, Any]:
+            # the body, then the client going away (the answer is all that is awaited)
+            return unread.pop() if unread else {"type": "http.disconnect"}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start" and status is None:
+                status = int(message["status"])
+
+        try:
+            await self.receiver(scope, receive, send)
+        except Exception:  # noqa: BLE001 - what a server answers for a crashed app
+            if status is None:
+                return 500
+        return 500 if status is None else status
+
+    async def _call(self, delivery: Delivery) -> int:
+        answer = self.receiver(delivery)
+        if inspect.isawaitable(answer):
+            answer = await answer
+        if answer is None:
+            return 200
+        if isinstance(answer, bool) or not isinstance(answer, int):
+            raise TypeError(f"a receiver returns an HTTP status (int) or None, got {answer!r}")
+        return answer

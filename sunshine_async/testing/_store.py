@@ -327,6 +327,10 @@ class Store:
     def apps_page(self, query: PageQuery) -> Page:
         return _page_of(self._apps, query, lambda app: copy.deepcopy(app.data))
 
+    def apps(self) -> list[JSON]:
+        """Every app, oldest first."""
+        return [copy.deepcopy(app.data) for app in self._apps.values()]
+
     def update_app(self, app_id: str, body: Mapping[str, Any]) -> JSON:
         app = self.app(app_id)
         _patch(app.data, body, merge=("settings",))
@@ -399,6 +403,10 @@ class Store:
         found.data["metadata"] = {}
         found.data["identities"] = []
         return _user_view(found)
+
+    def users(self, app_id: str) -> list[JSON]:
+        """Every user of an app, oldest first."""
+        return [_user_view(user) for user in self.app(app_id).users.values()]
 
     def users_by_email(self, app_id: str, email: str) -> list[JSON]:
         app = self.app(app_id)
@@ -630,6 +638,27 @@ class Store:
 
         return _page_of(app.conversations, query, lambda c: copy.deepcopy(c.data), has_user)
 
+    def conversations(self, app_id: str, user: str | None = None) -> list[JSON]:
+        """An app's conversations (those ``user`` takes part in, when given), oldest first."""
+        app = self.app(app_id)
+        found = None if user is None else self.user(app_id, user)[1]
+        return [
+            copy.deepcopy(conversation.data)
+            for conversation in app.conversations.values()
+            if found is None
+            or any(p["userId"] == found.data["id"] for p in conversation.participants.values())
+        ]
+
+    def participants(self, app_id: str, conversation_id: str) -> list[JSON]:
+        """A conversation's participants, in the order they joined."""
+        _, conversation = self.conversation(app_id, conversation_id)
+        return [copy.deepcopy(p) for p in conversation.participants.values()]
+
+    def messages(self, app_id: str, conversation_id: str) -> list[JSON]:
+        """A conversation's messages, oldest first."""
+        _, conversation = self.conversation(app_id, conversation_id)
+        return [copy.deepcopy(m) for m in conversation.messages.values()]
+
     def get_conversation(self, app_id: str, conversation_id: str) -> JSON:
         return copy.deepcopy(self.conversation(app_id, conversation_id)[1].data)
 
@@ -779,6 +808,10 @@ class Store:
     def get_integration(self, app_id: str, integration_id: str) -> JSON:
         return copy.deepcopy(self.integration(app_id, integration_id)[1].data)
 
+    def integrations(self, app_id: str) -> list[JSON]:
+        """Every integration of an app, oldest first."""
+        return [copy.deepcopy(i.data) for i in self.app(app_id).integrations.values()]
+
     def integrations_page(self, app_id: str, query: PageQuery, types: Iterable[str] | None) -> Page:
         app = self.app(app_id)
         wanted = None if types is None else frozenset(types)
@@ -843,6 +876,11 @@ class Store:
     def delete_webhook(self, app_id: str, integration_id: str, webhook_id: str) -> None:
         integration, _ = self.webhook(app_id, integration_id, webhook_id)
         integration.webhooks.pop(webhook_id)
+
+    def all_webhooks(self, app_id: str) -> list[JSON]:
+        """Every webhook of an app, across its integrations (404 for no such app)."""
+        self.app(app_id)
+        return self.webhooks_for(app_id)
 
     def webhooks_for(self, app_id: str) -> list[JSON]:
         """Every webhook of an app, across its integrations."""
