@@ -532,6 +532,44 @@ async def _testing(found: readme.Block, monkeypatch: pytest.MonkeyPatch) -> None
     await test()
 
 
+def _plugin_fake(test: Any) -> FakeSunshine:
+    """The ``sunshine_fake`` fixture's value for ``test``: seeded by its marker."""
+    from sunshine_async.testing import pytest_plugin
+
+    (marker,) = [m for m in test.pytestmark if m.name == pytest_plugin.MARKER]
+    fake = FakeSunshine()
+    pytest_plugin._seed(fake, marker.kwargs)
+    return fake
+
+
+@checks("testing-your-code-2")
+async def _testing_plugin(found: readme.Block, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example is a test using the plugin's fixture and marker, and it passes."""
+    namespace: Namespace = {}
+    await readme.run(found, namespace)
+    test = namespace["test_lists_blocked"]
+    assert [m.name for m in test.pytestmark] == ["anyio", "sunshine_fake"]
+    await test(_plugin_fake(test))
+
+
+@checks("testing-your-code-3")
+async def _testing_deliver_to(found: readme.Block, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example hands link events to the example receiver in process, and passes."""
+    from .test_examples import load
+
+    # the names the block before it imported, and the receiver it says is yours
+    namespace: Namespace = {
+        "pytest": pytest,
+        "FakeSunshine": FakeSunshine,
+        "WebhookReceiver": load("webhook_receiver").WebhookReceiver,
+    }
+    await readme.run(found, namespace)
+    test = namespace["test_links_reach_my_receiver"]
+    fake = _plugin_fake(test)
+    await test(fake)
+    assert len(fake.delivery_attempts) == 2
+
+
 # --- every block ---
 
 

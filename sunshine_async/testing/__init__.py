@@ -17,25 +17,49 @@ process::
     async with fake.session() as session:
         ...
 
-or over a real socket, with `serve_in_thread` or from the command line
-(``python -m sunshine_async.testing --port 0 --clients 150``). Everything it needs comes
-with the ``testing`` extra: ``pip install 'sunshine-async[testing]'``.
+with pytest, through the ``sunshine_fake`` fixture (`sunshine_async.testing.pytest_plugin`,
+loaded by pytest itself), or over a real socket, with `serve_in_thread` or from the
+command line (``python -m sunshine_async.testing --port 0 --clients 150``). Everything
+it needs comes with the ``testing`` extra: ``pip install 'sunshine-async[testing]'``.
+
+The names here are loaded when first used, so that pytest loading the plugin does not
+load the fake (nor read the spec) for a suite that never uses it.
 """
 
 from __future__ import annotations
 
-from ._app import FakeSunshine as FakeSunshine
-from ._app import FakeTransport as FakeTransport
-from ._app import FakeWebhook as FakeWebhook
-from ._app import RecordedRequest as RecordedRequest
-from ._delivery import Delivery as Delivery
-from ._delivery import DeliveryAttempt as DeliveryAttempt
-from ._faults import DropConnection as DropConnection
-from ._faults import Fault as Fault
-from ._faults import Latency as Latency
-from ._faults import RefuseConnection as RefuseConnection
-from ._faults import Status as Status
-from ._server import serve_in_thread as serve_in_thread
+import importlib
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from ._app import FakeSunshine as FakeSunshine
+    from ._app import FakeTransport as FakeTransport
+    from ._app import FakeWebhook as FakeWebhook
+    from ._app import RecordedRequest as RecordedRequest
+    from ._delivery import Delivery as Delivery
+    from ._delivery import DeliveryAttempt as DeliveryAttempt
+    from ._faults import DropConnection as DropConnection
+    from ._faults import Fault as Fault
+    from ._faults import Latency as Latency
+    from ._faults import RefuseConnection as RefuseConnection
+    from ._faults import Status as Status
+    from ._server import serve_in_thread as serve_in_thread
+
+#: public name -> the private module it is defined in
+_HOMES: Final = {
+    "Delivery": "_delivery",
+    "DeliveryAttempt": "_delivery",
+    "DropConnection": "_faults",
+    "FakeSunshine": "_app",
+    "FakeTransport": "_app",
+    "FakeWebhook": "_app",
+    "Fault": "_faults",
+    "Latency": "_faults",
+    "RecordedRequest": "_app",
+    "RefuseConnection": "_faults",
+    "Status": "_faults",
+    "serve_in_thread": "_server",
+}
 
 __all__ = [
     "Delivery",
@@ -52,9 +76,18 @@ __all__ = [
     "serve_in_thread",
 ]
 
-# Reprs and tracebacks show the public path (sunshine_async.testing.Latency).
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type) and _obj.__module__.startswith(__name__ + "."):
-        _obj.__module__ = __name__
-del _name, _obj
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    if isinstance(value, type) and value.__module__.startswith(__name__ + "."):
+        # reprs and tracebacks show the public path (sunshine_async.testing.Latency)
+        value.__module__ = __name__
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
