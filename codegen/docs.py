@@ -89,6 +89,8 @@ class Collection:
     reached: str  # a Python expression for it (session.apps[app_id].users)
     doc: str
     methods: tuple[Method, ...]
+    #: Whether ``<reached>.with_raw_response.<method>(...)`` exists for this class.
+    raw: bool = False
 
     @property
     def slug(self) -> str:
@@ -266,6 +268,7 @@ def collections() -> list[Collection]:
                     _method(class_name, expression, cls, name, op, ops)
                     for name, op in methods.items()
                 ),
+                raw=hasattr(cls, "with_raw_response"),
             )
         )
         if class_name == "UserActionsOperations":  # the Clients pages sit by the user's
@@ -312,6 +315,19 @@ def render_page(page: Collection) -> str:
     if page.doc:
         lines += [page.doc, ""]
     lines += [f"Reached as `{page.reached}`.", ""]
+    if all("options: RequestOptions" in m.signature for m in page.methods):
+        lines += [
+            "Every method takes `options=RequestOptions(...)`, settings for that call"
+            " only ([per-call options](../guides/options.md#per-call-options)).",
+            "",
+        ]
+    if page.raw:
+        lines += [
+            f"`{page.reached}.with_raw_response.<method>(...)` runs the same method and"
+            " returns the HTTP response with it"
+            " ([raw responses](../guides/options.md#raw-responses)).",
+            "",
+        ]
     lines += ["| method | HTTP | returns |", "|---|---|---|"]
     for m in page.methods:
         route = f"`{m.http_method} {m.path}`" if m.path else "(polls `ListClients`)"
