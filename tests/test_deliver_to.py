@@ -164,6 +164,34 @@ class TestReceivers:
         assert headers["x-api-key"] == dict(delivery.headers)["x-api-key"]
         assert headers["content-type"] == "application/json"
 
+    async def test_disconnect_comes_after_the_answer(self) -> None:
+        """An app listening for the client to go away while it answers hears it only
+        once the whole answer is sent, as from a real server."""
+        fake = hooked()
+        heard: list[str] = []
+
+        async def app(scope: Scope, receive: Any, send: Any) -> None:
+            await receive()
+
+            async def listen() -> None:
+                heard.append((await receive())["type"])
+
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(listen)
+                await send({"type": "http.response.start", "status": 200, "headers": []})
+                await anyio.lowlevel.checkpoint()
+                heard.append("first part")
+                await send({"type": "http.response.body", "body": b"{", "more_body": True})
+                await anyio.lowlevel.checkpoint()
+                heard.append("last part")
+                await send({"type": "http.response.body", "body": b"}"})
+
+        fake.deliver_to(app)
+        make_change(fake)
+        await fake.deliver_pending()
+        assert heard == ["first part", "last part", "http.disconnect"]
+        assert [a.status for a in fake.delivery_attempts] == [200]
+
     async def test_plain_and_async_callables(self) -> None:
         """A callable gets each Delivery; None answers 200, an int is the status."""
         fake = hooked()
@@ -256,7 +284,7 @@ class TestReceivers:
     def test_bad_pause(self, pause: float) -> None:
         """A negative pause is refused."""
         with pytest.raises(ValueError, match="retry_pause"):
-            FakeSunshine().deliver_to(print, retry_pause=pause)
+            FakeSunshine().deliver_to(lambda delivery: None, retry_pause=pause)
 
 
 class TestRetries:

@@ -256,7 +256,7 @@ def receiver_kind(receiver: Receiver) -> Literal["asgi", "callable"]:
     )
 
 
-def _succeeded(status: int | None) -> bool:
+def _is_last_try(status: int | None) -> bool:
     """Whether a try is the last one: accepted, or refused for good."""
     return status is not None and (200 <= status < 300 or status in FINAL_REFUSALS)
 
@@ -265,8 +265,8 @@ class Relay:
     """Hands deliveries to a receiver in process, retrying as the `Courier` does.
 
     The receiver runs in the caller's task: an ASGI app gets a POST as a server would
-    hand it one (an exception before it answers, or no answer, is a 500), a callable
-    gets the `Delivery`.
+    hand it one (an exception before it answers, or no answer, is a 500; no lifespan
+    events are sent), a callable gets the `Delivery`.
     Each try is bounded by the same 10 s a served delivery gets, and recorded in
     ``attempts``. Pauses between tries are ``first_pause`` doubling, waited with
     ``sleep``; with ``first_pause=0`` there are none.
@@ -293,7 +293,7 @@ class Relay:
                 await self._sleep(pause)
             status, error = await self._try(delivery)
             self._attempts.append(DeliveryAttempt(delivery, status, error))
-            if _succeeded(status):
+            if _is_last_try(status):
                 return
 
     async def _try(self, delivery: Delivery) -> tuple[int | None, str | None]:
@@ -327,16 +327,23 @@ class Relay:
             "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
         }
         unread = [{"type": "http.request", "body": delivery.body, "more_body": False}]
+        answered = anyio.Event()
         status: int | None = None
 
         async def receive() -> dict[str, Any]:
-            # the body, then the client going away (the answer is all that is awaited)
-            return unread.pop() if unread else {"type": "http.disconnect"}
+            if unread:
+                return unread.pop()
+            # the body is read: the client goes away once it has the whole answer (an
+            # app that listens for that while it answers must not hear it too soon)
+            await answered.wait()
+            return {"type": "http.disconnect"}
 
         async def send(message: MutableMapping[str, Any]) -> None:
             nonlocal status
             if message["type"] == "http.response.start" and status is None:
                 status = int(message["status"])
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                answered.set()
 
         try:
             await self.receiver(scope, receive, send)
