@@ -174,7 +174,10 @@ def _summary(function: object) -> str:
 
 
 def _variable(returns: str) -> str:
-    """A variable name for what a call returns (``User`` -> ``user``)."""
+    """A variable name for what a call returns (``User`` -> ``user``, a tuple of
+    ``Message`` -> ``messages``)."""
+    if returns.startswith("tuple[") and (inner := re.match(r"tuple\[(\w+)", returns)):
+        return _variable(inner.group(1)) + "s"
     match = re.search(r"([A-Z][A-Za-z0-9]*)\]?$", returns)
     if not match:
         return "result"

@@ -230,6 +230,18 @@ class TestMigration:
             assert method["http_method"]
             assert method["path"]
 
+    def test_data_is_current(self) -> None:
+        """With the official SDK installed, the checked-in list is what it has now."""
+        package = pytest.importorskip("sunshine_conversations_client")
+        spec = importlib.util.spec_from_file_location(
+            "sunshine_official_methods", ROOT / "codegen" / "official_methods.py"
+        )
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        assert module.methods(package) == official_methods()
+
     def test_table_covers_every_official_method(self) -> None:
         """Each official method has exactly one row, with its own request."""
         rows = migration_rows()
@@ -504,6 +516,10 @@ class TestBuild:
         lines = (ROOT / ".ci" / "run").read_text().splitlines()
         checks = lines.index(".venv-test/bin/nox -s lint typecheck")
         assert lines.index(".venv-test/bin/nox -s docs") > checks
+
+    def test_readme_links_the_docs(self) -> None:
+        """The README points to the documentation."""
+        assert "(docs/index.md)" in (ROOT / "README.md").read_text()
 
     def test_strict(self) -> None:
         """The site is built with --strict, by its config and by the session."""
