@@ -313,6 +313,16 @@ def calls_by_operation(pages: Sequence[Collection]) -> dict[str, list[str]]:
 # --- writing Markdown --------------------------------------------------------------
 
 
+def _returns(returns: str) -> str:
+    """A return type, with links to the API page of each model it names (autorefs)."""
+    public = set(importlib.import_module("sunshine_async.types").__all__)
+    if returns in public:
+        return f"[`{returns}`][sunshine_async.types.{returns}]"
+    names = [n for n in dict.fromkeys(re.findall(r"[A-Z]\w*", returns)) if n in public]
+    links = ", ".join(f"[`{n}`][sunshine_async.types.{n}]" for n in names)
+    return f"`{returns}`" + (f" (of {links})" if links else "")
+
+
 def render_page(page: Collection) -> str:
     lines = [HEADER, "", f"# {page.public}", ""]
     if page.doc:
@@ -344,7 +354,7 @@ def render_page(page: Collection) -> str:
         else:
             lines.append("- Sends no request of its own: it lists the user's clients until")
             lines.append("  the link is settled, or is told by a `LinkWatcher`.")
-        lines.append(f"- Returns `{m.returns}`.")
+        lines.append(f"- Returns {_returns(m.returns)}.")
         if m.summary and not m.summary.startswith(("Returns", "Yields")):
             lines.append(f"- {m.summary}")
         lines += ["", "```python", m.example, "```", ""]
