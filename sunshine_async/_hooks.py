@@ -24,6 +24,10 @@ __all__ = ["Hook", "HookRunner", "Hooks", "RequestEvent"]
 logger = logging.getLogger("sunshine_async")
 
 
+def _type_name(value: object) -> str:
+    return "None" if value is None else type(value).__name__
+
+
 @final
 @attrs.define(kw_only=True, eq=False)
 class RequestEvent:
@@ -55,8 +59,9 @@ class RequestEvent:
     #: body), once it has ended.
     duration: float | None = None
     #: What the attempt ended with, if not a success: an `ApiError` for an error
-    #: status, an `ApiConnectionError` when no response came, ...
-    error: SunshineError | None = None
+    #: status, an `ApiConnectionError` when no response came, ... (its message names
+    #: the URL, ids included: the event's repr shows only its type)
+    error: SunshineError | None = attrs.field(default=None, repr=_type_name)
     #: For ``on_retry``: the seconds the Session will wait before the next attempt.
     retry_delay: float | None = None
     #: The hooks' own: anything they want to keep for this attempt.

@@ -8,12 +8,11 @@ import logging
 import math
 import os
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import final
 
 import anyio
-import anyio.lowlevel
 import attrs
 import httpx
 
@@ -82,6 +81,7 @@ from ._transport import (
     TransportName,
     classify,
     describe_transport_error,
+    loop_identity,
     open_carrier,
 )
 from ._types import JSONObject, Method, QueryParams, Scope
@@ -218,6 +218,7 @@ class Session:
         "_hook_list",
         "_hooks",
         "_loop",
+        "_loop_now",
         "_max_connections",
         "_max_response_bytes",
         "_pool_timeout",
@@ -304,6 +305,8 @@ class Session:
         self._carrier: Carrier | None = None
         #: The event loop the carrier was opened in (its native token).
         self._loop: object = None
+        #: How to name the running event loop cheaply (see `loop_identity`).
+        self._loop_now: Callable[[], object] = _no_loop
         self._slots: anyio.Semaphore | None = None
         self._state = _State.OPEN
         self._entries = 0
@@ -423,11 +426,18 @@ class Session:
                     await self._drained.wait()
             carrier = self._carrier
             if carrier is not None:
-                if _loop_token() is self._loop:
+                if self._in_own_loop():
                     await carrier.aclose()
                 elif _loop_ended(self._loop):
                     carrier.abandon()
                 # else: its loop runs on elsewhere, and only that loop can close it
+
+    def _in_own_loop(self) -> bool:
+        """Whether the event loop running now is the one the carrier was opened in."""
+        try:
+            return self._loop_now() is self._loop
+        except RuntimeError:  # a loop of another kind runs (trio after asyncio, ...)
+            return False
 
     def _release(self, scope: anyio.CancelScope) -> None:
         """Forget a request's scope; the last one out tells aclose() they have all gone."""
@@ -441,7 +451,7 @@ class Session:
         if self._state is _State.CLOSED:
             raise SessionClosedError("this Session is closed; create a new one")
         carrier = self._carrier
-        if carrier is not None and _loop_token() is not self._loop:
+        if carrier is not None and not self._in_own_loop():
             if _loop_ended(self._loop):
                 carrier.abandon()
             raise WrongEventLoopError(
@@ -450,7 +460,8 @@ class Session:
                 " (one per anyio.run or asyncio.run)"
             )
         if carrier is None:
-            self._loop = _loop_token()
+            self._loop_now = loop_identity()
+            self._loop = self._loop_now()
             carrier = self._carrier = open_carrier(
                 self._transport,
                 client=self._given_client,
@@ -841,9 +852,9 @@ def _closed_error(info: RequestInfo, *, sent: bool) -> SessionClosedError:
     )
 
 
-def _loop_token() -> object:
-    """What identifies the running event loop (asyncio's loop, trio's token)."""
-    return anyio.lowlevel.current_token().native_token
+def _no_loop() -> object:
+    """The loop identity before the Session opens: matches no loop."""
+    return None
 
 
 def _loop_ended(token: object) -> bool:

@@ -21,7 +21,7 @@ import ssl
 import sys
 import typing
 import urllib.request
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, Final, Literal, Protocol, TypeAlias
 
@@ -58,6 +58,28 @@ SPEED_HINT: Final = "pip install 'sunshine-async[speed]'"
 def running_backend() -> str:
     """``"asyncio"`` or ``"trio"``: the event loop the caller runs in."""
     return sniffio.current_async_library()
+
+
+def loop_identity() -> Callable[[], object]:
+    """The running event loop's cheapest way to name itself: asyncio's running loop,
+    or trio's token. Called from another kind of loop, it raises `RuntimeError`.
+
+    Taken from the loaded module (the loop runs, so it is loaded), never imported here.
+    """
+    backend = running_backend()
+    if backend == "asyncio":
+        get_running_loop: Callable[[], object] = sys.modules["asyncio"].get_running_loop
+        return get_running_loop
+    if backend == "trio":
+        current_trio_token: Callable[[], object] = sys.modules["trio"].lowlevel.current_trio_token
+        return current_trio_token
+    return _any_loop  # pragma: no cover - anyio knows no other backend today
+
+
+def _any_loop() -> object:
+    import anyio.lowlevel
+
+    return anyio.lowlevel.current_token().native_token
 
 
 def aiohttp_installed() -> bool:
