@@ -15,6 +15,7 @@ test's own event loop, from a worker thread. Nothing leaves the process.
 from __future__ import annotations
 
 import ast
+import logging
 import queue
 import re
 from collections.abc import Awaitable, Callable, Coroutine
@@ -469,6 +470,107 @@ register(
     receiver_case("new-secret", b'{"events": "not a list"', 400),
     "not-json",
 )
+
+
+# --- Per-call settings, raw responses, hooks ---
+
+
+async def no_wait(delay: float) -> None:
+    """The retry policy's sleep: backoff costs no time."""
+
+
+@checks("per-call-settings-1")
+async def _per_call(found: readme.Block, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The view gets Steve; the list sends its header on every page it asks for."""
+    world = World()
+    (client,) = world.fake.add_clients(world.app, world.user, 1)
+    async with world.fake.session() as session:
+        namespace = world.namespace(session)
+        await readme.run(found, namespace)
+    assert namespace["user"].id == world.user
+    assert namespace["quick"].options.max_retries == 0
+    assert printed(namespace) == [client.id]
+    get, listed = world.fake.requests
+    assert "x-request-id" not in dict(get.headers)
+    assert dict(listed.headers)["x-request-id"] == "nightly-42"
+
+
+@checks("raw-responses-1")
+async def _raw(found: readme.Block, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Status, attempts and a header print; parse() gives the user and the first page."""
+    world = World()
+    world.fake.add_clients(world.app, world.user, 2)
+    async with world.fake.session() as session:
+        namespace = world.namespace(session)
+        await readme.run(found, namespace)
+    assert namespace["user"].id == world.user
+    assert isinstance(namespace["page"], sunshine_async.ClientListResponse)
+    assert printed(namespace) == ["200 1 application/json", "2 False"]
+
+
+@checks("hooks-logs-metrics-and-traces-1")
+async def _logging_hooks(found: readme.Block, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Session it builds logs one line per attempt: the 503, then the 200."""
+    world = World(FakeSunshine(key_id="app_...", secret="..."))
+
+    def session_on_the_fake(**settings: Any) -> sunshine_async.Session:
+        return world.fake.session(retry_sleep=no_wait, **settings)
+
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    logger = logging.getLogger("myservice.sunshine")
+    handler = Keep()
+    logger.addHandler(handler)
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    try:
+        namespace: Namespace = {"sunshine_async": sunshine_async, "Session": session_on_the_fake}
+        await readme.run(found, namespace)
+        world.fake.inject(Status(503), times=1)
+        async with namespace["session"] as session:
+            await session.apps[world.app].users.get(STEVE)
+    finally:
+        logger.removeHandler(handler)
+    path = "/v2/apps/{appId}/users/{userIdOrExternalId}"
+    assert [line.rsplit(" in ", 1)[0] for line in lines] == [
+        f"GET {path} #1: 503",
+        f"GET {path} #2: 200",
+    ]
+
+
+@checks("hooks-logs-metrics-and-traces-2")
+async def _metrics_hooks(found: readme.Block, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 503 then a 200: two attempts counted by outcome, one retry, two latencies."""
+    world = World()
+    world.fake.inject(Status(503), times=1)
+    async with world.fake.session(retry_sleep=no_wait) as session:
+        namespace = world.namespace(session)
+        await readme.run(found, namespace)
+    assert printed(namespace) == [
+        "{('GetUser', '503'): 1, ('GetUser', '200'): 1} {'GetUser': 1}",
+    ]
+    assert len(namespace["latency"]["GetUser"]) == 2
+
+
+@checks("hooks-logs-metrics-and-traces-3")
+async def _tracing_hooks(found: readme.Block, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One client span for the get, through the provider the block sets up."""
+    from opentelemetry.sdk.trace import export
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    monkeypatch.setattr(export, "ConsoleSpanExporter", lambda: exporter)
+    world = World()
+    async with world.fake.session() as session:
+        namespace = world.namespace(session)
+        await readme.run(found, namespace)
+    (span,) = exporter.get_finished_spans()
+    assert span.name == "GET /v2/apps/{appId}/users/{userIdOrExternalId}"
+    assert span.attributes is not None
+    assert span.attributes["http.response.status_code"] == 200
 
 
 # --- Errors ---
