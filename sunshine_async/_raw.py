@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, final
 
 from ._exceptions import ResponseValidationError
-from ._pagination import ItemIterator
 
 if TYPE_CHECKING:
     import httpx
@@ -21,7 +20,6 @@ if TYPE_CHECKING:
     from ._exceptions import RequestInfo
     from ._operation import Operation
     from ._options import RequestOptions
-    from ._resources import Requester
     from ._sansio import ApiResponse
     from ._types import JSONObject, Method, QueryParams
 
@@ -107,12 +105,29 @@ class RawResponse(Generic[T]):
         )
 
 
+class _Requester(Protocol):
+    """The resources' `Requester`, restated so that this module needs nothing above it."""
+
+    async def request(
+        self,
+        method: Method,
+        path: str,
+        *,
+        params: QueryParams = (),
+        body: JSONObject | None = None,
+        gone_code: str | None = None,
+        raw: tuple[bytes, str] | None = None,
+        options: RequestOptions | None = None,
+        operation: Operation | None = None,
+    ) -> ApiResponse: ...
+
+
 class _Recorder:
     """A requester that passes requests on and keeps the last response and its time."""
 
     __slots__ = ("_inner", "elapsed", "response")
 
-    def __init__(self, inner: Requester) -> None:
+    def __init__(self, inner: _Requester) -> None:
         self._inner = inner
         self.response: ApiResponse | None = None
         self.elapsed = 0.0
@@ -145,8 +160,15 @@ class _Recorder:
         return response
 
 
+class _Listing(Protocol):
+    """What a ``list()`` returns (an `ItemIterator`): its pages can be read one by one."""
+
+    @property
+    def pages(self) -> AsyncIterator[Any]: ...
+
+
 class _HasRequester(Protocol):
-    _requester: Requester
+    _requester: _Requester
 
 
 class RawResponses:
@@ -196,7 +218,7 @@ def raw_call(
 
 
 def raw_first_page(
-    fn: Callable[Concatenate[Owner, P], ItemIterator[Any, Any]],
+    fn: Callable[Concatenate[Owner, P], _Listing],
 ) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, RawResponse[Any]]]:
     """A ``list`` method, made to fetch its first page only and return its `RawResponse`.
 
