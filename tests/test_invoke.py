@@ -152,3 +152,45 @@ async def test_delete_of_a_gone_target_after_a_lost_answer(router: respx.MockRou
 
 async def _no_wait(seconds: float) -> None:
     """Retries without backoff."""
+
+
+class TestOptionsAndOperation:
+    def test_every_generated_method_takes_options(self) -> None:
+        """Each generated method has a keyword-only options=None, and no method has a
+        default of its own for the timeout or the retries."""
+        import inspect
+
+        from sunshine_async._generated import resources
+
+        checked = 0
+        for name in resources.__all__:
+            cls = getattr(resources, name)
+            if name.endswith("WithRawResponse"):
+                continue
+            for method_name, method in vars(cls).items():
+                if method_name.startswith("_") or not inspect.isfunction(method):
+                    continue
+                parameters = inspect.signature(method).parameters
+                assert "options" in parameters, f"{name}.{method_name}"
+                options = parameters["options"]
+                assert options.kind is inspect.Parameter.KEYWORD_ONLY
+                assert options.default is None
+                assert not {"timeout", "max_retries"} & set(parameters), f"{name}.{method_name}"
+                checked += 1
+        assert checked == len(OPERATIONS) - 3  # all but the hand-written Clients ones
+
+    async def test_invoke_hands_the_options_and_the_operation_over(self) -> None:
+        """invoke() passes the call's options and the operation's table entry through."""
+        seen: list[dict[str, object]] = []
+
+        class Requester:
+            async def request(self, method: str, path: str, **kwargs: object) -> sa.ApiResponse:
+                seen.append(kwargs)
+                info = sa.RequestInfo(method=method, url=f"{BASE_URL}{path}")
+                return sa.ApiResponse(200, httpx.Headers(), {}, info)
+
+        options = sa.RequestOptions(timeout=1.5)
+        op = OPERATIONS["GetApp"]
+        await invoke(Requester(), op, path={"appId": "a"}, options=options)
+        assert seen[0]["options"] is options
+        assert seen[0]["operation"] is op
