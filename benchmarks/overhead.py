@@ -38,10 +38,22 @@ class InMemory(httpx.AsyncBaseTransport):
         )
 
 
-async def one_round(requests: int) -> float:
+def nothing(event: object) -> None:
+    """A hook that does nothing: the cost of calling hooks at all."""
+
+
+async def one_round(requests: int, hooks: bool) -> float:
     """Microseconds a request over ``requests`` sequential calls."""
+    settings: dict[str, object] = {}
+    if hooks:  # four no-op hooks, on a tree that has them
+        settings["hooks"] = sunshine_async.Hooks(
+            on_request=nothing, on_response=nothing, on_error=nothing, on_retry=nothing
+        )
     async with sunshine_async.Session(
-        key_id="app_bench", secret="bench-secret", transport=InMemory()
+        key_id="app_bench",
+        secret="bench-secret",
+        transport=InMemory(),
+        **settings,  # type: ignore[arg-type]
     ) as session:
         apps = session.apps
         await apps.get(APP_ID)  # open the carrier, compile the reader
@@ -56,9 +68,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--hooks", action="store_true", help="with four no-op hooks")
     args = parser.parse_args(argv)
     for backend in ("asyncio", "trio"):
-        times = [anyio.run(one_round, args.requests, backend=backend) for _ in range(args.rounds)]
+        times = [
+            anyio.run(one_round, args.requests, args.hooks, backend=backend)
+            for _ in range(args.rounds)
+        ]
         print(
             f"{backend:8} median {statistics.median(times):6.1f} µs/request,"
             f" best {min(times):6.1f} ({args.rounds} rounds of {args.requests})"
