@@ -131,6 +131,13 @@ class HookRunner:
         self.on_retry = tuple(h.on_retry for h in hooks if h.on_retry is not None)
 
     @staticmethod
+    def gather(hooks: Hooks | Sequence[Hooks] | None) -> tuple[Hooks, ...]:
+        """The ``hooks=`` a Session was given, as a tuple (checked by the runner)."""
+        if hooks is None:
+            return ()
+        return (hooks,) if isinstance(hooks, Hooks) else tuple(hooks)
+
+    @staticmethod
     async def call(kind: str, hooks: tuple[Hook, ...], event: RequestEvent) -> None:
         """Call each hook with ``event``; one that raises is logged, then skipped."""
         for hook in hooks:

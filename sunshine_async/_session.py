@@ -262,9 +262,7 @@ class Session:
         self._base_url = normalize_base_url(DEFAULT_BASE_URL if base_url is None else base_url)
         parsed = httpx.URL(self._base_url)
         self._server = (parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
-        self._hook_list: tuple[Hooks, ...] = (
-            () if hooks is None else (hooks,) if isinstance(hooks, Hooks) else tuple(hooks)
-        )
+        self._hook_list = HookRunner.gather(hooks)
         #: None when no hook is set: the requests then skip every hook step
         self._hooks = HookRunner(self._hook_list) if self._hook_list else None
         self._timeout = check_seconds("timeout", timeout)
