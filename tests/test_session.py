@@ -970,3 +970,24 @@ def _use_in_three_loops(url: str, transport: str, *, close: bool) -> None:
     if close:
         anyio.run(session.aclose)
         assert session.is_closed
+
+
+@pytest.mark.with_aiohttp
+class TestPerCallTimeout:
+    async def test_a_call_timeout_ends_the_attempt_on_every_transport(self, transport: str) -> None:
+        """A call's own short timeout cuts off a silent server on httpcore and aiohttp,
+        though the Session allows a minute."""
+        async with (
+            silent_server(expected=1) as server,
+            Session(
+                key_id=KEY_ID,
+                secret=SECRET,
+                base_url=server.url,
+                transport=transport,  # type: ignore[arg-type]
+                timeout=60.0,
+                max_retries=0,
+            ) as session,
+        ):
+            with anyio.fail_after(10), pytest.raises(sa.ApiTimeoutError, match=r"0\.2s"):
+                await session.apps.get(APP_ID, options=sa.RequestOptions(timeout=0.2))
+            assert session.transport == transport
