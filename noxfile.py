@@ -68,5 +68,5 @@ def bench(session: nox.Session) -> None:
 @nox.session
 def codegen(session: nox.Session) -> None:
     """Regenerate sunshine_async/_generated/ from the vendored official spec."""
-    session.install("-e", ".")
+    session.install("-e", ".", RUFF)  # the generator lays out what it writes with ruff
     session.run("python", "codegen/generate.py", *session.posargs)

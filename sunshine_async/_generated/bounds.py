@@ -42,7 +42,7 @@ BOUNDS: Final[dict[str, dict[str, dict[str, Any]]]] = {
     "author": {
         "type": {"enum": ["business", "user"]},
         "subtypes": {
-            "items": {"enum": ["AI", "activity", "agent", "bot"], "maxItems": 1, "minItems": 1},
+            "items": {"enum": ["AI", "activity", "agent", "bot"], "maxItems": 1, "minItems": 1}
         },
         "brandId": {"maxLength": 24, "minLength": 1},
         "avatarUrl": {"maxLength": 2048, "minLength": 1, "uri": True},
