@@ -99,6 +99,7 @@ from ._retry import RetryPolicy as RetryPolicy
 from ._sansio import ApiResponse as ApiResponse
 from ._session import Session as Session
 from ._session import SessionWithOptions as SessionWithOptions
+from ._transport import PoolStats as PoolStats
 from ._version import __version__ as __version__
 
 __all__ = [
@@ -160,6 +161,7 @@ __all__ = [
     "PaginationError",
     "ParticipantsResource",
     "PermissionDeniedError",
+    "PoolStats",
     "PoolTimeoutError",
     "RateLimitError",
     "RawResponse",

@@ -164,6 +164,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             stream=_Body(response),
         )
 
+    @property
+    def connector(self) -> aiohttp.BaseConnector | None:
+        """The aiohttp connector holding the pool (for `Session.pool_stats`)."""
+        return self._session.connector
+
     async def aclose(self) -> None:
         await self._session.close()
 

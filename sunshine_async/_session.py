@@ -76,6 +76,7 @@ from ._transport import (
     CURRENT_TRACKER,
     TRANSPORT_NAMES,
     Carrier,
+    PoolStats,
     SendTracker,
     TransportKind,
     TransportName,
@@ -83,6 +84,7 @@ from ._transport import (
     describe_transport_error,
     loop_identity,
     open_carrier,
+    pool_connections,
 )
 from ._types import JSONObject, Method, QueryParams, Scope
 
@@ -383,6 +385,30 @@ class Session:
         """What carries the requests: ``"httpcore"``, ``"aiohttp"``, ``"custom"`` (a
         client or transport object you passed), or None before the session opens."""
         return None if self._carrier is None else self._carrier.kind
+
+    def pool_stats(self) -> PoolStats:
+        """A snapshot of the connection pool: requests in flight and waiting, and the
+        connections open and idle. No I/O; for health checks, metrics and tests.
+
+        Example::
+
+            stats = session.pool_stats()
+            if stats.waiting > stats.max_connections:
+                logger.warning("the Sunshine pool is saturated: %s", stats)
+
+        .. versionadded:: 0.2
+        """
+        slots = self._slots
+        carrier = self._carrier
+        counts = None if carrier is None else pool_connections(carrier)
+        return PoolStats(
+            transport=self.transport,
+            max_connections=self._max_connections,
+            in_flight=0 if slots is None else self._max_connections - slots.value,
+            waiting=0 if slots is None else slots.statistics().tasks_waiting,
+            open_connections=None if counts is None else counts[0],
+            idle_connections=None if counts is None else counts[1],
+        )
 
     async def __aenter__(self) -> Session:
         self._open()

@@ -23,8 +23,9 @@ import typing
 import urllib.request
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
-from typing import Any, Final, Literal, Protocol, TypeAlias
+from typing import Any, Final, Literal, Protocol, TypeAlias, final
 
+import attrs
 import httpcore
 import httpx
 import sniffio
@@ -35,6 +36,7 @@ from ._sansio import Failure, excerpt
 
 __all__ = [
     "Carrier",
+    "PoolStats",
     "SendTracker",
     "TransportKind",
     "TransportName",
@@ -361,6 +363,65 @@ class Carrier:
             await self._client.aclose()
         elif self.transport is not None:
             await self.transport.aclose()
+
+
+@final
+@attrs.frozen(kw_only=True)
+class PoolStats:
+    """A snapshot of a Session's connection pool: `Session.pool_stats`.
+
+    Costs no I/O and changes nothing, so a health check may call it as often as it
+    likes. A pool at rest has ``in_flight == waiting == 0``, and then every open
+    connection is idle.
+
+    Args:
+        transport: What carries the requests (see `Session.transport`); None before
+            the Session opens.
+        max_connections: Requests in flight at once, at most.
+        in_flight: Requests holding a connection slot now: connecting, sending, or
+            reading their response.
+        waiting: Requests waiting for a free slot.
+        open_connections: Connections the pool holds open, in use or idle; None
+            where the SDK cannot tell (a client or transport you passed).
+        idle_connections: Open connections kept alive for the next request; None
+            where ``open_connections`` is.
+
+    .. versionadded:: 0.2
+    """
+
+    transport: TransportKind | None
+    max_connections: int
+    in_flight: int
+    waiting: int
+    open_connections: int | None
+    idle_connections: int | None
+
+
+def pool_connections(carrier: Carrier) -> tuple[int, int] | None:
+    """``(open, idle)``: the connections of the SDK's own pool; None for the caller's.
+
+    The one place that looks inside the pools, read-only. httpx keeps its httpcore
+    pool private (``AsyncHTTPTransport._pool``), though the pool's ``connections`` and
+    their ``is_idle()``/``is_closed()`` are httpcore's public API; aiohttp's
+    `TCPConnector` has no public count at all (``_conns``: idle per host,
+    ``_acquired``: in use). Looked up defensively: a change in either only makes this
+    return None.
+    """
+    if carrier.kind == "custom" or carrier.transport is None or carrier.is_closed:
+        return None
+    connector = getattr(carrier.transport, "connector", None)
+    if connector is not None:  # the SDK's aiohttp transport
+        kept = getattr(connector, "_conns", None)
+        acquired = getattr(connector, "_acquired", None)
+        if kept is None or acquired is None:
+            return None
+        idle = sum(len(protocols) for protocols in kept.values())
+        return idle + len(acquired), idle
+    pool = getattr(carrier.transport, "_pool", None)
+    if not isinstance(pool, httpcore.AsyncConnectionPool):
+        return None
+    alive = [connection for connection in pool.connections if not connection.is_closed()]
+    return len(alive), sum(connection.is_idle() for connection in alive)
 
 
 def drop_transport(transport: object) -> None:

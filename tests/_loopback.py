@@ -1,5 +1,5 @@
-"""Helpers for tests over real loopback sockets: a canned-response server, a probe of
-a Session's connection pool, and an ASGI wrapper that counts requests in flight."""
+"""Helpers for tests over real loopback sockets: a canned-response server and an ASGI
+wrapper that counts requests in flight (the pool is seen through `Session.pool_stats`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from typing import Any
 import anyio
 import anyio.abc
 import attrs
-
-from sunshine_async import Session
 
 ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
 
@@ -101,45 +99,6 @@ def http_response(
     if length:
         lines.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
-@attrs.frozen
-class PoolHealth:
-    """What a Session's pool holds: connections in use, connecting, idle, and waiters."""
-
-    in_use: int
-    connecting: int
-    idle: int
-    queued: int
-    free_slots: int
-
-
-def pool_health(session: Session) -> PoolHealth:
-    """Look inside the Session's own client (httpcore or aiohttp) without changing it."""
-    carrier = session._carrier
-    slots = session._slots
-    assert carrier is not None
-    assert slots is not None
-    transport: Any = carrier.transport
-    if session.transport == "aiohttp":
-        connector = transport._session.connector
-        idle = sum(len(conns) for conns in connector._conns.values())
-        return PoolHealth(
-            in_use=len(connector._acquired),
-            connecting=0,
-            idle=idle,
-            queued=sum(len(waiters) for waiters in connector._waiters.values()),
-            free_slots=slots.value,
-        )
-    pool = transport._pool
-    states = [connection.info() for connection in pool.connections]
-    return PoolHealth(
-        in_use=sum("ACTIVE" in state for state in states),
-        connecting=sum(state == "CONNECTING" for state in states),
-        idle=sum("IDLE" in state for state in states),
-        queued=sum(request.is_queued() for request in pool._requests),
-        free_slots=slots.value,
-    )
 
 
 @attrs.define
