@@ -1,18 +1,17 @@
 """Every decision about the wire, as pure functions: no I/O, no event loop.
 
 URLs and query strings, turning a status and a body into a result or a typed
-exception, whether to retry and how long to wait, and how pagination moves on.
-`_session` does the I/O and asks this module what to do.
+exception (with the ``Retry-After`` it gives), and how pagination moves on. Whether
+and when to retry is `_retry`'s. `_session` does the I/O and asks these modules what
+to do.
 """
 
 from __future__ import annotations
 
-import enum
 import ipaddress
 import json
-import random
 import reprlib
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
@@ -30,9 +29,6 @@ from ._config import (
     MAX_ID_LENGTH,
     PAGE_SIZE_MAX,
     PAGE_SIZE_MIN,
-    RETRY_AFTER_CAP,
-    RETRY_BASE_DELAY,
-    RETRY_MAX_DELAY,
 )
 from ._exceptions import (
     ApiError,
@@ -57,8 +53,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApiResponse",
-    "Failure",
-    "backoff_delay",
     "build_url",
     "check_count",
     "check_id",
@@ -71,17 +65,13 @@ __all__ = [
     "excerpt",
     "is_absolute_url",
     "is_local_host",
-    "may_have_arrived",
     "next_cursor",
     "normalize_base_url",
     "page_params",
     "parse_json_object",
     "parse_retry_after",
     "quote_segment",
-    "retry_delay",
     "short_repr",
-    "should_retry",
-    "treat_as_success",
     "undecodable_response",
     "unexpected_body",
 ]
@@ -471,69 +461,7 @@ def undecodable_response(
     )
 
 
-def treat_as_success(
-    method: str, error: ApiError, *, earlier_may_have_arrived: bool, gone_code: str | None
-) -> bool:
-    """A retried DELETE that finds its target gone means an earlier attempt removed it.
-
-    ``gone_code`` is the 404 error code that says so for this operation (for clients,
-    ``client_not_found``); without one, every 404 stays an error. Only when an earlier
-    attempt may have reached the server (it timed out, lost its connection or got a
-    5xx): after a 429 or a refused connection, a 404 is real.
-    """
-    return (
-        gone_code is not None
-        and method == "DELETE"
-        and earlier_may_have_arrived
-        and error.status_code == 404
-        and error.code == gone_code
-    )
-
-
-def may_have_arrived(status_code: int | None, failure: Failure | None) -> bool:
-    """Whether a failed attempt may have been acted on by the server."""
-    if failure is not None:
-        return failure in (Failure.TIMEOUT, Failure.NETWORK)
-    return status_code is not None and status_code >= 500
-
-
-# --- retries ----------------------------------------------------------------------------
-
-
-class Failure(enum.Enum):
-    """Why an attempt got no response."""
-
-    #: The request never left: connecting failed or no pooled connection was free.
-    NOT_SENT = "not sent"
-    #: The attempt ran out of time; the server may have acted on it.
-    TIMEOUT = "timeout"
-    #: The connection broke after the request was (maybe) sent.
-    NETWORK = "network"
-    #: httpx refused the request as built (an illegal header, say): resending cannot help.
-    INVALID = "invalid"
-    #: No connection slot came free within ``pool_timeout``: never sent, and the caller's
-    #: bound on waiting is spent, so not retried either.
-    POOL_TIMEOUT = "pool timeout"
-
-
-_IDEMPOTENT = frozenset({"GET", "DELETE", "HEAD", "OPTIONS", "PUT"})
-
-
-def should_retry(
-    method: str, *, status_code: int | None = None, failure: Failure | None = None
-) -> bool:
-    """Whether an attempt that ended this way may be sent again.
-
-    The API has no idempotency key, so a POST is resent only when it cannot have been
-    acted on: on 429, or when it never left this machine.
-    """
-    if failure in (Failure.INVALID, Failure.POOL_TIMEOUT):
-        return False
-    if status_code == 429 or failure is Failure.NOT_SENT:
-        return True
-    if method not in _IDEMPOTENT:
-        return False
-    return failure is not None or (status_code is not None and status_code >= 500)
+# --- Retry-After -------------------------------------------------------------------
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -558,41 +486,6 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if seconds != seconds or seconds in (float("inf"), float("-inf")):  # NaN or infinite
         return None
     return max(0.0, float(seconds))
-
-
-def backoff_delay(
-    attempt: int,
-    *,
-    rand: Callable[[], float] = random.random,
-    base: float = RETRY_BASE_DELAY,
-    ceiling: float = RETRY_MAX_DELAY,
-) -> float:
-    """Exponential backoff with jitter: between half and all of ``base * 2**attempt``.
-
-    ``attempt`` counts retries from 0. The random half spreads out clients that failed
-    together, so they do not come back together.
-    """
-    top = min(ceiling, base * 2.0**attempt)
-    return top * (0.5 + rand() / 2)
-
-
-def retry_delay(
-    attempt: int,
-    retry_after: float | None,
-    *,
-    rand: Callable[[], float] = random.random,
-    cap: float = RETRY_AFTER_CAP,
-    base: float = RETRY_BASE_DELAY,
-    ceiling: float = RETRY_MAX_DELAY,
-) -> float | None:
-    """Seconds to wait before retry number ``attempt`` (from 0), or None to give up.
-
-    A server's ``Retry-After`` wins over the backoff, up to ``cap``; asked to wait
-    longer than that, the SDK gives the error to the caller instead of stalling.
-    """
-    if retry_after is None:
-        return backoff_delay(attempt, rand=rand, base=base, ceiling=ceiling)
-    return retry_after if retry_after <= cap else None
 
 
 # --- pagination -----------------------------------------------------------------------

@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import final
+from typing import TypeAlias, final
 
 import anyio
 import attrs
@@ -55,21 +55,17 @@ from ._hooks import HookRunner, Hooks, RequestEvent
 from ._operation import Operation
 from ._options import RequestOptions
 from ._resources import AppsResource
-from ._retry import RetryPolicy
+from ._retry import Failure, RetryPolicy, classify, decide, may_have_arrived
 from ._sansio import (
     ApiResponse,
-    Failure,
     build_url,
     check_count,
     check_seconds,
     encode_body,
     error_from_response,
     is_local_host,
-    may_have_arrived,
     normalize_base_url,
     parse_json_object,
-    should_retry,
-    treat_as_success,
     undecodable_response,
 )
 from ._transport import (
@@ -80,7 +76,6 @@ from ._transport import (
     SendTracker,
     TransportKind,
     TransportName,
-    classify,
     describe_transport_error,
     loop_identity,
     open_carrier,
@@ -130,6 +125,10 @@ class _Outgoing:
         #: The transport's own timeouts for a per-call ``timeout``; None: the Session's.
         self.timeouts = timeouts
         self.extra_headers = extra_headers
+
+
+#: How an attempt ended: its response, or its error and (with no response) how it failed.
+_Outcome: TypeAlias = tuple[ApiResponse | None, SunshineError | None, Failure | None]
 
 
 class _Received:
@@ -563,29 +562,29 @@ class Session:
             if error is None:
                 assert response is not None
                 return response
-            status = error.status_code if isinstance(error, ApiError) else None
-            if isinstance(error, ApiError) and treat_as_success(
+            decision = decide(
+                retry,
                 method,
                 error,
+                failure,
+                retries=attempt,
                 earlier_may_have_arrived=earlier_may_have_arrived,
                 gone_code=gone_code,
-            ):
+            )
+            if decision.done:
+                assert isinstance(error, ApiError)
                 logger.info("%s %s: already removed by an earlier attempt", method, info.target)
                 return ApiResponse(error.status_code, error.headers, {}, info, attempts=attempt + 1)
-            earlier_may_have_arrived |= may_have_arrived(status, failure)
-            if should_retry(method, status_code=status, failure=failure):
-                retry_after = error.retry_after if isinstance(error, ApiError) else None
-                delay = retry.delay(attempt, retry_after)
-                if delay is not None:
-                    attempt += 1
-                    logger.info(
-                        "%s; retry %d of %d in %.2fs", error, attempt, retry.max_retries, delay
-                    )
-                    if hooks is not None and event is not None:
-                        event.retry_delay = delay
-                        await hooks.call("on_retry", hooks.on_retry, event)
-                    await self._wait_to_retry(delay, info, earlier_may_have_arrived)
-                    continue
+            earlier_may_have_arrived = decision.may_have_arrived
+            delay = decision.delay
+            if delay is not None:
+                attempt += 1
+                logger.info("%s; retry %d of %d in %.2fs", error, attempt, retry.max_retries, delay)
+                if hooks is not None and event is not None:
+                    event.retry_delay = delay
+                    await hooks.call("on_retry", hooks.on_retry, event)
+                await self._wait_to_retry(delay, info, earlier_may_have_arrived)
+                continue
             if isinstance(error, ApiConnectionError) and earlier_may_have_arrived:
                 # this attempt never left, but an earlier one may have been acted on
                 error.may_have_reached_server = True
@@ -621,7 +620,7 @@ class Session:
         carrier: Carrier,
         outgoing: _Outgoing,
         earlier_may_have_arrived: bool,
-    ) -> tuple[ApiResponse | None, SunshineError | None, Failure | None]:
+    ) -> _Outcome:
         """`_attempt` with the hooks called around it: on_request, then on_response or
         on_error (also when aclose() ends the attempt)."""
         await hooks.call("on_request", hooks.on_request, event)
@@ -693,7 +692,7 @@ class Session:
         outgoing: _Outgoing,
         earlier_may_have_arrived: bool,
         number: int,
-    ) -> tuple[ApiResponse | None, SunshineError | None, Failure | None]:
+    ) -> _Outcome:
         """One try: a success, or the error it ended with (and how, if it got no response).
 
         ``number`` counts the attempts from 1. Raises `SessionClosedError` when
@@ -701,16 +700,7 @@ class Session:
         """
         info = outgoing.info
         authorization = self._credentials.authorization()
-        headers = {
-            "Authorization": authorization,
-            "Accept": "application/json",
-            "Accept-Encoding": ACCEPT_ENCODING,
-            "User-Agent": USER_AGENT,
-        }
-        if outgoing.content_type is not None:
-            headers["Content-Type"] = outgoing.content_type
-        if outgoing.extra_headers:
-            _add_headers(headers, outgoing.extra_headers)
+        headers = _request_headers(authorization, outgoing)
         tracker = SendTracker() if carrier.tracked else None
         slots = self._slots
         assert slots is not None
@@ -726,7 +716,6 @@ class Session:
         scope = anyio.CancelScope(deadline=anyio.current_time() + outgoing.timeout)
         self._scopes.add(scope)
         closed = False
-        error: SunshineError
         try:
             with scope:
                 received = await self._exchange(carrier, outgoing, headers, tracker)
@@ -734,52 +723,12 @@ class Session:
                 closed = self._state is _State.CLOSED
                 if not closed:
                     raise TimeoutError
-        except TimeoutError as exc:
-            failure = classify(exc, sent=None if tracker is None else tracker.sent)
-            error = ApiTimeoutError(
-                f"no response within {outgoing.timeout:g}s ({info.method} {info.target})",
-                request=info,
-                may_have_reached_server=may_have_arrived(None, failure),
-            )
-            error.__cause__ = exc
-            return None, error, failure
-        except (httpx.RequestError, httpx.InvalidURL, httpx.DecodingError) as exc:
-            _scrub(exc, authorization)
-            failure = classify(exc, sent=None if tracker is None else tracker.sent)
-            kind = ApiTimeoutError if failure is Failure.TIMEOUT else ApiConnectionError
-            error = kind(
-                f"{describe_transport_error(exc)} ({info.method} {info.target})",
-                request=info,
-                may_have_reached_server=may_have_arrived(None, failure),
-            )
-            error.__cause__ = exc
-            return None, error, failure
+        except (TimeoutError, httpx.RequestError, httpx.InvalidURL, httpx.DecodingError) as exc:
+            return _no_response(exc, outgoing, tracker, authorization)
         except ResponseTooLargeError as exc:
             return None, exc, Failure.INVALID
         except RuntimeError as exc:
-            if carrier.is_closed:
-                # the given http_client was closed by its owner while this request was
-                # on its way
-                raise SessionClosedError(
-                    "the Session was closed during the request",
-                    may_have_reached_server=tracker is None or tracker.sent,
-                ) from exc
-            _scrub(exc, authorization)
-            text = f"{describe_transport_error(exc)} ({info.method} {info.target})"
-            if "loop" in str(exc).lower():
-                # "Event loop is closed", "attached to a different loop": the pool's
-                # connections belong to the loop the Session was first used in
-                text += (
-                    "; a Session works in one event loop: create it inside the loop that uses it"
-                )
-            error = ApiConnectionError(
-                text,
-                request=info,
-                # unknown unless the transport said it never sent: then assume it may have
-                may_have_reached_server=tracker is None or tracker.sent,
-            )
-            error.__cause__ = exc
-            return None, error, Failure.INVALID
+            return _broken(exc, carrier, info, tracker, authorization)
         finally:
             CURRENT_TRACKER.reset(token)
             slots.release()
@@ -787,25 +736,7 @@ class Session:
         if closed:
             sent = earlier_may_have_arrived or tracker is None or tracker.sent
             raise _closed_error(info, sent=sent)
-        logger.debug("%s %s -> %d", info.method, info.target, received.status_code)
-        if not 200 <= received.status_code < 300:
-            return (
-                None,
-                error_from_response(received.status_code, received.headers, received.body, info),
-                None,
-            )
-        # an empty success body is read as {}: nothing to decode, nothing lost
-        data = parse_json_object(received.body) if received.body else {}
-        if data is None:
-            problem = "the body is not a JSON object"
-            error = undecodable_response(
-                received.status_code, received.headers, received.body, info, problem
-            )
-            return None, error, Failure.INVALID
-        response = ApiResponse(
-            received.status_code, received.headers, data, info, received.body, attempts=number
-        )
-        return response, None, None
+        return _outcome(received, info, number)
 
     async def _exchange(
         self,
@@ -855,6 +786,103 @@ class Session:
                 with anyio.CancelScope(shield=True):
                     await response.aclose()
         return _Received(response.status_code, response.headers, body)
+
+
+def _request_headers(authorization: str, outgoing: _Outgoing) -> dict[str, str]:
+    """What every attempt of a request sends as headers (the credentials' of now)."""
+    headers = {
+        "Authorization": authorization,
+        "Accept": "application/json",
+        "Accept-Encoding": ACCEPT_ENCODING,
+        "User-Agent": USER_AGENT,
+    }
+    if outgoing.content_type is not None:
+        headers["Content-Type"] = outgoing.content_type
+    if outgoing.extra_headers:
+        _add_headers(headers, outgoing.extra_headers)
+    return headers
+
+
+def _outcome(received: _Received, info: RequestInfo, number: int) -> _Outcome:
+    """A response read in full: the success, or the typed error its status or body means."""
+    logger.debug("%s %s -> %d", info.method, info.target, received.status_code)
+    if not 200 <= received.status_code < 300:
+        return (
+            None,
+            error_from_response(received.status_code, received.headers, received.body, info),
+            None,
+        )
+    # an empty success body is read as {}: nothing to decode, nothing lost
+    data = parse_json_object(received.body) if received.body else {}
+    if data is None:
+        problem = "the body is not a JSON object"
+        error = undecodable_response(
+            received.status_code, received.headers, received.body, info, problem
+        )
+        return None, error, Failure.INVALID
+    response = ApiResponse(
+        received.status_code, received.headers, data, info, received.body, attempts=number
+    )
+    return response, None, None
+
+
+def _no_response(
+    exc: Exception, outgoing: _Outgoing, tracker: SendTracker | None, authorization: str
+) -> _Outcome:
+    """The error an attempt that got no response ends with (its deadline passed, or the
+    transport failed), and what `_retry.classify` makes of it."""
+    info = outgoing.info
+    failure = classify(exc, sent=None if tracker is None else tracker.sent)
+    error: ApiConnectionError
+    if isinstance(exc, TimeoutError):
+        error = ApiTimeoutError(
+            f"no response within {outgoing.timeout:g}s ({info.method} {info.target})",
+            request=info,
+            may_have_reached_server=may_have_arrived(None, failure),
+        )
+    else:
+        _scrub(exc, authorization)
+        kind = ApiTimeoutError if failure is Failure.TIMEOUT else ApiConnectionError
+        error = kind(
+            f"{describe_transport_error(exc)} ({info.method} {info.target})",
+            request=info,
+            may_have_reached_server=may_have_arrived(None, failure),
+        )
+    error.__cause__ = exc
+    return None, error, failure
+
+
+def _broken(
+    exc: RuntimeError,
+    carrier: Carrier,
+    info: RequestInfo,
+    tracker: SendTracker | None,
+    authorization: str,
+) -> _Outcome:
+    """The error a `RuntimeError` from the transport means (a closed client or loop).
+
+    Raises `SessionClosedError` when the given http_client was closed by its owner
+    while the request was on its way.
+    """
+    if carrier.is_closed:
+        raise SessionClosedError(
+            "the Session was closed during the request",
+            may_have_reached_server=tracker is None or tracker.sent,
+        ) from exc
+    _scrub(exc, authorization)
+    text = f"{describe_transport_error(exc)} ({info.method} {info.target})"
+    if "loop" in str(exc).lower():
+        # "Event loop is closed", "attached to a different loop": the pool's
+        # connections belong to the loop the Session was first used in
+        text += "; a Session works in one event loop: create it inside the loop that uses it"
+    error = ApiConnectionError(
+        text,
+        request=info,
+        # unknown unless the transport said it never sent: then assume it may have
+        may_have_reached_server=tracker is None or tracker.sent,
+    )
+    error.__cause__ = exc
+    return None, error, Failure.INVALID
 
 
 def _add_headers(headers: dict[str, str], extra: tuple[tuple[str, str], ...]) -> None:

@@ -1,4 +1,4 @@
-"""The HTTP client under a Session: which transport, its pool, and what a failure means.
+"""The HTTP client under a Session: which transport, its pool, and whether a request left.
 
 On asyncio the SDK prefers aiohttp (the ``speed`` extra, through `_aiohttp`) when it is
 installed: httpcore's async pool costs more than the requests it carries. On trio, and
@@ -9,7 +9,8 @@ routed around: while one is in place, "auto" keeps to httpx's transport, and ask
 aiohttp by name is refused.
 
 Whether a failed request may have reached the server is told by a `SendTracker`, fed
-by the transport's own events: httpcore's ``trace`` extension, aiohttp's trace hooks.
+by the transport's own events: httpcore's ``trace`` extension, aiohttp's connector.
+What a failure then means for a retry is `_retry.classify`'s to say.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import sniffio
 
 from ._config import MAX_EXCERPT_CHARS
 from ._exceptions import InvalidArgumentError
-from ._sansio import Failure, excerpt
+from ._sansio import excerpt
 
 __all__ = [
     "Carrier",
@@ -41,7 +42,6 @@ __all__ = [
     "TransportKind",
     "TransportName",
     "aiohttp_installed",
-    "classify",
     "describe_transport_error",
     "httpx_mocked",
     "open_carrier",
@@ -486,36 +486,6 @@ def open_carrier(
         verify=_tls_context(), limits=_limits(max_connections), trust_env=False
     )
     return Carrier("httpcore", transport=httpcore_transport, owned=True, timeouts=timeouts)
-
-
-_INVALID: Final = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL)
-_NOT_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-# nothing can be read before the request is written: these always come after sending
-_AFTER_SENDING: Final = (httpx.ReadError, httpx.ReadTimeout, httpx.RemoteProtocolError)
-
-
-def classify(exc: BaseException, *, sent: bool | None) -> Failure:
-    """Why an attempt got no response, from its exception and, when known, ``sent``.
-
-    ``sent`` is the `SendTracker`'s answer, or None for a client or transport the
-    user supplied (then only the exception's type tells).
-
-    >>> classify(httpx.ConnectError("refused"), sent=None)
-    <Failure.NOT_SENT: 'not sent'>
-    >>> classify(TimeoutError(), sent=True)
-    <Failure.TIMEOUT: 'timeout'>
-    """
-    if isinstance(exc, _INVALID):
-        return Failure.INVALID  # the request itself is wrong: resending cannot help
-    if isinstance(exc, _AFTER_SENDING):
-        return Failure.TIMEOUT if isinstance(exc, httpx.TimeoutException) else Failure.NETWORK
-    if sent is False or (sent is None and isinstance(exc, _NOT_SENT)):
-        return Failure.NOT_SENT
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return Failure.TIMEOUT
-    if isinstance(exc, httpx.TransportError | httpx.DecodingError):
-        return Failure.NETWORK
-    return Failure.INVALID
 
 
 _DEFAULT_TEXT: Final[dict[type[Exception], str]] = {

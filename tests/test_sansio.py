@@ -1,4 +1,5 @@
-"""Tests for `sunshine_async._sansio`: plain synchronous tests, no event loop."""
+"""Tests for `sunshine_async._sansio` and `sunshine_async._retry`: plain synchronous tests,
+no event loop."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import httpx
 import pytest
 
 from sunshine_async import (
+    ApiConnectionError,
     ApiError,
     AuthenticationError,
     BadRequestError,
@@ -18,27 +20,33 @@ from sunshine_async import (
     PermissionDeniedError,
     RateLimitError,
     RequestInfo,
+    RetryPolicy,
     ServerError,
 )
-from sunshine_async._sansio import (
+from sunshine_async._retry import (
+    Decision,
     Failure,
     backoff_delay,
+    classify,
+    decide,
+    may_have_arrived,
+    retry_delay,
+    should_retry,
+    treat_as_success,
+)
+from sunshine_async._sansio import (
     build_url,
     check_id,
     clients_path,
     encode_body,
     encode_query,
     error_from_response,
-    may_have_arrived,
     next_cursor,
     normalize_base_url,
     page_params,
     parse_json_object,
     parse_retry_after,
     quote_segment,
-    retry_delay,
-    should_retry,
-    treat_as_success,
 )
 
 REQUEST = RequestInfo(method="DELETE", url="https://api.smooch.io/v2/apps/a/users/u/clients/c")
@@ -347,6 +355,132 @@ class TestShouldRetry:
         assert not should_retry("POST", failure=Failure.NETWORK)
         for status in (500, 502, 503, 504, 400):
             assert not should_retry("POST", status_code=status)
+
+
+class TestClassify:
+    @pytest.mark.parametrize(
+        ("exc", "sent", "expected"),
+        [
+            (httpx.ConnectError("refused"), None, Failure.NOT_SENT),
+            (httpx.ConnectError("refused"), False, Failure.NOT_SENT),
+            (httpx.ConnectError("reset"), True, Failure.NETWORK),
+            (httpx.PoolTimeout("full"), None, Failure.NOT_SENT),
+            (httpx.ReadTimeout("slow"), False, Failure.TIMEOUT),
+            (httpx.ReadError("reset"), None, Failure.NETWORK),
+            (httpx.RemoteProtocolError("cut"), False, Failure.NETWORK),
+            (httpx.WriteError("reset"), True, Failure.NETWORK),
+            (httpx.WriteTimeout("slow"), None, Failure.TIMEOUT),
+            (TimeoutError(), True, Failure.TIMEOUT),
+            (TimeoutError(), False, Failure.NOT_SENT),
+            (httpx.LocalProtocolError("bad header"), False, Failure.INVALID),
+            (httpx.UnsupportedProtocol("ftp"), None, Failure.INVALID),
+            (RuntimeError("odd"), True, Failure.INVALID),
+        ],
+    )
+    def test_failures(self, exc: Exception, sent: bool | None, expected: Failure) -> None:
+        """What an exception means, told by whether the request may have left."""
+        assert classify(exc, sent=sent) is expected
+
+
+def _api_error(status: int, body: bytes = b"", retry_after: str | None = None) -> ApiError:
+    headers = httpx.Headers({} if retry_after is None else {"Retry-After": retry_after})
+    return error_from_response(status, headers, body, REQUEST)
+
+
+class TestDecide:
+    POLICY = RetryPolicy(max_retries=2, random=lambda: 1.0)
+    RESET = ApiConnectionError("reset", request=REQUEST)
+
+    def test_idempotent_5xx_backs_off(self) -> None:
+        """A GET's 503 is retried after the backoff; the server may have seen it."""
+        decision = decide(
+            self.POLICY, "GET", _api_error(503), None, retries=1, earlier_may_have_arrived=False
+        )
+        assert decision == Decision(done=False, delay=1.0, may_have_arrived=True)
+
+    def test_post_5xx_raises(self) -> None:
+        """A POST's 503 is not resent, and is known to have maybe arrived."""
+        decision = decide(
+            self.POLICY, "POST", _api_error(503), None, retries=0, earlier_may_have_arrived=False
+        )
+        assert decision == Decision(done=False, delay=None, may_have_arrived=True)
+
+    def test_retry_after_wins(self) -> None:
+        """A 429's Retry-After is the wait, for a POST too; nothing arrived."""
+        error = _api_error(429, retry_after="3")
+        decision = decide(
+            self.POLICY, "POST", error, None, retries=0, earlier_may_have_arrived=False
+        )
+        assert decision == Decision(done=False, delay=3.0, may_have_arrived=False)
+
+    def test_retry_after_past_the_cap_raises(self) -> None:
+        """Asked to wait longer than retry_after_cap, the error goes to the caller."""
+        error = _api_error(429, retry_after="61")
+        decision = decide(
+            self.POLICY, "GET", error, None, retries=0, earlier_may_have_arrived=False
+        )
+        assert decision.delay is None
+
+    def test_retries_spent(self) -> None:
+        """After max_retries retries, the next failure raises."""
+        decision = decide(
+            self.POLICY,
+            "GET",
+            self.RESET,
+            Failure.NETWORK,
+            retries=2,
+            earlier_may_have_arrived=False,
+        )
+        assert decision == Decision(done=False, delay=None, may_have_arrived=True)
+
+    def test_never_sent_carries_earlier_arrival(self) -> None:
+        """A refused retry keeps what an earlier attempt may have done."""
+        decision = decide(
+            self.POLICY,
+            "POST",
+            self.RESET,
+            Failure.NOT_SENT,
+            retries=0,
+            earlier_may_have_arrived=True,
+        )
+        assert decision == Decision(done=False, delay=0.5, may_have_arrived=True)
+
+    def test_pool_timeout_raises(self) -> None:
+        """A request that waited out pool_timeout is neither sent nor retried."""
+        decision = decide(
+            self.POLICY,
+            "GET",
+            self.RESET,
+            Failure.POOL_TIMEOUT,
+            retries=0,
+            earlier_may_have_arrived=False,
+        )
+        assert decision == Decision(done=False, delay=None, may_have_arrived=False)
+
+    def test_retried_delete_already_done(self) -> None:
+        """A retried DELETE's client_not_found, after a maybe-arrived attempt, is success."""
+        body = b'{"errors":[{"code":"client_not_found","title":"Client not found"}]}'
+        error = _api_error(404, body)
+        decision = decide(
+            self.POLICY,
+            "DELETE",
+            error,
+            None,
+            retries=1,
+            earlier_may_have_arrived=True,
+            gone_code="client_not_found",
+        )
+        assert decision.done
+        first = decide(
+            self.POLICY,
+            "DELETE",
+            error,
+            None,
+            retries=0,
+            earlier_may_have_arrived=False,
+            gone_code="client_not_found",
+        )
+        assert first == Decision(done=False, delay=None, may_have_arrived=False)
 
 
 class TestParseRetryAfter:
