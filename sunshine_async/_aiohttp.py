@@ -13,7 +13,7 @@ the same meaning, with a short text and nothing of the request attached.
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Final, TypeVar
 
 import aiohttp
@@ -22,7 +22,6 @@ import yarl
 
 from ._config import MAX_EXCERPT_CHARS
 from ._sansio import excerpt
-from ._transport import drop_transport, mark_connection_held
 
 __all__ = ["AiohttpTransport"]
 
@@ -97,18 +96,36 @@ class _MarkingConnector(aiohttp.TCPConnector):
     request, about 45 µs a request here.
     """
 
+    def __init__(self, *, on_connection: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_connection = on_connection
+
     async def connect(self, *args: Any, **kwargs: Any) -> aiohttp.connector.Connection:
         connection = await super().connect(*args, **kwargs)
-        mark_connection_held()
+        self._on_connection()
         return connection
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
-    """Sends httpx requests with one `aiohttp.ClientSession`, made in the running loop."""
+    """Sends httpx requests with one `aiohttp.ClientSession`, made in the running loop.
 
-    def __init__(self, *, max_connections: int, tls: ssl.SSLContext) -> None:
+    ``on_connection`` is called once a request holds a connection (from then on it may
+    have been sent); ``drop_transport`` closes an asyncio transport whose loop has
+    ended. `_transport` passes both in, so this module never imports it back.
+    """
 
-        connector = _MarkingConnector(limit=max_connections, limit_per_host=0, ssl=tls)
+    def __init__(
+        self,
+        *,
+        max_connections: int,
+        tls: ssl.SSLContext,
+        on_connection: Callable[[], None],
+        drop_transport: Callable[[object], None],
+    ) -> None:
+        connector = _MarkingConnector(
+            on_connection=on_connection, limit=max_connections, limit_per_host=0, ssl=tls
+        )
+        self._drop_transport = drop_transport
         self._session = aiohttp.ClientSession(
             connector=connector,
             auto_decompress=False,  # the Session inflates, within its size limit
@@ -186,5 +203,5 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         protocols += list(connector._acquired)
         for protocol in protocols:
             if protocol.transport is not None:
-                drop_transport(protocol.transport)
+                self._drop_transport(protocol.transport)
         connector._close()  # its loop is closed: this only marks it closed and forgets

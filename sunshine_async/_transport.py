@@ -469,7 +469,12 @@ def open_carrier(
         from ._aiohttp import AiohttpTransport
 
         # aiohttp binds to the running loop here: a Session belongs to one loop
-        aiohttp_transport = AiohttpTransport(max_connections=max_connections, tls=_tls_context())
+        aiohttp_transport = AiohttpTransport(
+            max_connections=max_connections,
+            tls=_tls_context(),
+            on_connection=mark_connection_held,
+            drop_transport=drop_transport,
+        )
         return Carrier("aiohttp", transport=aiohttp_transport, owned=True, timeouts=timeouts)
     if proxy or mocked == "client":
         # httpx's client turns the environment's proxy settings into its mounts, and
