@@ -35,7 +35,7 @@ from ._sansio import (
 from ._types import JSONObject
 
 if TYPE_CHECKING:
-    from ._resources import Requester
+    from ._requester import Requester
 
 __all__ = [
     "OperationsBase",

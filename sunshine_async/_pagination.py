@@ -17,7 +17,7 @@ from ._types import QueryParams
 if TYPE_CHECKING:
     from ._operation import Operation
     from ._options import RequestOptions
-    from ._resources import Requester
+    from ._requester import Requester
 
 __all__ = ["ItemIterator", "PageIterator", "decode"]
 

@@ -7,7 +7,7 @@ Resource objects are cheap and hold ids only; each call goes through a `Requeste
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol, final, overload
+from typing import TYPE_CHECKING, final, overload
 
 from ._converter import CONVERTER, camel_case, structure_request
 from ._exceptions import InvalidArgumentError
@@ -38,12 +38,12 @@ from ._models import (
     MatchCriteria,
     Target,
 )
-from ._operation import Operation
 from ._options import RequestOptions
 from ._pagination import ItemIterator, PageIterator, decode
 from ._raw import RawResponses, raw_call, raw_first_page
-from ._sansio import ApiResponse, check_id, clients_path, page_params
-from ._types import JSONObject, Method, QueryParams
+from ._requester import Requester
+from ._sansio import check_id, clients_path, page_params
+from ._types import QueryParams
 
 if TYPE_CHECKING:
     from ._linkwait import LinkWatcher
@@ -73,25 +73,6 @@ __all__ = [
     "UsersResource",
     "WebhooksResource",
 ]
-
-
-class Requester(Protocol):
-    """What resources need from a session: one JSON request, retried and checked."""
-
-    async def request(
-        self,
-        method: Method,
-        path: str,
-        *,
-        params: QueryParams = (),
-        body: JSONObject | None = None,
-        gone_code: str | None = None,
-        raw: tuple[bytes, str] | None = None,
-        options: RequestOptions | None = None,
-        operation: Operation | None = None,
-    ) -> ApiResponse:
-        """Send a request and return its successful response, or raise a `SunshineError`."""
-        ...
 
 
 def _clients_of(page: ClientListResponse) -> Sequence[Client]:
