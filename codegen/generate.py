@@ -616,6 +616,7 @@ class Models:
             "",
             "import attrs",
             "",
+            "from sunshine_async._converter import register_open_unions, register_subtypes",
             *(
                 f"from sunshine_async._models import {cls} as {cls}"
                 for cls in sorted(set(self.hand_written.values()))
@@ -685,6 +686,11 @@ class Models:
             "    if _model.__module__ == __name__:  # not the hand-written ones: resolved there",
             "        attrs.resolve_types(_model, globals(), locals())",
             "del _model",
+            "",
+            "# The converter reads these unions by ``type``, and these bases as their",
+            "# subclasses: registered here, before any of these classes can be structured.",
+            "register_open_unions(UNIONS)",
+            "register_subtypes(SUBTYPES)",
         ]
 
 

@@ -41,7 +41,6 @@ from cattrs.v import format_exception
 from . import _models as m
 from ._config import MAX_EXCERPT_CHARS, MAX_PROBLEMS_SHOWN
 from ._exceptions import InvalidArgumentError
-from ._generated import models as generated
 from ._sansio import excerpt, short_repr
 
 __all__ = [
@@ -50,20 +49,47 @@ __all__ = [
     "describe_invalid",
     "make_converter",
     "problems_in",
+    "register_open_unions",
+    "register_subtypes",
     "structure_request",
 ]
 
 T = TypeVar("T")
 
-#: The generated unions by their members: a field typed ``Content | None`` reaches the
-#: converter as one flat union, so it is found by what it is made of.
-_OPEN_UNIONS: Final = {
-    frozenset(typing.get_args(alias)): members for alias, members in generated.UNIONS.items()
-}
+#: The open unions read by their ``type`` key (`register_open_unions`), by their
+#: members: a field typed ``Content | None`` reaches the converter as one flat union, so
+#: it is found by what it is made of.
+_OPEN_UNIONS: Final[dict[frozenset[object], Mapping[str, type]]] = {}
+
+#: Base models read as the subclass their ``type`` names (`register_subtypes`).
+_SUBTYPES: Final[dict[type, Mapping[str, type]]] = {}
 
 
-#: Base models read as the subclass their ``type`` names (`_subtype_hook`).
-_SUBTYPES: Final = generated.SUBTYPES
+def register_open_unions(unions: Mapping[object, Mapping[str, type]]) -> None:
+    """Read each union (``A | B | Mapping[str, object]``) as its member named by ``type``.
+
+    A ``type`` not in its table stays the JSON object it is. The models module that
+    defines the unions calls this as it is imported, before any of them can be
+    structured: every converter (`CONVERTER` and those of `make_converter`) looks the
+    tables up the first time it builds the hook of a type, and keeps that hook.
+
+    Args:
+        unions: each union alias, and its members by the value of their ``type``.
+    """
+    for alias, members in unions.items():
+        _OPEN_UNIONS[frozenset(typing.get_args(alias))] = dict(members)
+
+
+def register_subtypes(subtypes: Mapping[type, Mapping[str, type]]) -> None:
+    """Read each base model as the subclass its ``type`` names; any other as the base.
+
+    Called, like `register_open_unions`, by the models module that defines them.
+
+    Args:
+        subtypes: each base model, and its subclasses by the value of their ``type``.
+    """
+    for base, by_type in subtypes.items():
+        _SUBTYPES[base] = dict(by_type)
 
 
 def _is_response_model(cls: type) -> bool:
@@ -669,7 +695,8 @@ def problems_in(value: object, path: str = "$", *, depth: int = 0) -> list[str]:
     """Every problem recorded in a model read from JSON and the models inside it, each
     with its JSON path from ``value``.
 
-    >>> user = CONVERTER.structure({"profile": {"givenName": 7}}, generated.User)
+    >>> from sunshine_async.types import User
+    >>> user = CONVERTER.structure({"profile": {"givenName": 7}}, User)
     >>> problems_in(user)
     ['expected str, got int 7 @ $.profile.givenName']
     """
@@ -764,39 +791,10 @@ def _compiled_reader(
     error handling of its own and cannot report anything differently. None for a model
     it does not handle: the reference reader is used instead.
     """
-    fields = attrs.fields(cls)
-    readable = [a for a in fields if a.init and a.name not in _OWN]
-    keys = [camel_case(a.name) for a in readable]
-    if len(set(keys)) != len(keys) or not all(a.init for a in fields):
+    readable = _compilable_fields(cls)
+    if readable is None:
         return None
-    if any(a.default is attrs.NOTHING for a in fields):
-        return None  # a required field: the reference reader reports it missing
-    setters = _slot_setters(cls)
-    ns: dict[str, Any] = {
-        "cls": cls,
-        "ABSENT": _ABSENT,
-        "dict": dict,
-        "frozenset": frozenset,
-        "new": object.__new__,
-        "from_iso_z": _from_iso_z,
-    }
-
-    def reread(value: object) -> object:
-        _REREAD[cls] += 1
-        return reference(value)
-
-    ns["reread"] = reread
-
-    def default_of(a: attrs.Attribute[Any], name: str) -> str:
-        factory = _factory_of(a)
-        if factory is not None and factory[0] is dict:
-            return "{}"  # a literal costs less than calling dict
-        if factory is not None:
-            ns[name] = factory[0]
-            return f"{name}()"
-        ns[name] = a.default
-        return name
-
+    ns = _reader_namespace(cls, reference)
     lines = [
         f"def structure_{cls.__name__}(value, _=None):",
         "    if type(value) is not dict:",  # other mappings, and what is not an object
@@ -806,36 +804,102 @@ def _compiled_reader(
         "        pop = rest.pop",
         "        nulls = None",
     ]
-    for i, (a, key) in enumerate(zip(readable, keys, strict=True)):
-        inner = _inner_type(a.type)
-        default = default_of(a, f"d{i}")
-        ns[f"r{i}"] = _field_reader(converter, a.type, _parse_iso)
-        lines.append(f"        v = pop({key!r}, ABSENT)")
-        # the plain value first: its test also tells it from null and absent
-        fast = _fast_read(converter, inner, ns, i)
-        if fast is not None:
-            test, expr = fast
-            lines += [
-                f"        if {test}:",
-                f"            a{i} = {expr}",
-                "        elif v is None:",
-            ]
-        else:
-            lines.append("        if v is None:")
+    for i, a in enumerate(readable):
+        lines += _field_lines(converter, a, i, ns)
+    lines += _construct_lines(cls, readable, ns)
+    # reread after the except block, so that the reference's error is not chained to
+    # the one that stopped the fast path
+    lines += ["    except Exception:", "        pass", "    return reread(value)"]
+    return _compile_reader(cls, lines, ns)
+
+
+def _compilable_fields(cls: type) -> list[attrs.Attribute[Any]] | None:
+    """The fields a compiled reader reads from the JSON, or None if it cannot read ``cls``:
+    two fields on one key, a field left out of ``__init__``, or a required field (the
+    reference reader reports it missing)."""
+    fields = attrs.fields(cls)
+    readable = [a for a in fields if a.init and a.name not in _OWN]
+    keys = [camel_case(a.name) for a in readable]
+    if len(set(keys)) != len(keys) or not all(a.init for a in fields):
+        return None
+    if any(a.default is attrs.NOTHING for a in fields):
+        return None
+    return readable
+
+
+def _reader_namespace(cls: type, reference: Callable[[object], object]) -> dict[str, Any]:
+    """The globals of the compiled reader of ``cls``; the field lines add their own."""
+
+    def reread(value: object) -> object:
+        _REREAD[cls] += 1
+        return reference(value)
+
+    return {
+        "cls": cls,
+        "ABSENT": _ABSENT,
+        "dict": dict,
+        "frozenset": frozenset,
+        "new": object.__new__,
+        "from_iso_z": _from_iso_z,
+        "reread": reread,
+    }
+
+
+def _default_expr(a: attrs.Attribute[Any], name: str, ns: dict[str, Any]) -> str:
+    """The expression for field ``a``'s default, its value or factory put in ``ns``."""
+    factory = _factory_of(a)
+    if factory is not None and factory[0] is dict:
+        return "{}"  # a literal costs less than calling dict
+    if factory is not None:
+        ns[name] = factory[0]
+        return f"{name}()"
+    ns[name] = a.default
+    return name
+
+
+def _field_lines(
+    converter: cattrs.Converter, a: attrs.Attribute[Any], i: int, ns: dict[str, Any]
+) -> list[str]:
+    """The lines that read field ``a`` (the ``i``-th) into ``a<i>``."""
+    key = camel_case(a.name)
+    inner = _inner_type(a.type)
+    default = _default_expr(a, f"d{i}", ns)
+    ns[f"r{i}"] = _field_reader(converter, a.type, _parse_iso)
+    lines = [f"        v = pop({key!r}, ABSENT)"]
+    # the plain value first: its test also tells it from null and absent
+    fast = _fast_read(converter, inner, ns, i)
+    if fast is not None:
+        test, expr = fast
         lines += [
-            f"            a{i} = {default}",
-            "            if nulls is None:",
-            "                nulls = []",
-            f"            nulls.append({key!r})",
-            "        elif v is ABSENT:",
-            f"            a{i} = {default}",
-            "        else:",
-            f"            a{i} = r{i}(v)",
+            f"        if {test}:",
+            f"            a{i} = {expr}",
+            "        elif v is None:",
         ]
+    else:
+        lines.append("        if v is None:")
+    return [
+        *lines,
+        f"            a{i} = {default}",
+        "            if nulls is None:",
+        "                nulls = []",
+        f"            nulls.append({key!r})",
+        "        elif v is ABSENT:",
+        f"            a{i} = {default}",
+        "        else:",
+        f"            a{i} = r{i}(v)",
+    ]
+
+
+def _construct_lines(
+    cls: type, readable: list[attrs.Attribute[Any]], ns: dict[str, Any]
+) -> list[str]:
+    """The lines that make the instance from the ``a<i>``, ``extra`` and ``nulls``: by
+    filling its slots when that is all ``__init__`` does, else by calling ``cls``."""
+    fields = attrs.fields(cls)
     own = {a.name: a for a in fields if a.name in _OWN}
-    default_extra = default_of(own["extra"], "d_extra")
-    default_nulls = default_of(own["nulls"], "d_nulls")
-    lines += [
+    default_extra = _default_expr(own["extra"], "d_extra", ns)
+    default_nulls = _default_expr(own["nulls"], "d_nulls", ns)
+    lines = [
         f"        extra = rest.copy() if rest else {default_extra}",
         f"        nulls = {default_nulls} if nulls is None else frozenset(nulls)",
     ]
@@ -844,19 +908,22 @@ def _compiled_reader(
         "nulls": "nulls",
     }
     if "problems" in own:  # only the reference reader finds problems: none here
-        values["problems"] = default_of(own["problems"], "d_problems")
-    if setters is not None:
-        lines.append("        o = new(cls)")
-        for name, setter in setters.items():
-            ns[f"s_{name}"] = setter
-            lines.append(f"        s_{name}(o, {values[name]})")
-        lines.append("        return o")
-    else:
+        values["problems"] = _default_expr(own["problems"], "d_problems", ns)
+    setters = _slot_setters(cls)
+    if setters is None:
         args = ", ".join(f"{a.alias}={values[a.name]}" for a in fields)
-        lines.append(f"        return cls({args})")
-    # reread after the except block, so that the reference's error is not chained to
-    # the one that stopped the fast path
-    lines += ["    except Exception:", "        pass", "    return reread(value)"]
+        return [*lines, f"        return cls({args})"]
+    lines.append("        o = new(cls)")
+    for name, setter in setters.items():
+        ns[f"s_{name}"] = setter
+        lines.append(f"        s_{name}(o, {values[name]})")
+    return [*lines, "        return o"]
+
+
+def _compile_reader(
+    cls: type, lines: list[str], ns: dict[str, Any]
+) -> Callable[[object, type], object]:
+    """Compile the reader's ``lines`` in ``ns``, its source kept for tracebacks."""
     source = "\n".join(lines) + "\n"
     filename = f"<sunshine_async reader {cls.__module__}.{cls.__qualname__}>"
     # Built from the model's own field names and indices, never from input: the same

@@ -16,6 +16,7 @@ from typing import Final, TypeAlias, final
 
 import attrs
 
+from sunshine_async._converter import register_open_unions, register_subtypes
 from sunshine_async._models import Client as Client
 from sunshine_async._models import redacted
 
@@ -3378,3 +3379,8 @@ for _model in (*MODELS.values(), *INLINE_MODELS):
     if _model.__module__ == __name__:  # not the hand-written ones: resolved there
         attrs.resolve_types(_model, globals(), locals())
 del _model
+
+# The converter reads these unions by ``type``, and these bases as their
+# subclasses: registered here, before any of these classes can be structured.
+register_open_unions(UNIONS)
+register_subtypes(SUBTYPES)
