@@ -95,8 +95,8 @@ from ._resources import SwitchboardsResource as SwitchboardsResource
 from ._resources import UserResource as UserResource
 from ._resources import UsersResource as UsersResource
 from ._resources import WebhooksResource as WebhooksResource
+from ._responses import ApiResponse as ApiResponse
 from ._retry import RetryPolicy as RetryPolicy
-from ._sansio import ApiResponse as ApiResponse
 from ._session import Session as Session
 from ._session import SessionWithOptions as SessionWithOptions
 from ._transport import PoolStats as PoolStats

@@ -21,7 +21,7 @@ import httpx
 import yarl
 
 from ._config import MAX_EXCERPT_CHARS
-from ._sansio import excerpt
+from ._text import excerpt
 
 __all__ = ["AiohttpTransport"]
 

@@ -28,6 +28,8 @@ from ._auth import (
     credentials_from_env,
     make_credentials,
 )
+from ._bodies import encode_body
+from ._checks import check_count, check_seconds
 from ._config import (
     CLOSE_GRACE_SECONDS,
     DEFAULT_BASE_URL,
@@ -55,19 +57,8 @@ from ._exceptions import (
 from ._hooks import HookRunner, Hooks, RequestEvent
 from ._operation import Operation
 from ._options import RequestOptions
+from ._responses import ApiResponse, error_from_response, parse_json_object, undecodable_response
 from ._retry import Failure, RetryPolicy, classify, decide, may_have_arrived
-from ._sansio import (
-    ApiResponse,
-    build_url,
-    check_count,
-    check_seconds,
-    encode_body,
-    error_from_response,
-    is_local_host,
-    normalize_base_url,
-    parse_json_object,
-    undecodable_response,
-)
 from ._transport import (
     CURRENT_TRACKER,
     TRANSPORT_NAMES,
@@ -82,6 +73,7 @@ from ._transport import (
     pool_connections,
 )
 from ._types import JSONObject, Method, QueryParams, Scope
+from ._urls import build_url, is_local_host, normalize_base_url
 
 __all__ = ["Engine", "EngineView"]
 

@@ -14,25 +14,21 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 import attrs
 import cattrs
 
+from ._bodies import encode_multipart
+from ._checks import check_id
 from ._config import MAX_PROBLEMS_SHOWN
 from ._converter import CONVERTER, camel_case, describe_invalid, problems_in
+from ._cursors import page_params
 from ._exceptions import InvalidArgumentError
 from ._generated.bounds import BOUNDS
 from ._models import Unset
 from ._operation import Operation
 from ._options import RequestOptions
 from ._pagination import ItemIterator, PageIterator
-from ._sansio import (
-    ApiResponse,
-    check_id,
-    encode_multipart,
-    is_absolute_url,
-    page_params,
-    quote_segment,
-    short_repr,
-    unexpected_body,
-)
+from ._responses import ApiResponse, unexpected_body
+from ._text import short_repr
 from ._types import JSONObject
+from ._urls import is_absolute_url, quote_segment
 
 if TYPE_CHECKING:
     from ._requester import Requester

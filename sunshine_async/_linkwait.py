@@ -17,6 +17,7 @@ from typing import Final, final
 import anyio
 import attrs
 
+from ._checks import check_count, check_id, check_seconds
 from ._exceptions import (
     ApiConnectionError,
     InvalidArgumentError,
@@ -27,7 +28,6 @@ from ._exceptions import (
 )
 from ._generated.models import ClientAddEvent, ClientRemoveEvent, ClientUpdateEvent
 from ._models import Client, ClientStatus
-from ._sansio import check_count, check_id, check_seconds
 from ._webhooks import WebhookDelivery, WebhookEvent
 
 __all__ = [

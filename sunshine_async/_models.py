@@ -25,7 +25,7 @@ import attrs
 
 from ._config import MAX_METADATA_BYTES
 from ._exceptions import InvalidArgumentError
-from ._sansio import is_absolute_url
+from ._urls import is_absolute_url
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -14,8 +14,8 @@ from typing import Final, final
 
 import attrs
 
+from ._checks import check_count, check_seconds
 from ._exceptions import InvalidArgumentError
-from ._sansio import check_count, check_seconds
 
 __all__ = ["RESERVED_HEADERS", "RequestOptions"]
 

@@ -10,8 +10,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from ._converter import CONVERTER, describe_invalid
+from ._cursors import next_cursor
 from ._exceptions import PaginationError
-from ._sansio import ApiResponse, next_cursor, unexpected_body
+from ._responses import ApiResponse, unexpected_body
 from ._types import QueryParams
 
 if TYPE_CHECKING:

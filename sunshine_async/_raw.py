@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ._exceptions import RequestInfo
     from ._operation import Operation
     from ._options import RequestOptions
-    from ._sansio import ApiResponse
+    from ._responses import ApiResponse
     from ._types import JSONObject, Method, QueryParams
 
 __all__ = ["RawResponse", "RawResponses", "raw_call", "raw_first_page"]

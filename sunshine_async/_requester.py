@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from ._operation import Operation
     from ._options import RequestOptions
-    from ._sansio import ApiResponse
+    from ._responses import ApiResponse
     from ._types import JSONObject, Method, QueryParams
 
 __all__ = ["Requester"]

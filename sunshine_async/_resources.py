@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, final, overload
 
+from ._checks import check_id
 from ._converter import CONVERTER, camel_case, structure_request
+from ._cursors import page_params
 from ._exceptions import InvalidArgumentError
 from ._generated.operations import OPERATIONS
 from ._generated.resources import (
@@ -42,8 +44,8 @@ from ._options import RequestOptions
 from ._pagination import ItemIterator, PageIterator, decode
 from ._raw import RawResponses, raw_call, raw_first_page
 from ._requester import Requester
-from ._sansio import check_id, clients_path, page_params
 from ._types import QueryParams
+from ._urls import clients_path
 
 if TYPE_CHECKING:
     from ._linkwait import LinkWatcher

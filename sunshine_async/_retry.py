@@ -18,9 +18,9 @@ import anyio
 import attrs
 import httpx
 
+from ._checks import check_count, check_seconds
 from ._config import DEFAULT_MAX_RETRIES, RETRY_AFTER_CAP, RETRY_BASE_DELAY, RETRY_MAX_DELAY
 from ._exceptions import ApiError, InvalidArgumentError, SunshineError
-from ._sansio import check_count, check_seconds
 
 __all__ = [
     "Decision",

@@ -33,7 +33,7 @@ import sniffio
 
 from ._config import MAX_EXCERPT_CHARS
 from ._exceptions import InvalidArgumentError
-from ._sansio import excerpt
+from ._text import excerpt
 
 __all__ = [
     "Carrier",

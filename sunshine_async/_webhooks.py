@@ -36,7 +36,7 @@ from ._generated.models import (
     WebhookSubSchema,
 )
 from ._models import _extra, _nulls, _recorded
-from ._sansio import excerpt, short_repr
+from ._text import excerpt, short_repr
 
 __all__ = [
     "API_KEY_HEADER",

@@ -30,7 +30,7 @@ from sunshine_async import _converter as conv
 from sunshine_async import _json
 from sunshine_async import _models as m
 from sunshine_async._generated import models as g
-from sunshine_async._sansio import parse_json_object
+from sunshine_async._responses import parse_json_object
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = json.loads((ROOT / "sunshine_async" / "testing" / "openapi-facts.json").read_text())

@@ -20,8 +20,11 @@ CORE = frozenset(
     {
         "_aiohttp",
         "_auth",
+        "_bodies",
+        "_checks",
         "_config",
         "_converter",
+        "_cursors",
         "_decoding",
         "_engine",
         "_exceptions",
@@ -33,10 +36,13 @@ CORE = frozenset(
         "_pagination",
         "_raw",
         "_requester",
+        "_responses",
         "_retry",
         "_sansio",
+        "_text",
         "_transport",
         "_types",
+        "_urls",
         "_version",
     }
 )

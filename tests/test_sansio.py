@@ -1,5 +1,5 @@
-"""Tests for `sunshine_async._sansio` and `sunshine_async._retry`: plain synchronous tests,
-no event loop."""
+"""Tests for the sans-I/O modules (`_urls`, `_checks`, `_cursors`, `_bodies`, `_responses`,
+`_text`) and `_retry`: plain synchronous tests, no event loop."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ from sunshine_async import (
     RetryPolicy,
     ServerError,
 )
+from sunshine_async._bodies import encode_body
+from sunshine_async._checks import check_id
+from sunshine_async._cursors import next_cursor, page_params
+from sunshine_async._responses import error_from_response, parse_json_object, parse_retry_after
 from sunshine_async._retry import (
     Decision,
     Failure,
@@ -34,18 +38,11 @@ from sunshine_async._retry import (
     should_retry,
     treat_as_success,
 )
-from sunshine_async._sansio import (
+from sunshine_async._urls import (
     build_url,
-    check_id,
     clients_path,
-    encode_body,
     encode_query,
-    error_from_response,
-    next_cursor,
     normalize_base_url,
-    page_params,
-    parse_json_object,
-    parse_retry_after,
     quote_segment,
 )
 

@@ -33,6 +33,7 @@ import anyio
 import attrs
 import httpx
 
+from sunshine_async._checks import check_id
 from sunshine_async._config import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_CONNECTIONS,
@@ -41,7 +42,6 @@ from sunshine_async._config import (
     DEFAULT_TIMEOUT,
     MAX_BODY_BYTES,
 )
-from sunshine_async._sansio import check_id
 
 from ._core import FakeCore, FakeRequest, FakeResponse, error_response, json_response
 from ._delivery import (
