@@ -15,7 +15,6 @@ import attrs
 import cattrs
 
 from ._bodies import encode_multipart
-from ._checks import check_id
 from ._config import MAX_PROBLEMS_SHOWN
 from ._converter import CONVERTER, camel_case, describe_invalid, problems_in
 from ._cursors import page_params
@@ -28,7 +27,7 @@ from ._pagination import ItemIterator, PageIterator
 from ._responses import ApiResponse, unexpected_body
 from ._text import short_repr
 from ._types import JSONObject
-from ._urls import is_absolute_url, quote_segment
+from ._urls import is_absolute_url, operation_path
 
 if TYPE_CHECKING:
     from ._requester import Requester
@@ -43,33 +42,8 @@ __all__ = [
     "invoke",
     "list_once",
     "list_pages",
-    "operation_path",
     "operation_query",
 ]
-
-
-def operation_path(op: Operation, values: Mapping[str, str]) -> str:
-    """The operation's path with each placeholder filled, one encoded segment each.
-
-    >>> from sunshine_async._generated.operations import OPERATIONS
-    >>> operation_path(OPERATIONS["GetUser"], {"appId": "a1", "userIdOrExternalId": "s b@x"})
-    '/v2/apps/a1/users/s%20b%40x'
-
-    Raises:
-        InvalidArgumentError: a placeholder is missing, unknown, or not a usable id.
-    """
-    unknown = sorted(set(values) - set(op.path_params))
-    if unknown:
-        raise InvalidArgumentError(f"{op.id} has no path parameter {unknown[0]!r}")
-    segments = []
-    for segment in op.path.split("/"):
-        if segment.startswith("{") and segment.endswith("}"):
-            name = segment[1:-1]
-            if name not in values:
-                raise InvalidArgumentError(f"{op.id} needs the path parameter {name!r}")
-            segment = quote_segment(check_id(name, values[name]))
-        segments.append(segment)
-    return "/".join(segments)
 
 
 def _text(name: str, value: object) -> str:

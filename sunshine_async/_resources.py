@@ -40,12 +40,13 @@ from ._models import (
     MatchCriteria,
     Target,
 )
+from ._operation import Operation
 from ._options import RequestOptions
 from ._pagination import ItemIterator, PageIterator, decode
 from ._raw import RawResponses, raw_call, raw_first_page
 from ._requester import Requester
 from ._types import QueryParams
-from ._urls import clients_path
+from ._urls import operation_path
 
 if TYPE_CHECKING:
     from ._linkwait import LinkWatcher
@@ -485,6 +486,11 @@ class ClientsResource:
         brand = f", brand_id={self.brand_id!r}" if self.brand_id is not None else ""
         return f"ClientsResource(app_id={self.app_id!r}, user_id={self.user_id!r}{brand})"
 
+    def _path(self, operation: Operation, **more: str) -> str:
+        """The operation's path for this user, from the table like every other path."""
+        ids = {"appId": self.app_id, "userIdOrExternalId": self.user_id, **more}
+        return operation_path(operation, ids)
+
     @property
     def with_raw_response(self) -> ClientsWithRawResponse:
         """``create``, ``remove`` and ``list``, each returning the `RawResponse`."""
@@ -563,13 +569,14 @@ class ClientsResource:
                     confirmation=confirmation,  # type: ignore[arg-type]
                     target=target,  # type: ignore[arg-type]
                 )
+        operation = OPERATIONS["CreateClient"]
         response = await self._requester.request(
             "POST",
-            clients_path(self.app_id, self.user_id),
+            self._path(operation),
             params=self._query,
             body=CONVERTER.unstructure(request),
             options=options,
-            operation=OPERATIONS["CreateClient"],
+            operation=operation,
         )
         return decode(response, Client, key="client")
 
@@ -583,14 +590,14 @@ class ClientsResource:
             BadRequestError: the client is of type ``sdk``, which cannot be removed.
         """
         client_id = client.id if isinstance(client, Client) else client
-        path = clients_path(self.app_id, self.user_id, check_id("client_id", client_id))
+        operation = OPERATIONS["RemoveClient"]
         await self._requester.request(
             "DELETE",
-            path,
+            self._path(operation, clientId=check_id("client_id", client_id)),
             params=self._query,
             gone_code="client_not_found",
             options=options,
-            operation=OPERATIONS["RemoveClient"],
+            operation=operation,
         )
 
     def list(
@@ -630,15 +637,16 @@ class ClientsResource:
     ) -> ClientPageIterator:
         """Like `list`, but yields each `ClientListResponse` page (``.clients``, ``.meta``)."""
         size, after, before = page_params(page_size, after, before)
+        operation = OPERATIONS["ListClients"]
         return ClientPageIterator(
             self._requester,
-            clients_path(self.app_id, self.user_id),
+            self._path(operation),
             ClientListResponse,
             query=self._query,
             page_size=size,
             cursor=after if before is None else before,
             backwards=before is not None,
-            operation=OPERATIONS["ListClients"],
+            operation=operation,
             options=options,
         )
 

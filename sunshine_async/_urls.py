@@ -1,25 +1,32 @@
 """Every URL: the base URL's checks, one encoded path segment per id, the query string.
 
-No I/O. A path always starts with ``/`` and can only extend the base URL, never
-change its host.
+Every request path is `operation_path` of an entry of the operation table, Clients
+included: no other module formats a ``/v2/`` path. A path always starts with ``/``
+and can only extend the base URL, never change its host. No I/O.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
+from ._checks import check_id
 from ._config import MAX_BASE_URL_CHARS
 from ._exceptions import InvalidArgumentError
 from ._types import QueryParams
 
+if TYPE_CHECKING:
+    from ._operation import Operation
+
 __all__ = [
     "build_url",
-    "clients_path",
     "encode_query",
     "is_absolute_url",
     "is_local_host",
     "normalize_base_url",
+    "operation_path",
     "quote_segment",
 ]
 
@@ -112,10 +119,28 @@ def quote_segment(value: str) -> str:
     return quote(value, safe="")
 
 
-def clients_path(app_id: str, user_id: str, client_id: str | None = None) -> str:
-    """The path of a user's clients, or of one client; each id one encoded segment."""
-    path = f"/v2/apps/{quote_segment(app_id)}/users/{quote_segment(user_id)}/clients"
-    return path if client_id is None else f"{path}/{quote_segment(client_id)}"
+def operation_path(op: Operation, values: Mapping[str, str]) -> str:
+    """The operation's path with each placeholder filled, one encoded segment each.
+
+    >>> from sunshine_async._generated.operations import OPERATIONS
+    >>> operation_path(OPERATIONS["GetUser"], {"appId": "a1", "userIdOrExternalId": "s b@x"})
+    '/v2/apps/a1/users/s%20b%40x'
+
+    Raises:
+        InvalidArgumentError: a placeholder is missing, unknown, or not a usable id.
+    """
+    unknown = sorted(set(values) - set(op.path_params))
+    if unknown:
+        raise InvalidArgumentError(f"{op.id} has no path parameter {unknown[0]!r}")
+    segments = []
+    for segment in op.path.split("/"):
+        if segment.startswith("{") and segment.endswith("}"):
+            name = segment[1:-1]
+            if name not in values:
+                raise InvalidArgumentError(f"{op.id} needs the path parameter {name!r}")
+            segment = quote_segment(check_id(name, values[name]))
+        segments.append(segment)
+    return "/".join(segments)
 
 
 def encode_query(params: QueryParams) -> str:

@@ -15,8 +15,9 @@ import respx
 import sunshine_async as sa
 from sunshine_async import Session
 from sunshine_async._generated.operations import OPERATIONS
-from sunshine_async._invoke import invoke, operation_path, operation_query
+from sunshine_async._invoke import invoke, operation_query
 from sunshine_async._operation import Operation
+from sunshine_async._urls import operation_path
 
 from .conftest import BASE_URL, KEY_ID, SECRET
 

@@ -182,3 +182,45 @@ class TestLayers:
         """Each allowed edge exists only under TYPE_CHECKING, never at runtime."""
         runtime = edges(type_only=False)
         assert all(target not in runtime[source] for source, target in ALLOWED_TYPE_ONLY)
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """The ids of the docstring nodes of a module and of its classes and functions."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                found.add(id(body[0].value))
+    return found
+
+
+class TestOnePathBuilder:
+    """Every request path comes from the operation table through `_urls.operation_path`."""
+
+    def test_no_hand_written_module_formats_a_v2_path(self) -> None:
+        """No string outside a docstring holds ``/v2/`` in the hand-written modules."""
+        found = []
+        for path in sorted(PACKAGE.glob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            docs = _docstrings(tree)
+            found += [
+                f"{path.name}:{node.lineno}"
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and "/v2" in node.value
+                and id(node) not in docs
+            ]
+        assert found == []
+
+    def test_clients_paths_come_from_the_table(self) -> None:
+        """The Clients' paths are the table's CreateClient, ListClients and RemoveClient."""
+        from sunshine_async._generated.operations import OPERATIONS
+        from sunshine_async._resources import ClientsResource
+
+        clients = ClientsResource(object(), "a 1", "u/2")  # type: ignore[arg-type]
+        assert clients._path(OPERATIONS["ListClients"]) == "/v2/apps/a%201/users/u%2F2/clients"
+        assert clients._path(OPERATIONS["CreateClient"]) == clients._path(OPERATIONS["ListClients"])
+        removed = clients._path(OPERATIONS["RemoveClient"], clientId="c")
+        assert removed == "/v2/apps/a%201/users/u%2F2/clients/c"

@@ -26,6 +26,7 @@ from sunshine_async import (
 from sunshine_async._bodies import encode_body
 from sunshine_async._checks import check_id
 from sunshine_async._cursors import next_cursor, page_params
+from sunshine_async._generated.operations import OPERATIONS
 from sunshine_async._responses import error_from_response, parse_json_object, parse_retry_after
 from sunshine_async._retry import (
     Decision,
@@ -40,11 +41,20 @@ from sunshine_async._retry import (
 )
 from sunshine_async._urls import (
     build_url,
-    clients_path,
     encode_query,
     normalize_base_url,
+    operation_path,
     quote_segment,
 )
+
+
+def clients_path(app_id: str, user_id: str, client_id: str | None = None) -> str:
+    """The Clients' paths, built from the operation table as the SDK builds them."""
+    ids = {"appId": app_id, "userIdOrExternalId": user_id}
+    if client_id is None:
+        return operation_path(OPERATIONS["ListClients"], ids)
+    return operation_path(OPERATIONS["RemoveClient"], {**ids, "clientId": client_id})
+
 
 REQUEST = RequestInfo(method="DELETE", url="https://api.smooch.io/v2/apps/a/users/u/clients/c")
 CURSOR = "5ebee0975ac5304b664a12fa"
@@ -104,8 +114,8 @@ class TestCheckId:
 
 
 class TestUrls:
-    def test_clients_path(self) -> None:
-        """Paths follow the reference exactly."""
+    def test_clients_paths_from_the_table(self) -> None:
+        """The Clients' paths from the operation table follow the reference exactly."""
         assert clients_path("a", "u") == "/v2/apps/a/users/u/clients"
         assert clients_path("a", "u", "c") == "/v2/apps/a/users/u/clients/c"
 
