@@ -136,6 +136,40 @@ class _Received:
         self.body = body
 
 
+def _retry_policy(retry: RetryPolicy | None, max_retries: int | None) -> RetryPolicy:
+    """The Session's `RetryPolicy`, from ``retry=`` or ``max_retries=`` (not both)."""
+    if retry is not None and not isinstance(retry, RetryPolicy):
+        raise InvalidArgumentError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
+    if retry is not None and max_retries is not None:
+        raise InvalidArgumentError("pass max_retries= or retry=, not both")
+    if retry is not None:
+        return retry
+    if max_retries is None:
+        return RetryPolicy(max_retries=DEFAULT_MAX_RETRIES)
+    return RetryPolicy(max_retries=check_count("max_retries", max_retries, minimum=0))
+
+
+def _check_transport(
+    http_client: httpx.AsyncClient | None,
+    transport: httpx.AsyncBaseTransport | TransportName | None,
+) -> httpx.AsyncBaseTransport | TransportName:
+    """The transport to open, checked with ``http_client=`` (None means ``"auto"``)."""
+    if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+        raise InvalidArgumentError(
+            f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
+        )
+    if transport is None:
+        transport = "auto"
+    if not isinstance(transport, httpx.AsyncBaseTransport) and transport not in (TRANSPORT_NAMES):
+        raise InvalidArgumentError(
+            "transport must be 'auto', 'httpcore', 'aiohttp' or an"
+            f" httpx.AsyncBaseTransport, got {transport!r}"
+        )
+    if http_client is not None and transport != "auto":
+        raise InvalidArgumentError("pass http_client= or transport=, not both")
+    return transport
+
+
 class Engine:
     """Everything a `Session` is below the resources: pool, state, attempts, retries.
 
@@ -205,36 +239,11 @@ class Engine:
         self._pool_timeout = (
             None if pool_timeout is None else check_seconds("pool_timeout", pool_timeout)
         )
-        if retry is not None and not isinstance(retry, RetryPolicy):
-            raise InvalidArgumentError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
-        if retry is not None and max_retries is not None:
-            raise InvalidArgumentError("pass max_retries= or retry=, not both")
-        if retry is None:
-            retry = RetryPolicy(
-                max_retries=DEFAULT_MAX_RETRIES
-                if max_retries is None
-                else check_count("max_retries", max_retries, minimum=0)
-            )
-        self._retry = retry
+        self._retry = _retry_policy(retry, max_retries)
         self._max_connections = check_count("max_connections", max_connections, minimum=1)
         self._max_response_bytes = check_count("max_response_bytes", max_response_bytes, minimum=1)
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise InvalidArgumentError(
-                f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
-            )
-        if transport is None:
-            transport = "auto"
-        if not isinstance(transport, httpx.AsyncBaseTransport) and transport not in (
-            TRANSPORT_NAMES
-        ):
-            raise InvalidArgumentError(
-                "transport must be 'auto', 'httpcore', 'aiohttp' or an"
-                f" httpx.AsyncBaseTransport, got {transport!r}"
-            )
-        if http_client is not None and transport != "auto":
-            raise InvalidArgumentError("pass http_client= or transport=, not both")
         self._given_client = http_client
-        self._transport: httpx.AsyncBaseTransport | TransportName = transport
+        self._transport = _check_transport(http_client, transport)
         self._carrier: Carrier | None = None
         #: The event loop the carrier was opened in (its native token).
         self._loop: object = None
@@ -442,32 +451,16 @@ class Engine:
         and path template. The resources call this; it is public for endpoints this
         SDK does not cover yet.
         """
-        if raw is not None and body is not None:
-            raise InvalidArgumentError("pass body= or raw=, not both")
-        url = build_url(self._base_url, path, params)
-        info = RequestInfo(method=method, url=url)
-        content, content_type = (None, None) if raw is None else raw
-        if body is not None:
-            content, content_type = encode_body(body), "application/json"
-        retry = self._retry
-        outgoing = _Outgoing(info, content, content_type, self._timeout, None, ())
-        if options is not None:
-            retry = self._apply(options, outgoing)
+        outgoing, retry = self._outgoing(method, path, params, body, raw, options)
+        info = outgoing.info
         hooks = self._hooks
         attempt = 0
         earlier_may_have_arrived = False
         while True:
-            carrier = self._open()
-            event = None
-            if hooks is None:
-                response, error, failure = await self._attempt(
-                    carrier, outgoing, earlier_may_have_arrived, attempt + 1
-                )
-            else:
-                event = self._event(method, operation, attempt + 1)
-                response, error, failure = await self._observed_attempt(
-                    hooks, event, carrier, outgoing, earlier_may_have_arrived
-                )
+            event = None if hooks is None else self._event(method, operation, attempt + 1)
+            response, error, failure = await self._one_attempt(
+                hooks, event, outgoing, earlier_may_have_arrived, attempt + 1
+            )
             if error is None:
                 assert response is not None
                 return response
@@ -485,19 +478,69 @@ class Engine:
                 logger.info("%s %s: already removed by an earlier attempt", method, info.target)
                 return ApiResponse(error.status_code, error.headers, {}, info, attempts=attempt + 1)
             earlier_may_have_arrived = decision.may_have_arrived
-            delay = decision.delay
-            if delay is not None:
+            if decision.delay is not None:
                 attempt += 1
-                logger.info("%s; retry %d of %d in %.2fs", error, attempt, retry.max_retries, delay)
-                if hooks is not None and event is not None:
-                    event.retry_delay = delay
-                    await hooks.call("on_retry", hooks.on_retry, event)
-                await self._wait_to_retry(delay, info, earlier_may_have_arrived)
+                logger.info(
+                    "%s; retry %d of %d in %.2fs", error, attempt, retry.max_retries, decision.delay
+                )
+                await self._before_retry(
+                    decision.delay, hooks, event, info, earlier_may_have_arrived
+                )
                 continue
             if isinstance(error, ApiConnectionError) and earlier_may_have_arrived:
                 # this attempt never left, but an earlier one may have been acted on
                 error.may_have_reached_server = True
             raise error from error.__cause__
+
+    def _outgoing(
+        self,
+        method: Method,
+        path: str,
+        params: QueryParams,
+        body: JSONObject | None,
+        raw: tuple[bytes, str] | None,
+        options: RequestOptions | None,
+    ) -> tuple[_Outgoing, RetryPolicy]:
+        """What one request sends, with its options applied, and its retry policy."""
+        if raw is not None and body is not None:
+            raise InvalidArgumentError("pass body= or raw=, not both")
+        info = RequestInfo(method=method, url=build_url(self._base_url, path, params))
+        content, content_type = (None, None) if raw is None else raw
+        if body is not None:
+            content, content_type = encode_body(body), "application/json"
+        outgoing = _Outgoing(info, content, content_type, self._timeout, None, ())
+        retry = self._retry if options is None else self._apply(options, outgoing)
+        return outgoing, retry
+
+    async def _one_attempt(
+        self,
+        hooks: HookRunner | None,
+        event: RequestEvent | None,
+        outgoing: _Outgoing,
+        earlier_may_have_arrived: bool,
+        attempt: int,
+    ) -> _Outcome:
+        """One attempt, around its hooks when any are set (``event`` is then theirs)."""
+        carrier = self._open()
+        if hooks is None or event is None:
+            return await self._attempt(carrier, outgoing, earlier_may_have_arrived, attempt)
+        return await self._observed_attempt(
+            hooks, event, carrier, outgoing, earlier_may_have_arrived
+        )
+
+    async def _before_retry(
+        self,
+        delay: float,
+        hooks: HookRunner | None,
+        event: RequestEvent | None,
+        info: RequestInfo,
+        earlier_may_have_arrived: bool,
+    ) -> None:
+        """Tell the ``on_retry`` hooks, then wait ``delay`` seconds before the next attempt."""
+        if hooks is not None and event is not None:
+            event.retry_delay = delay
+            await hooks.call("on_retry", hooks.on_retry, event)
+        await self._wait_to_retry(delay, info, earlier_may_have_arrived)
 
     def _apply(self, options: RequestOptions, outgoing: _Outgoing) -> RetryPolicy:
         """Put a request's options into what it sends; returns its retry policy."""

@@ -6,6 +6,7 @@ Resource objects are cheap and hold ids only; each call goes through a `Requeste
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, final, overload
 
@@ -650,6 +651,13 @@ class ClientsResource:
             options=options,
         )
 
+    async def _find(self, client_id: str, *, options: RequestOptions | None) -> Client | None:
+        """The user's client with this id, as the API has it now, or None."""
+        async for candidate in self.list(options=options):
+            if candidate.id == client_id:
+                return candidate
+        return None
+
     async def wait_for_link(
         self,
         client: str | Client,
@@ -666,23 +674,16 @@ class ClientsResource:
     ) -> Client:
         """Wait until a client is no longer ``pending``, and return it as it is then.
 
-        A client made by `create` stays ``pending`` until the customer answers. This
-        polls the user's clients (every page), at once and then after
-        ``poll_interval`` seconds, each wait half as long again as the one before, up
-        to ``max_poll_interval``, with some randomness so that many waits do not poll
-        together. It returns the client once its status is anything but ``pending``:
-        ``active`` when the link was confirmed, ``blocked`` when the customer blocked
-        it; check ``client.status``. A poll that fails for a passing reason (5xx, 429,
-        a timeout or a dropped connection, after the session's own retries) is tried
-        again later; other errors (401, 404, ...) end the wait.
-
-        With ``watcher=``, it polls nothing: it waits for a ``client:*`` webhook event
-        about this client to reach the `webhooks.LinkWatcher` that the webhook handler
-        feeds, and ``watcher.outcome(client.id).reason`` then says why (``confirmed``,
-        ``blocked``, ...). The watcher must be fed from before the client is created.
-
-        Cancelling the calling task cancels the wait at once, poll in flight included;
-        nothing is left running.
+        It polls the user's clients (every page) at once, then after ``poll_interval``
+        seconds, each wait half as long again up to ``max_poll_interval``, with some
+        randomness so that many waits do not poll together; ``client.status`` is then
+        ``active`` (the link was confirmed) or ``blocked``. A poll that fails for a
+        passing reason (5xx, 429, a timeout, a dropped connection, after the session's
+        own retries) is tried again later; other errors (401, 404, ...) end the wait.
+        With ``watcher=`` it polls nothing, and waits for a ``client:*`` webhook event
+        about the client to reach that `webhooks.LinkWatcher` (fed from before the
+        client is created; ``watcher.outcome(client.id).reason`` says why). Cancelling
+        the calling task ends the wait at once, poll in flight included.
 
         Args:
             client: The `Client` (as `create` returned it) or its id.
@@ -690,47 +691,30 @@ class ClientsResource:
             poll_interval: Seconds between the first two polls.
             max_poll_interval: The longest wait between polls (default: 30 seconds,
                 or ``poll_interval`` if that is longer).
-            watcher: Wait for webhook events fed to this `webhooks.LinkWatcher`
-                instead of polling.
+            watcher: Wait for webhook events fed to this `webhooks.LinkWatcher`.
             clock: For tests: the time in seconds (default `anyio.current_time`).
-            sleep: For tests: how to wait between polls (default `anyio.sleep`); it
-                must advance ``clock`` by what it is given.
+            sleep: For tests: how to wait (default `anyio.sleep`); it must advance
+                ``clock`` by what it is given.
             random: For tests: the source of randomness, a float in [0, 1).
             options: Each poll's own settings (its timeout, retries, headers).
-
-        Returns:
-            The client, with a status other than ``pending``.
 
         Raises:
             InvalidArgumentError: a bad argument; raised before any request.
             LinkFailedError: the client is gone (the link failed or was cancelled, or
-                there never was such a client); ``reason`` says why when a webhook
-                event told it.
+                there never was one); ``reason`` says why when a webhook event told it.
             LinkTimeoutError: still pending at the deadline (also a `TimeoutError`).
             ApiError: the API refused a poll for a reason that will not pass.
 
         Example::
 
             client = await clients.create(match_criteria=..., confirmation=..., target=...)
-            try:
-                client = await clients.wait_for_link(client, timeout=300.0)
-            except sunshine_async.LinkFailedError:
-                ...  # the customer did not link the channel
-            else:
-                print(client.status)  # active, or blocked
+            client = await clients.wait_for_link(client, timeout=300.0)  # active or blocked
 
         .. versionadded:: 0.2
         """
 
-        async def find(client_id: str) -> Client | None:
-            """The user's client with this id, as the API has it now, or None."""
-            async for candidate in self.list(options=options):
-                if candidate.id == client_id:
-                    return candidate
-            return None
-
         return await wait_for_link(
-            find,
+            functools.partial(self._find, options=options),
             client,
             limit=timeout,
             poll_interval=poll_interval,

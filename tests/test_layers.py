@@ -224,3 +224,18 @@ class TestOnePathBuilder:
         assert clients._path(OPERATIONS["CreateClient"]) == clients._path(OPERATIONS["ListClients"])
         removed = clients._path(OPERATIONS["RemoveClient"], clientId="c")
         assert removed == "/v2/apps/a%201/users/u%2F2/clients/c"
+
+
+class TestFunctionLength:
+    """Hand-written functions stay short enough to read at once."""
+
+    def test_no_hand_written_function_over_80_lines(self) -> None:
+        """No function in the hand-written modules spans more than 80 lines, docstring included."""
+        long = []
+        for path in sorted(PACKAGE.glob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                    if (node.end_lineno or start) - start + 1 > 80:
+                        long.append(f"{path.name}:{node.lineno} {node.name}")
+        assert long == []
