@@ -41,7 +41,7 @@ from cattrs.v import format_exception
 from . import _models as m
 from ._config import MAX_EXCERPT_CHARS, MAX_PROBLEMS_SHOWN
 from ._exceptions import InvalidArgumentError
-from ._sansio import excerpt, short_repr
+from ._text import excerpt, short_repr
 
 __all__ = [
     "CONVERTER",

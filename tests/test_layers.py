@@ -38,7 +38,6 @@ CORE = frozenset(
         "_requester",
         "_responses",
         "_retry",
-        "_sansio",
         "_text",
         "_transport",
         "_types",
