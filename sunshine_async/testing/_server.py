@@ -36,6 +36,8 @@ _GRACE: Final = 2
 _SHUTDOWN_POLL: Final = 0.005
 #: The serving loop wakes this often anyway, for uvicorn's once-a-second chores.
 _TICK: Final = 1.0
+#: How often the main thread of the command line wakes to run pending signal handlers.
+_SIGNAL_WAKE: Final = 0.1
 
 
 class MissingUvicornError(ImportError):
@@ -158,8 +160,15 @@ class ServerThread:
         self._server.stop_requested.set()
 
     def wait(self) -> None:
-        """Block until the server thread has ended."""
-        self._thread.join()
+        """Block until the server thread has ended.
+
+        Waits in short steps rather than in one join: the kernel may hand SIGTERM or
+        Ctrl-C to another thread of the process (the webhook courier's), and then the
+        Python handler, which asks the server to stop, runs only once the main thread
+        wakes up. A join without a timeout could sleep through it for good.
+        """
+        while self._thread.is_alive():
+            self._thread.join(_SIGNAL_WAKE)
 
     def stop(self) -> None:
         """Stop the server, join its thread, close the socket. Idempotent.
