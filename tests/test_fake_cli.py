@@ -171,3 +171,39 @@ def test_listening_socket_turns_nagle_off() -> None:
         assert sock.getsockname()[1] > 0
     finally:
         sock.close()
+
+
+#: Serves a fake, installs the command line's handler, then has SIGTERM delivered to
+#: another thread of the process (the kernel may pick any thread that does not block
+#: it); prints how long `ServerThread.wait` took to notice.
+_SIGNAL_TO_ANOTHER_THREAD = """
+import signal, threading, time
+from sunshine_async.testing import FakeSunshine
+from sunshine_async.testing._server import ServerThread
+
+server = ServerThread(FakeSunshine(), "127.0.0.1", 0, quiet=True)
+signal.signal(signal.SIGTERM, lambda signum, frame: server.request_stop())
+bystander = threading.Thread(target=time.sleep, args=(30,), daemon=True)
+bystander.start()
+server.start()
+threading.Timer(0.2, signal.pthread_kill, (bystander.ident, signal.SIGTERM)).start()
+started = time.monotonic()
+server.wait()
+server.stop()
+print(round(time.monotonic() - started, 3))
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX threads only")
+def test_a_signal_taken_by_another_thread_still_stops_the_server() -> None:
+    """wait() wakes in short steps, so the main thread runs the handler in time."""
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_TO_ANOTHER_THREAD],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=True,
+    )
+    assert float(done.stdout) < 3.0
