@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ._exceptions import RequestInfo
     from ._operation import Operation
     from ._options import RequestOptions
+    from ._requester import Requester
     from ._responses import ApiResponse
     from ._types import JSONObject, Method, QueryParams
 
@@ -105,29 +106,12 @@ class RawResponse(Generic[T]):
         )
 
 
-class _Requester(Protocol):
-    """The resources' `Requester`, restated so that this module needs nothing above it."""
-
-    async def request(
-        self,
-        method: Method,
-        path: str,
-        *,
-        params: QueryParams = (),
-        body: JSONObject | None = None,
-        gone_code: str | None = None,
-        raw: tuple[bytes, str] | None = None,
-        options: RequestOptions | None = None,
-        operation: Operation | None = None,
-    ) -> ApiResponse: ...
-
-
 class _Recorder:
     """A requester that passes requests on and keeps the last response and its time."""
 
     __slots__ = ("_inner", "elapsed", "response")
 
-    def __init__(self, inner: _Requester) -> None:
+    def __init__(self, inner: Requester) -> None:
         self._inner = inner
         self.response: ApiResponse | None = None
         self.elapsed = 0.0
@@ -168,7 +152,7 @@ class _Listing(Protocol):
 
 
 class _HasRequester(Protocol):
-    _requester: _Requester
+    _requester: Requester
 
 
 class RawResponses:
