@@ -12,6 +12,10 @@ import anyio
 import anyio.abc
 import attrs
 
+from sunshine_async import Session
+
+from .conftest import KEY_ID, SECRET
+
 ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
 
 
@@ -125,3 +129,14 @@ class InFlight:
         finally:
             with self._lock:
                 self.now -= 1
+
+
+def session_for(url: str, transport: str, **settings: object) -> Session:
+    """A Session with the test key, sending to ``url`` over the transport named."""
+    return Session(
+        key_id=KEY_ID,
+        secret=SECRET,
+        base_url=url,
+        transport=transport,  # type: ignore[arg-type]
+        **settings,  # type: ignore[arg-type]
+    )

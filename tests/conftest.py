@@ -37,6 +37,14 @@ def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object
     return request.param  # type: ignore[no-any-return]
 
 
+@pytest.fixture(params=["httpcore", "aiohttp"])
+def transport(request: pytest.FixtureRequest, anyio_backend: tuple[str, object]) -> str:
+    """Each transport the running backend can use (aiohttp is asyncio only)."""
+    if request.param == "aiohttp" and anyio_backend[0] != "asyncio":
+        pytest.skip("aiohttp runs on asyncio only")
+    return request.param  # type: ignore[no-any-return]
+
+
 @pytest.fixture(autouse=True)
 def _httpcore_unless_marked(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch

@@ -19,30 +19,12 @@ from sunshine_async._decoding import BodyDecodeError, BodyTooLargeError, Bounded
 from sunshine_async._transport import pick_transport
 from sunshine_async.testing import FakeSunshine, serve_in_thread
 
-from ._loopback import canned_server, http_response
+from ._loopback import canned_server, http_response, session_for
 from .conftest import APP_ID, EXAMPLE_BODY, KEY_ID, SECRET, USER_ID
 
 pytestmark = pytest.mark.anyio
 
 PAGE = b'{"clients":[],"meta":{"hasMore":false}}'
-
-
-@pytest.fixture(params=["httpcore", "aiohttp"])
-def transport(request: pytest.FixtureRequest, anyio_backend: tuple[str, object]) -> str:
-    """Each transport the running backend can use (aiohttp is asyncio only)."""
-    if request.param == "aiohttp" and anyio_backend[0] != "asyncio":
-        pytest.skip("aiohttp runs on asyncio only")
-    return request.param  # type: ignore[no-any-return]
-
-
-def session_for(url: str, transport: str, **settings: object) -> Session:
-    return Session(
-        key_id=KEY_ID,
-        secret=SECRET,
-        base_url=url,
-        transport=transport,  # type: ignore[arg-type]
-        **settings,  # type: ignore[arg-type]
-    )
 
 
 async def first_page(session: Session) -> sa.ClientListResponse:

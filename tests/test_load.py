@@ -48,14 +48,6 @@ INTEGRATION = "582dedf230e788746891281a"
 CONVERSATION = "029c31f25a21b47effd7be90"
 
 
-@pytest.fixture(params=["httpcore", "aiohttp"])
-def transport(request: pytest.FixtureRequest, anyio_backend: tuple[str, object]) -> str:
-    """Each transport the running backend can use (aiohttp is asyncio only)."""
-    if request.param == "aiohttp" and anyio_backend[0] != "asyncio":
-        pytest.skip("aiohttp runs on asyncio only")
-    return request.param  # type: ignore[no-any-return]
-
-
 @pytest.fixture
 def fake() -> FakeSunshine:
     server = FakeSunshine(seed=7)

@@ -13,30 +13,12 @@ import pytest
 import sunshine_async as sa
 from sunshine_async import PoolStats, Session
 
-from ._loopback import canned_server, http_response
+from ._loopback import canned_server, http_response, session_for
 from .conftest import APP_ID, KEY_ID, SECRET, USER_ID
 
 pytestmark = [pytest.mark.anyio, pytest.mark.with_aiohttp]
 
 PAGE = b'{"clients":[],"meta":{"hasMore":false}}'
-
-
-@pytest.fixture(params=["httpcore", "aiohttp"])
-def transport(request: pytest.FixtureRequest, anyio_backend: tuple[str, object]) -> str:
-    """Each transport the running backend can use (aiohttp is asyncio only)."""
-    if request.param == "aiohttp" and anyio_backend[0] != "asyncio":
-        pytest.skip("aiohttp runs on asyncio only")
-    return request.param  # type: ignore[no-any-return]
-
-
-def session_for(url: str, transport: str, **settings: object) -> Session:
-    return Session(
-        key_id=KEY_ID,
-        secret=SECRET,
-        base_url=url,
-        transport=transport,  # type: ignore[arg-type]
-        **settings,  # type: ignore[arg-type]
-    )
 
 
 async def first_page(session: Session) -> None:

@@ -809,14 +809,6 @@ async def silent_server(expected: int) -> AsyncIterator[SilentServer]:
             tg.cancel_scope.cancel()
 
 
-@pytest.fixture(params=["httpcore", "aiohttp"])
-def transport(request: pytest.FixtureRequest, anyio_backend: tuple[str, object]) -> str:
-    """Each transport the running backend can use (aiohttp is asyncio only)."""
-    if request.param == "aiohttp" and anyio_backend[0] != "asyncio":
-        pytest.skip("aiohttp runs on asyncio only")
-    return request.param  # type: ignore[no-any-return]
-
-
 @pytest.mark.with_aiohttp
 class TestClose:
     async def test_aclose_ends_requests_in_flight(self, transport: str) -> None:
