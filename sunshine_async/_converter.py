@@ -47,6 +47,7 @@ __all__ = [
     "CONVERTER",
     "camel_case",
     "describe_invalid",
+    "json_field_names",
     "make_converter",
     "problems_in",
     "register_open_unions",
@@ -480,6 +481,16 @@ CONVERTER: Final = make_converter()
 
 #: Fields a response model fills itself, from what it reads: never from the JSON.
 _OWN: Final = frozenset({"extra", "nulls", "problems"})
+
+
+def json_field_names(model: type[Any]) -> set[str]:
+    """The JSON names of a model's fields, without the ones it keeps for itself.
+
+    >>> sorted(json_field_names(m.Target))
+    ['conversationId']
+    """
+    return {camel_case(a.name) for a in attrs.fields(model) if a.name not in _OWN}
+
 
 #: How often a compiled reader gave up and the reference reader read the object again,
 #: by model. Only malformed input should get there; the tests hold it to that.

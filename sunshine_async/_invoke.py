@@ -11,12 +11,11 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
-import attrs
 import cattrs
 
 from ._bodies import encode_multipart
 from ._config import MAX_PROBLEMS_SHOWN
-from ._converter import CONVERTER, camel_case, describe_invalid, problems_in
+from ._converter import CONVERTER, camel_case, describe_invalid, json_field_names, problems_in
 from ._cursors import page_params
 from ._exceptions import InvalidArgumentError
 from ._generated.bounds import BOUNDS
@@ -193,7 +192,7 @@ def check_body(
     fields, missing required ones and values of the wrong JSON type are refused here,
     before anything is sent.
     """
-    given = _given_body(op, required, body, fields, _field_names(model))
+    given = _given_body(op, required, body, fields, json_field_names(model))
     _check_model(op, model, given, op.body)
     return given
 
@@ -210,7 +209,7 @@ def check_tagged_body(
     subtype its ``type`` names (``custom`` needs ``webhooks``, ``twilio`` an
     ``accountSid``), with that subtype's required fields and bounds.
     """
-    known = set().union(*(_field_names(model) for model, _ in subtypes.values()))
+    known = set().union(*(json_field_names(model) for model, _ in subtypes.values()))
     given = _given_body(op, (), body, fields, known)
     tag = given.get("type")
     if tag is None:
@@ -219,7 +218,7 @@ def check_tagged_body(
         allowed = ", ".join(map(repr, subtypes))
         raise InvalidArgumentError(f"{op.id}: type must be one of {allowed}, got {short_repr(tag)}")
     model, required = subtypes[tag]
-    names = _field_names(model)
+    names = json_field_names(model)
     foreign = sorted(set(given) - names)
     if foreign:
         raise InvalidArgumentError(f"{op.id} of type {tag!r} has no field {foreign[0]!r}")
@@ -229,15 +228,6 @@ def check_tagged_body(
     schema = model.__name__[:1].lower() + model.__name__[1:]  # codegen's naming, undone
     _check_model(op, model, given, schema)
     return given
-
-
-def _field_names(model: type[Any]) -> set[str]:
-    """A model's fields as the JSON names them."""
-    return {
-        camel_case(a.name)
-        for a in attrs.fields(model)
-        if a.name not in ("extra", "nulls", "problems")
-    }
 
 
 def _check_model(
