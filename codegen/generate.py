@@ -16,7 +16,8 @@ Generated: the operation table (method, path, parameters, body, what the respons
 holds, pagination, and the 404 code that means "already deleted"), the attrs model of
 every object schema (the webhook events with their inline payloads as classes of their
 own; a schema the SDK models by hand, listed in the overrides, is that class), the
-operations class of each collection, and the request bounds.
+operations class of each collection, the TypedDicts of the requests' JSON, and the
+rules every request body is checked by (``request_rules.py``).
 """
 
 from __future__ import annotations
@@ -25,11 +26,16 @@ import argparse
 import importlib.util
 import json
 import keyword
+import re
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
+
+# beside this file: the rules of the request bodies (run as a script, this directory is
+# on the path; the tests that import this module put it there)
+from request_rules import render_rules
 
 HERE = Path(__file__).resolve().parent
 # vendored where the fake server reads it at run time too
@@ -234,7 +240,8 @@ def ruff() -> list[str]:
 
 def formatted(text: str, name: str) -> str:
     """``text`` with its imports sorted and formatted by ruff, under the project's settings."""
-    steps = (["check", "--fix-only", "--select", "I"], ["format"])
+    # sorted imports and ``__all__``, and no import a module ends up not using
+    steps = (["check", "--fix-only", "--select", "I,F401,RUF022"], ["format"])
     for step in steps:
         command = [*ruff(), *step, "--quiet", "--config", str(PYPROJECT)]
         done = subprocess.run(  # noqa: S603 - our own ruff, on text we wrote
@@ -321,10 +328,25 @@ def pascal(name: str) -> str:
 
 
 def snake(name: str) -> str:
-    """``userExternalId`` -> ``user_external_id``; a Python keyword gets a trailing ``_``."""
-    out = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+    """``userExternalId`` -> ``user_external_id``, ``showAIDisclaimer`` ->
+    ``show_ai_disclaimer`` (a run of capitals is one word); a Python keyword gets a
+    trailing ``_``."""
+    out = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
     own = ("self", "extra", "nulls", "problems")
     return out + "_" if keyword.iskeyword(out) or out in own else out
+
+
+def camel_case(name: str) -> str:
+    """What the converter makes of a field name when no JSON name is given (its rule)."""
+    head, *rest = name.rstrip("_").split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def json_metadata(key: str) -> str | None:
+    """``metadata={...}`` for a field whose JSON name its snake_case name cannot give back."""
+    return (
+        None if camel_case(snake(key)) == key else f"metadata={{{literal('json')}: {literal(key)}}}"
+    )
 
 
 def merged(spec: JSON, node: JSON) -> JSON:
@@ -347,6 +369,22 @@ def every_field(spec: JSON, node: JSON) -> JSON:
         properties.update(every_field(spec, part))
     properties.update(node.get("properties", {}))
     return properties
+
+
+def is_nullable(spec: JSON, node: JSON) -> bool:
+    """Whether a property may be ``null``: its own word first (``nullable: false`` beside
+    an ``allOf`` overrules the part's), else that of what it refers to."""
+    for _ in range(20):
+        if "nullable" in node:
+            return bool(node["nullable"])
+        parts = node.get("allOf", [])
+        if "$ref" in node:
+            node = resolve(spec, node)
+        elif len(parts) == 1:
+            node = parts[0]
+        else:
+            return False
+    return False
 
 
 def is_model(spec: JSON, node: JSON) -> bool:
@@ -397,6 +435,7 @@ class Models:
         self.date_fields = set(overrides.get("date_fields", []))
         self.secret_fields = set(overrides.get("secret_fields", []))
         self.union_tags: dict[str, str] = overrides.get("union_tags", {})
+        self.always_present: dict[str, list[str]] = overrides.get("always_present", {})
         self.unions: dict[str, tuple[str, dict[str, str]]] = {}
         # schema name -> the class of sunshine_async._models that stands for it
         self.hand_written: dict[str, str] = overrides.get("hand_written", {})
@@ -408,6 +447,12 @@ class Models:
         }
         self.base_of = {
             branch: base for base, found in self.subtypes.items() for branch in found.values()
+        }
+        # a model that is a member of a union -> the ``type`` that names it there
+        self.member_tags: dict[str, str] = {
+            cls: tag
+            for name in self.schemas
+            for tag, cls in (self.union_members(name) or {}).items()
         }
         # an inline object of an event (id of its node) -> the class it becomes
         self.inline: dict[int, str] = {}
@@ -515,6 +560,9 @@ class Models:
         kind = node.get("type")
         if kind == "array":
             return f"Sequence[{self.annotation(node.get('items', {}), field)}]"
+        if kind == "string" and node.get("enum"):
+            # open, as the API grows them: a value this version does not know is its str
+            return f"Literal[{', '.join(map(literal, node['enum']))}] | str"
         if kind == "string":
             return "datetime | str" if field in self.date_fields else "str"
         return {"integer": "int", "number": "float", "boolean": "bool"}.get(
@@ -568,27 +616,76 @@ class Models:
             *docstring(doc),
             "",
         ]
+        required = self.required_in(schema, node)
+        if base is not None and schema is not None:
+            # made by hand, a subclass knows its type (the base requires one)
+            kind = next(t for t, target in self.subtypes[base].items() if target == schema)
+            lines.append(f"    type: Literal[{literal(kind)}] = {literal(kind)}")
         for key, value in properties.items():
-            annotation = self.annotation(value, key)
-            if tag is not None and key == "type":
-                # a webhook event knows its own type: an instance made by hand has it too
-                lines.append(f"    {snake(key)}: str = {literal(tag)}")
-            elif tag is not None and key == "payload" and is_class(annotation):
-                # never None, absent or null: handlers read event.payload.client directly
-                if annotation not in defined:  # the factory is looked up at class creation
-                    raise ValueError(f"{class_name}.payload: {annotation} is not defined yet")
-                lines.append(f"    {snake(key)}: {annotation} = attrs.field(factory={annotation})")
-            elif key in self.secret_fields:
-                field = "attrs.field(default=None, repr=redacted)"
-                lines.append(f"    {snake(key)}: {annotation} | None = {field}")
-            else:
-                lines.append(f"    {snake(key)}: {annotation} | None = None")
+            lines.append(self.field_line(class_name, key, value, key in required, defined, tag))
         if base is None:  # a subclass inherits them
             lines += OWN_FIELDS
-        elif not properties:
-            lines.append("    pass")
         defined.add(class_name)
         return lines
+
+    def spec_required(self, node: JSON) -> set[str]:
+        """The fields the spec requires of an object, its ``allOf`` parts' too."""
+        found = set(resolve(self.spec, node).get("required", []))
+        for part in resolve(self.spec, node).get("allOf", []):
+            found |= set(resolve(self.spec, part).get("required", []))
+        return found
+
+    def required_in(self, schema: str | None, node: JSON) -> set[str]:
+        """The fields a model requires: the spec's ``required`` (its ``allOf`` parts'
+        too), and those the API always sends though the spec does not say so."""
+        found = self.spec_required(node)
+        # a credential a request must send never comes back: a model reads it as absent
+        properties = merged(self.spec, node).get("properties", {})
+        found = {
+            key for key in found if not resolve(self.spec, properties.get(key, {})).get("writeOnly")
+        }
+        return found | set(self.always_present.get(schema or "", []))
+
+    def field_line(
+        self,
+        class_name: str,
+        key: str,
+        value: JSON,
+        required: bool,
+        defined: set[str],
+        tag: str | None,
+    ) -> str:
+        """One attribute of a model class."""
+        name, annotation = snake(key), self.annotation(value, key)
+        member_tag = self.member_tags.get(class_name)
+        if tag is not None and key == "type":
+            # a webhook event knows its own type: an instance made by hand has it too
+            return f"    {name}: str = {literal(tag)}"
+        if tag is not None and key == "payload" and is_class(annotation):
+            # never None, absent or null: handlers read event.payload.client directly
+            if annotation not in defined:  # the factory is looked up at class creation
+                raise ValueError(f"{class_name}.payload: {annotation} is not defined yet")
+            return f"    {name}: {annotation} = attrs.field(factory={annotation})"
+        if member_tag is not None and key == "type":
+            # a member of a union told apart by its type: made by hand, it has it already
+            return f"    {name}: Literal[{literal(member_tag)}] = {literal(member_tag)}"
+        always = key in self.always_present.get(schema_of(class_name, self.schemas) or "", [])
+        arguments = [] if required and not always else ["default=None"]
+        if always:
+            # typed without None, yet not needed to build one (a request leaves it out):
+            # the converter reads a response that lacks it as a gap, not as this default
+            arguments = [f"default={literal(EMPTY.get(annotation, ''))}", ALWAYS_SENT]
+        if key in self.secret_fields:
+            arguments.append("repr=redacted")
+        if (metadata := json_metadata(key)) is not None:
+            arguments.append(metadata)
+        if not (required or always) or is_nullable(self.spec, value):
+            annotation += " | None"
+        if not arguments:
+            return f"    {name}: {annotation}"
+        if arguments == ["default=None"]:
+            return f"    {name}: {annotation} = None"
+        return f"    {name}: {annotation} = attrs.field({', '.join(arguments)})"
 
     def render(self) -> str:
         classes = [
@@ -612,7 +709,7 @@ class Models:
             "",
             "from collections.abc import Mapping, Sequence",
             "from datetime import datetime",
-            "from typing import Final, TypeAlias, final",
+            "from typing import Final, Literal, TypeAlias, final",
             "",
             "import attrs",
             "",
@@ -702,6 +799,16 @@ def nested_table(table: Mapping[str, Mapping[str, str]]) -> list[str]:
     ]
 
 
+#: The default of a field the API always sends, by its type.
+EMPTY: Final = {"str": "", "bool": False, "int": 0, "float": 0.0}
+ALWAYS_SENT: Final = 'metadata={"always_sent": True}'
+
+
+def schema_of(class_name: str, schemas: Mapping[str, JSON]) -> str | None:
+    """The schema a model class is named after, if any."""
+    return next((name for name in schemas if pascal(name) == class_name), None)
+
+
 #: What every response model adds to its schema's fields: unknown fields, nulls, and
 #: what was odd in the JSON it was read from.
 OWN_FIELDS: Final = [
@@ -724,10 +831,272 @@ def docstring(sentences: Sequence[str]) -> list[str]:
     return [f'    """{sentences[0]}', "", *(f"    {line}" for line in sentences[1:]), '    """']
 
 
+# --- the JSON the requests take: TypedDicts, and the types of the methods' arguments -----
+
+
+class Wire:
+    """The TypedDict of every object a request body may hold, in the API's own JSON
+    (camelCase keys, ``NotRequired`` where the spec allows leaving one out), and the
+    type each keyword of a method takes: the model, or its TypedDict."""
+
+    def __init__(self, spec: JSON, models: Models, ops: Sequence[JSON]) -> None:
+        self.spec = spec
+        self.models = models
+        self.schemas = models.schemas
+        self.classes: dict[str, list[str]] = {}  # TypedDict or alias name -> its lines
+        self.named: dict[str, str] = {}  # schema name -> its TypedDict or alias
+        self.inline: dict[int, str] = {}  # id of an inline node -> its TypedDict
+        self.aliases: dict[str, str] = {}  # a union's alias -> what it stands for
+        self.inputs: dict[str, str] = {}  # union schema -> the alias of models or JSON
+        self.bodies: dict[str, str] = {}  # operationId -> the JSON type of its body
+        for op in ops:
+            if op["body_kind"] == "json":
+                owner = pascal(op["body"] or op["id"] + "Body")
+                self.bodies[op["id"]] = self.json_type(op["body_schema"], "body", owner)
+
+    # the JSON side ---------------------------------------------------------------------
+
+    def json_type(self, node: JSON, key: str, owner: str) -> str:
+        """The type of a JSON value in a request, ``| None`` where the spec allows null."""
+        found = self.json_type_of(node, key, owner)
+        return f"{found} | None" if is_nullable(self.spec, node) else found
+
+    def json_type_of(self, node: JSON, key: str, owner: str) -> str:
+        name = schema_name(node)
+        if name is not None:
+            return self.named_json(name, key)
+        parts = node.get("allOf", [])
+        if len(parts) == 1 and not node.get("properties"):
+            return self.json_type_of(parts[0], key, owner)
+        if parts or node.get("properties"):
+            return self.typed_dict(node, self.inline_name(node, key, owner))
+        found = branches(node)
+        if found is not None:
+            name = self.inline_name(node, key, owner)
+            return self.alias(name, [self.json_type(b, key, name) for b in found])
+        return self.plain(node, key, self.json_type_of, owner)
+
+    def plain(self, node: JSON, key: str, inner: Any, owner: str) -> str:
+        """A value that is no object of its own: a string, a number, a list, free JSON."""
+        kind = node.get("type")
+        if kind == "array":
+            return f"Sequence[{inner(node.get('items', {}), key, owner)}]"
+        if kind == "string" and node.get("enum"):
+            return f"Literal[{', '.join(map(literal, node['enum']))}]"
+        if kind in ("string", "integer", "number", "boolean"):
+            return {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}[kind]
+        return "Metadata" if key == "metadata" else "JSONObject"
+
+    def inline_name(self, node: JSON, key: str, owner: str) -> str:
+        """An inline object's name: its ``title`` (``Confirmation``), else its owner's
+        and its key's (``ClientCreateTarget``)."""
+        if id(node) in self.inline:
+            return self.inline[id(node)][: -len("JSON")]
+        title = node.get("title")
+        name = pascal(title) if isinstance(title, str) else owner + pascal(key)
+        if f"{name}JSON" in self.classes or name[:1].lower() + name[1:] in self.schemas:
+            name = owner + name if not name.startswith(owner) else name + "Shape"
+        return name
+
+    def named_json(self, name: str, key: str) -> str:
+        """The JSON type of a named schema, written once."""
+        if name in self.named:
+            return self.named[name]
+        node = self.schemas[name]
+        tagged = self.models.subtypes.get(name)
+        found = branches(node)
+        if tagged:
+            self.named[name] = f"{pascal(name)}JSON"
+            members = [self.named_json(target, key) for target in tagged.values()]
+            return self.alias(pascal(name), members)
+        if found is not None:
+            self.named[name] = f"{pascal(name)}JSON"
+            return self.alias(pascal(name), [self.json_type(b, key, pascal(name)) for b in found])
+        if merged(self.spec, node).get("properties"):
+            self.named[name] = f"{pascal(name)}JSON"
+            return self.typed_dict(node, pascal(name), name)
+        found_type = self.json_type_of(node, key, pascal(name))
+        self.named[name] = found_type
+        return found_type
+
+    def alias(self, name: str, members: Sequence[str]) -> str:
+        self.aliases[f"{name}JSON"] = " | ".join(dict.fromkeys(members))
+        return f"{name}JSON"
+
+    def typed_dict(self, node: JSON, name: str, schema: str | None = None) -> str:
+        """A TypedDict of an object's writable fields; a union member's ``type`` is its tag."""
+        class_name = f"{name}JSON"
+        self.classes[class_name] = []  # taken before its fields refer back to it
+        if schema is None:
+            self.inline[id(node)] = class_name
+        properties = merged(self.spec, node).get("properties", {})
+        required = self.models.spec_required(node)
+        tag = self.tag_of(schema)
+        lines = ["", "", f"class {class_name}(TypedDict):"]
+        lines.append(f'    """The JSON of {"``" + schema + "``" if schema else "a " + name}."""')
+        lines.append("")
+        for key, value in properties.items():
+            if resolve(self.spec, value).get("readOnly") or value.get("readOnly"):
+                continue
+            if key == "type" and tag is not None:
+                lines.append(f"    type: Literal[{literal(tag)}]")
+                continue
+            field = self.json_type(value, key, name)
+            lines.append(
+                f"    {key}: {field}" if key in required else f"    {key}: NotRequired[{field}]"
+            )
+        if lines[-1] == "":
+            lines.append("    pass")
+        self.classes[class_name] = lines
+        return class_name
+
+    def tag_of(self, schema: str | None) -> str | None:
+        """The ``type`` that names a schema in its union or among its base's subtypes."""
+        if schema is None:
+            return None
+        base = self.models.base_of.get(schema)
+        if base is not None:
+            return next(t for t, s in self.models.subtypes[base].items() if s == schema)
+        return self.models.member_tags.get(pascal(schema))
+
+    # the methods' side -----------------------------------------------------------------
+
+    def input_type(self, node: JSON, key: str, owner: str) -> str:
+        """What a method's keyword takes: the model of a named schema or its JSON."""
+        found = self.input_type_of(node, key, owner)
+        return f"{found} | None" if is_nullable(self.spec, node) else found
+
+    def input_type_of(self, node: JSON, key: str, owner: str) -> str:
+        name = schema_name(node)
+        parts = node.get("allOf", [])
+        if name is None and len(parts) == 1 and not node.get("properties"):
+            return self.input_type_of(parts[0], key, owner)
+        if name is not None:
+            json_type = self.named_json(name, key)
+            if key in self.models.date_fields and json_type == "str":
+                return "datetime | str"
+            if not json_type.endswith("JSON"):
+                return qualified(json_type)
+            return self.model_input(name, json_type)
+        if node.get("type") == "array":
+            return f"Sequence[{self.input_type(node.get('items', {}), key, owner)}]"
+        json_type = self.json_type_of(node, key, owner)
+        if key in self.models.date_fields and json_type == "str":
+            return "datetime | str"
+        return qualified(json_type)
+
+    def model_input(self, name: str, json_type: str) -> str:
+        """``models.Profile | wire.ProfileJSON``; a union's models and JSON, by alias."""
+        members = self.models.union_members(name) if branches(self.schemas[name]) else None
+        if members:
+            alias = f"{pascal(name)}Input"
+            models = " | ".join(f"models.{cls}" for cls in dict.fromkeys(members.values()))
+            self.inputs[alias] = f"{models} | {json_type}"
+            return f"wire.{alias}"
+        cls = self.models.class_of(name)
+        if cls is None or branches(self.schemas[name]):
+            return f"wire.{json_type}"
+        return f"models.{cls} | wire.{json_type}"
+
+    def ordered_aliases(self) -> list[tuple[str, str]]:
+        """The aliases, sorted by name, each after those its value names."""
+        pending = dict(sorted({**self.aliases, **self.inputs}.items()))
+        done: list[tuple[str, str]] = []
+        while pending:
+            ready = [
+                name
+                for name, value in pending.items()
+                if not any(re.search(rf"\b{other}\b", value) for other in pending)
+            ]
+            if not ready:
+                raise ValueError(f"aliases that refer to each other: {sorted(pending)}")
+            done += [(name, pending.pop(name)) for name in ready]
+        return done
+
+    def render(self) -> str:
+        lines = [
+            HEADER,
+            '"""The JSON of every object a request body may hold, as TypedDicts.',
+            "",
+            "Keys are the API's own (camelCase); ``NotRequired`` marks what the spec lets a",
+            "request leave out. A method takes, for each nested object, its model or this",
+            'JSON: ``profile=Profile(given_name=...)`` or ``profile={"givenName": ...}``.',
+            '"""',
+            "",
+            "from __future__ import annotations",
+            "",
+            "import sys",
+            "from collections.abc import Mapping, Sequence",
+            "from typing import Literal, TypeAlias, TypedDict",
+            "",
+            "from sunshine_async._generated import models",
+            "",
+            "if sys.version_info >= (3, 11):",
+            "    from typing import NotRequired",
+            "else:",
+            "    from typing_extensions import NotRequired",
+            "",
+            "#: Any JSON value.",
+            "JSONValue: TypeAlias = (",
+            '    "str | int | float | bool | Sequence[JSONValue] | Mapping[str, JSONValue] | None"',
+            ")",
+            "#: A free-form JSON object.",
+            "JSONObject: TypeAlias = Mapping[str, JSONValue]",
+            "#: Free-form metadata: a flat object of strings, numbers, booleans and nulls.",
+            "Metadata: TypeAlias = Mapping[str, str | int | float | bool | None]",
+        ]
+        for name in sorted(self.classes):
+            lines += self.classes[name]
+        lines.append("")
+        # evaluated as they are defined: each after the aliases it is made of
+        lines += [f"{name}: TypeAlias = {value}" for name, value in self.ordered_aliases()]
+        names = [
+            "JSONObject",
+            "JSONValue",
+            "Metadata",
+            *sorted([*self.classes, *self.aliases, *self.inputs]),
+        ]
+        lines += ["", f"__all__ = {one_a_line(map(literal, names), '[]')}"]
+        return "\n".join(lines) + "\n"
+
+
 # --- operations classes ---------------------------------------------------------------
 
 
-PRIMITIVES = {"str", "int", "float", "bool", "datetime | str"}
+def none_last(annotation: str) -> str:
+    """``A | None | B`` -> ``A | B | None``: one ``None``, at the end (ruff's RUF036)."""
+    parts = [part for part in annotation.split(" | ") if part != "None"]
+    return " | ".join([*parts, "None"] if len(parts) < annotation.count(" | ") + 1 else parts)
+
+
+def optional(annotation: str) -> str:
+    """A keyword that may be left out: ``Unset`` before any ``None``."""
+    return none_last(f"{annotation} | Unset")
+
+
+def qualified(json_type: str) -> str:
+    """A type of ``wire`` as the resources module names it (``wire.Metadata``)."""
+    return re.sub(r"\b(?=[A-Z]\w*JSON\b|JSONObject\b|JSONValue\b|Metadata\b)", "wire.", json_type)
+
+
+class BodyArguments:
+    """What a method takes for its body: the implementation's positional parameters and
+    keywords, what it passes on, and, for a JSON body, its two overloads' parts."""
+
+    def __init__(
+        self,
+        positional: list[str],
+        keywords: list[str],
+        sent: dict[str, str],
+        body_type: str = "",
+        overload_keywords: list[str] | None = None,
+    ) -> None:
+        self.positional = positional
+        self.keywords = keywords
+        self.sent = sent
+        self.body_type = body_type
+        self.overload_keywords = overload_keywords or []
+        self.overloads = bool(body_type and sent)
 
 
 class Resources:
@@ -738,14 +1107,7 @@ class Resources:
         self.models = Models(spec, overrides)
         self.ops = {op["id"]: op for op in operations(spec, overrides)}
         self.config = {k: v for k, v in config.items() if not k.startswith("_")}
-
-    def field_type(self, node: JSON, name: str) -> str:
-        annotation = self.models.annotation(node, name)
-        if annotation in PRIMITIVES:
-            return annotation
-        if annotation.startswith("Sequence["):
-            return "Sequence[object]"
-        return "Mapping[str, object]"  # a nested object, given in the API's JSON shape
+        self.wire = Wire(spec, self.models, list(self.ops.values()))
 
     def response_list_key(self, op: JSON) -> bool:
         """Whether the response key holds an array (``messages`` of PostMessage)."""
@@ -764,24 +1126,25 @@ class Resources:
         return dict(merged(self.spec, self.models.schemas[schema])["properties"])
 
     def method(self, name: str, op: JSON, spec: JSON) -> list[str]:
-        """One method: its signature, its docstring, then the call it delegates to."""
+        """One method: its signature (two overloads for a JSON body: one mapping or
+        model, or keywords), its docstring, then the call it delegates to."""
         # every placeholder the object does not know yet is a positional argument
         free = [param for param in op["path_params"] if param not in spec["bound"]]
         path = "self._bound"
         if free:
             path = "{**self._bound, " + ", ".join(f'"{p}": {snake(p)}' for p in free) + "}"
         keywords, query = self.query_keywords(op, spec)
-        positional, body_keywords, sent = self.body_arguments(op)
-        keywords += body_keywords
+        body = self.body_arguments(op)
+        paging = []
         if op["paginated"]:
-            keywords += [
+            paging = [
                 "page_size: int | None = None",
                 "after: str | None = None",
                 "before: str | None = None",
             ]
         # the call's own settings: None leaves the view's and the Session's in force
-        keywords.append("options: RequestOptions | None = None")
-        params = ["self", *(f"{snake(param)}: str" for param in free), *positional, "*"]
+        options = ["options: RequestOptions | None = None"]
+        params = ["self", *(f"{snake(param)}: str" for param in free)]
         arguments = {"path": path, "query": "{" + ", ".join(query) + "}"}
         if op["paginated"]:
             returns, statements = self.paged_call(op, arguments)
@@ -790,10 +1153,20 @@ class Resources:
         else:
             if not query:
                 del arguments["query"]
-            returns, statements = self.invoke_call(op, {**arguments, **sent})
+            returns, statements = self.invoke_call(op, {**arguments, **body.sent})
         define = "def" if returns.startswith("ItemIterator") else "async def"
+
+        def signature(positional: list[str], named: list[str]) -> str:
+            every = [*params, *positional, "*", *keywords, *named, *paging, *options]
+            return f"    {define} {name}({''.join(f'{p}, ' for p in every)}) -> {returns}:"
+
+        lines: list[str] = []
+        if body.overloads:
+            lines += ["    @overload", signature([body.body_type, "/"], []) + " ..."]
+            lines += ["    @overload", signature(["/"], body.overload_keywords) + " ..."]
         return [
-            f"    {define} {name}({''.join(f'{p}, ' for p in [*params, *keywords])}) -> {returns}:",
+            *lines,
+            signature(body.positional, body.keywords),
             *self.docstring(op, returns),
             *(f"        {statement}" for statement in statements),
         ]
@@ -823,55 +1196,84 @@ class Resources:
         entries += [f'"{param}": {{{", ".join(found)}}}' for param, found in deep.items()]
         return keywords, entries
 
-    def body_arguments(self, op: JSON) -> tuple[list[str], list[str], dict[str, str]]:
+    def body_arguments(self, op: JSON) -> BodyArguments:
         """A body's positional parameters and keywords, and what the call is given."""
         if op["body_kind"] == "multipart":  # one file: bytes or a binary file object
             field = next(iter(self.properties(op["body"])))
             keywords = ['filename: str = "file"', 'content_type: str = "application/octet-stream"']
             upload = f'("{field}", source, filename, content_type)'
-            return ["source: bytes | BinaryIO", "/"], keywords, {"upload": upload}
+            return BodyArguments(["source: bytes | BinaryIO", "/"], keywords, {"upload": upload})
         if op["body_kind"] != "json":
-            return [], [], {}
-        properties, check = self.body_check(op)
-        keywords = [
-            f"{snake(key)}: {self.field_type(value, key)} | Unset | None = UNSET"
-            for key, value in properties.items()
-        ]
-        fields = one_a_line([f'"{snake(key)}": {snake(key)}' for key in properties])
+            return BodyArguments([], [], {})
+        properties, check, required = self.body_check(op)
+        types = self.keyword_types(op, properties)
+        keywords = [f"{snake(key)}: {optional(kind)} = UNSET" for key, kind in types.items()]
+        # required keywords first: mypy reads them in this order, and so do people
+        overload = [f"{snake(key)}: {kind}" for key, kind in types.items() if key in required]
+        overload += [k for key, k in zip(types, keywords, strict=True) if key not in required]
+        fields = one_a_line([f'"{key}": {snake(key)}' for key in types])
         sent = {"body": check.replace("FIELDS", fields)} if check else {}
-        return ["body: Mapping[str, object] | None = None", "/"], keywords, sent
+        body_type = f"body: {self.body_type(op)}"
+        return BodyArguments(
+            [f"{body_type} | None = None", "/"], keywords, sent, body_type, overload
+        )
 
-    def body_check(self, op: JSON) -> tuple[dict[str, JSON], str | None]:
-        """The fields a JSON body offers as keywords, and the call that checks the body
-        (``FIELDS`` stands for the keywords' values)."""
+    def keyword_types(self, op: JSON, properties: Mapping[str, JSON]) -> dict[str, str]:
+        """Each body field's keyword type (a tag's is the union of the subtypes' tags)."""
+        owner = pascal(op["body"] or op["id"] + "Body")
+        types = {key: self.wire.input_type(value, key, owner) for key, value in properties.items()}
+        tagged = self.models.subtypes.get(op["body"] or "")
+        if tagged:
+            # a field of several subtypes takes what any of them takes (pageId)
+            for name in tagged.values():
+                for key, value in self.writable(self.properties(name)).items():
+                    found = self.wire.input_type(value, key, owner)
+                    parts = types[key].split(" | ")
+                    parts += [part for part in found.split(" | ") if part not in parts]
+                    types[key] = none_last(" | ".join(parts))
+            types["type"] = f"Literal[{', '.join(map(literal, tagged))}]"
+        return types
+
+    def writable(self, properties: Mapping[str, JSON]) -> dict[str, JSON]:
+        """The properties a request may send: not those the server sets (``readOnly``)."""
+        return {
+            key: value
+            for key, value in properties.items()
+            if not (value.get("readOnly") or resolve(self.spec, value).get("readOnly"))
+        }
+
+    def body_type(self, op: JSON) -> str:
+        """The type of a whole body given at once: its model, or its JSON."""
+        json_type = self.wire.bodies[op["id"]]
         schema = op["body"]
-        operation = f'OPERATIONS["{op["id"]}"]'
-        # a base schema with subtypes (``integration``): the body is checked as the
-        # subtype its ``type`` names, and the keywords are every subtype's fields
+        if schema and not json_type.endswith("JSON"):
+            return json_type
+        if schema:
+            return self.wire.model_input(schema, json_type)
+        return f"wire.{json_type}"
+
+    def body_check(self, op: JSON) -> tuple[dict[str, JSON], str | None, set[str]]:
+        """The fields a JSON body offers as keywords, the call that checks the body
+        (``FIELDS`` stands for the keywords' values), and the fields it requires."""
+        schema = op["body"]
+        check = spread("check_body", f'OPERATIONS["{op["id"]}"]', "body", "FIELDS")
+        # a base schema with subtypes (``integration``): the keywords are every subtype's
+        # fields, and only ``type``, which tells which subtype's rules apply, is required
         tagged = self.models.subtypes.get(schema or "")
         if tagged:
             properties: dict[str, JSON] = {}
             for name in (schema, *tagged.values()):
-                properties.update(self.properties(name))
-            entries = one_a_line(
-                [
-                    f"{literal(tag)}: (models.{pascal(name)}, {literal(self.required_of(name))})"
-                    for tag, name in tagged.items()
-                ]
-            )
-            return properties, spread("check_tagged_body", operation, entries, "body", "FIELDS")
-        # a body that is one model is checked by structuring it; a union of shapes or an
-        # inline object ("loose") offers all its fields and is checked field by field
+                properties.update(self.writable(self.properties(name)))
+            return properties, check, {"type"}
+        # a union of shapes or an inline object offers all its shapes' fields
         if not (schema and is_model(self.spec, self.models.schemas[schema])):
             node = resolve(self.spec, op["body_schema"])
-            required = literal(tuple(node.get("required", [])))
-            properties = every_field(self.spec, node)
-            return properties, spread("check_loose_body", operation, required, "body", "FIELDS")
-        properties = self.properties(schema)
+            fields = self.writable(every_field(self.spec, node))
+            return fields, check, set(node.get("required", []))
+        properties = self.writable(self.properties(schema))
         if not properties:
-            return properties, None
-        model, required = f"models.{pascal(schema)}", literal(self.required_of(schema))
-        return properties, spread("check_body", operation, model, required, "body", "FIELDS")
+            return properties, None, set()
+        return properties, check, set(self.required_of(schema))
 
     def paged_call(self, op: JSON, arguments: dict[str, str]) -> tuple[str, list[str]]:
         """Every item of every page, fetched as they are iterated."""
@@ -1003,8 +1405,8 @@ class Resources:
                 "from collections.abc import Mapping, Sequence",
                 "from datetime import datetime",
                 "from operator import attrgetter",
-                "from typing import Any, BinaryIO",
-                "from sunshine_async._generated import models",
+                "from typing import Any, BinaryIO, Literal, overload",
+                "from sunshine_async._generated import models, wire",
                 "from sunshine_async._generated.operations import OPERATIONS",
                 f"from sunshine_async._invoke import {', '.join(['OperationsBase', *used])}",
                 "from sunshine_async._models import UNSET, Unset",
@@ -1042,98 +1444,12 @@ inherit these; every method checks its arguments before anything is sent.
 #: What the generated methods may call, in the order they are imported.
 INVOKE_HELPERS = (
     "check_body",
-    "check_loose_body",
-    "check_tagged_body",
     "decode_items",
     "decode_object",
     "invoke",
     "list_once",
     "list_pages",
 )
-
-
-# --- request bounds ---------------------------------------------------------------------
-
-BOUND_KEYS = ("minLength", "maxLength", "enum", "minItems", "maxItems", "minimum", "maximum")
-
-
-def bounds_of(spec: JSON, node: JSON) -> dict[str, Any]:
-    """The checks of one property: the spec's bounds, and where nested objects lead."""
-    found: dict[str, Any] = {}
-    parts = [node, *(resolve(spec, part) for part in node.get("allOf", []))]
-    if schema_name(node):
-        parts.append(resolve(spec, node))
-    for part in parts:
-        for key in BOUND_KEYS:
-            if key in part:
-                found[key] = part[key]
-        if part.get("format") == "uri":
-            found["uri"] = True
-    nested = ref_name(node)
-    if nested and merged(spec, resolve(spec, node)).get("properties"):
-        found["object"] = nested
-    items = resolve(spec, node.get("items", {})) if "items" in node else None
-    if items is not None:
-        item_bounds = bounds_of(spec, node["items"])
-        if item_bounds:
-            found["items"] = item_bounds
-    return found
-
-
-def request_bounds(spec: JSON, ops: Sequence[JSON]) -> dict[str, dict[str, Any]]:
-    """The bounds of every schema a JSON request body reaches, by schema name."""
-    schemas = spec["components"]["schemas"]
-    pending = [op["body"] for op in ops if op["body_kind"] == "json" and op["body"]]
-    for name in list(pending):  # a body checked as one of its subtypes
-        mapping = (schemas.get(name, {}).get("discriminator") or {}).get("mapping") or {}
-        if "oneOf" not in schemas.get(name, {}):
-            pending += [schema_name({"$ref": ref}) or "" for ref in mapping.values()]
-    table: dict[str, dict[str, Any]] = {}
-    while pending:
-        name = pending.pop()
-        if name in table or name not in schemas:
-            continue
-        entries = {}
-        for key, value in merged(spec, schemas[name]).get("properties", {}).items():
-            checks = bounds_of(spec, value)
-            if checks:
-                entries[key] = checks
-            for nested in (checks.get("object"), checks.get("items", {}).get("object")):
-                if nested:
-                    pending.append(nested)
-        table[name] = entries
-    return {name: table[name] for name in sorted(table) if table[name]}
-
-
-def sorted_keys(value: Any) -> Any:
-    """``value`` with the keys of its objects in order, nested ones too."""
-    if isinstance(value, dict):
-        return {key: sorted_keys(value[key]) for key in sorted(value)}
-    return value
-
-
-def render_bounds(spec: JSON, ops: Sequence[JSON]) -> str:
-    table = request_bounds(spec, ops)
-    lines = [
-        HEADER,
-        '"""The bounds the spec sets on request fields, by schema and camelCase field.',
-        "",
-        "``object`` names the schema a nested object is checked against, ``items`` the",
-        "checks of each element of an array, ``uri`` an absolute URL.",
-        '"""',
-        "",
-        "from __future__ import annotations",
-        "",
-        "from typing import Any, Final",
-        "",
-        "BOUNDS: Final[dict[str, dict[str, dict[str, Any]]]] = {",
-    ]
-    for name, fields in table.items():
-        # one field a line; ruff breaks a field's checks that pass the line length
-        checks = [f"{literal(key)}: {literal(sorted_keys(value))}" for key, value in fields.items()]
-        lines.append(f"    {literal(name)}: {one_a_line(checks)},")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
 
 
 def render_types(models: Models, overrides: JSON) -> str:
@@ -1174,13 +1490,15 @@ def generate(out: Path) -> list[Path]:
     config = json.loads(RESOURCES.read_text(encoding="utf-8"))
     out.mkdir(parents=True, exist_ok=True)
     models = Models(spec, overrides)
+    resources = Resources(spec, overrides, config)
     files = {
         out / "__init__.py": render_package(),
         out / "operations.py": render_operations(operations(spec, overrides)),
         out / "models.py": models.render(),
         out / "types.py": render_types(Models(spec, overrides), overrides),
-        out / "resources.py": Resources(spec, overrides, config).render(),
-        out / "bounds.py": render_bounds(spec, operations(spec, overrides)),
+        out / "resources.py": resources.render(),
+        out / "wire.py": resources.wire.render(),
+        out / "rules.py": render_rules(spec, operations(spec, overrides), HEADER),
     }
     for path, text in files.items():
         path.write_text(formatted(text, path.name), encoding="utf-8")

@@ -48,6 +48,7 @@ __all__ = [
     "camel_case",
     "describe_invalid",
     "json_field_names",
+    "json_name",
     "make_converter",
     "problems_in",
     "register_open_unions",
@@ -117,6 +118,13 @@ def _tagged_members(tp: object) -> tuple[type, ...] | None:
     if not members or len(members) < 2 or any(_tag_of(member) is None for member in members):
         return None
     return members  # type: ignore[return-value]
+
+
+def json_name(a: attrs.Attribute[Any]) -> str:
+    """The JSON name of a model's field: the one its metadata gives (``showAIDisclaimer``,
+    ``messenger_extensions``: names snake_case cannot carry back), else its camelCase."""
+    given = a.metadata.get("json")
+    return given if isinstance(given, str) else camel_case(a.name)
 
 
 def camel_case(name: str) -> str:
@@ -284,6 +292,26 @@ def _register_sequences(converter: cattrs.Converter) -> None:
     converter.register_structure_hook_factory(is_sequence, list_hook)
 
 
+def _is_str_literal(tp: object) -> bool:
+    """``Literal["business", "user"]``: an enum of the spec, typed by its known values."""
+    args = typing.get_args(tp)
+    return typing.get_origin(tp) is typing.Literal and all(isinstance(a, str) for a in args)
+
+
+def _is_open_literal(tp: object) -> bool:
+    """``Literal["a", "b"] | str`` (maybe ``| None``): an open enum of the spec's, whose
+    known values the type names for the reader of the code."""
+    members = set(typing.get_args(tp)) - {type(None)}
+    is_union = typing.get_origin(tp) in (typing.Union, types.UnionType)
+    return is_union and str in members and all(t is str or _is_str_literal(t) for t in members)
+
+
+def _read_open_literal(value: object, tp: object) -> object:
+    if value is None and type(None) in typing.get_args(tp):
+        return None
+    return _read_str(value)
+
+
 def _register_primitives(
     converter: cattrs.Converter, *, parse: Callable[[str], datetime | None]
 ) -> None:
@@ -294,6 +322,10 @@ def _register_primitives(
     converter.register_structure_hook(datetime, _datetime_hook(parse))
     converter.register_unstructure_hook(datetime, _unstructure_datetime)
     converter.register_structure_hook_func(_is_mapping, _structure_mapping)
+    # a closed set of strings in the spec is open on the wire: a value this version does
+    # not know is kept as the string it is (a request's is checked before sending)
+    converter.register_structure_hook_func(_is_str_literal, lambda value, _: _read_str(value))
+    converter.register_structure_hook_func(_is_open_literal, _read_open_literal)
     # the wire value, not the member (f"{member}" differs across Python versions)
     converter.register_unstructure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, m._WireEnum), _wire_value
@@ -419,13 +451,13 @@ def _register_models(converter: cattrs.Converter, *, speedups: bool) -> None:
         if _is_response_model(cls):
             return _response_hook(converter, cls, speedups=speedups)
         renames: dict[str, Any] = {
-            a.name: override(rename=camel_case(a.name)) for a in attrs.fields(cls) if a.init
+            a.name: override(rename=json_name(a)) for a in attrs.fields(cls) if a.init
         }
         generated: Callable[[Mapping[str, object], type], Any] = make_dict_structure_fn(
             cls, converter, _cattrs_forbid_extra_keys=True, **renames
         )
         # fixed fields (the `type` tag): checked here, never passed to __init__
-        fixed = {camel_case(a.name): a.default for a in attrs.fields(cls) if not a.init}
+        fixed = {json_name(a): a.default for a in attrs.fields(cls) if not a.init}
 
         def structure_request(value: object, _: type) -> object:
             if not isinstance(value, Mapping):
@@ -446,14 +478,15 @@ def _register_models(converter: cattrs.Converter, *, speedups: bool) -> None:
             if is_response and a.name in _OWN:
                 overrides[a.name] = override(omit=True)
             else:
-                leave_out = a.default is m.UNSET or a.default is None
-                overrides[a.name] = override(rename=camel_case(a.name), omit_if_default=leave_out)
+                # a field the API always sends is left out of a request made without it
+                leave_out = a.default in (m.UNSET, None) or bool(a.metadata.get("always_sent"))
+                overrides[a.name] = override(rename=json_name(a), omit_if_default=leave_out)
         generated: Callable[[object], dict[str, object]] = make_dict_unstructure_fn(
             cls, converter, _cattrs_include_init_false=True, **overrides
         )
         if not is_response:
             return generated
-        defaults = {camel_case(a.name): (a.name, a.default) for a in attrs.fields(cls)}
+        defaults = {json_name(a): (a.name, a.default) for a in attrs.fields(cls)}
 
         def unstructure(instance: Any) -> dict[str, object]:
             data = generated(instance)
@@ -489,7 +522,7 @@ def json_field_names(model: type[Any]) -> set[str]:
     >>> sorted(json_field_names(m.Target))
     ['conversationId']
     """
-    return {camel_case(a.name) for a in attrs.fields(model) if a.name not in _OWN}
+    return {json_name(a) for a in attrs.fields(model) if a.name not in _OWN}
 
 
 #: How often a compiled reader gave up and the reference reader read the object again,
@@ -526,6 +559,8 @@ def _inner_type(tp: Any) -> Any:
         rest = [t for t in members if t not in (type(None), m.Unset)]
         if len(rest) == 1:
             return rest[0]
+        if str in rest and all(t is str or _is_str_literal(t) for t in rest):
+            return str  # an open enum: any str reads
     return tp
 
 
@@ -538,7 +573,7 @@ def _field_reader(
 ) -> Callable[[object], object]:
     """How one response field reads a non-null JSON value; built once per field."""
     inner = _inner_type(tp)
-    if inner is str:
+    if inner is str or _is_str_literal(inner):
         return _read_str
     if inner is datetime:
         read_datetime = _datetime_hook(parse)
@@ -647,8 +682,9 @@ def _response_reader(
     object, the page or the event it is in.
     """
     keeps_problems = "problems" in attrs.fields_dict(cls)
+    required = _required_fields(cls)
     fields = {
-        camel_case(a.name): (a.alias, _field_reader(converter, a.type, parse))
+        json_name(a): (a.alias, _field_reader(converter, a.type, parse))
         for a in attrs.fields(cls)
         if a.init and a.name not in _OWN
     }
@@ -691,6 +727,8 @@ def _response_reader(
                             problems += _problem_texts(error, f"{key}[{index}]")
                     else:
                         problems += _problem_texts(exc, key)
+        if required and keeps_problems:
+            problems = _fill_required(required, kwargs, extra, nulls, problems)
         if extra:
             kwargs["extra"] = extra
         if nulls:
@@ -702,12 +740,76 @@ def _response_reader(
     return read
 
 
+#: What a required field reads as when the JSON leaves it out, by the field's type.
+_PLACEHOLDERS: Final[dict[object, object]] = {str: "", bool: False, int: 0, float: 0.0}
+
+
+def _placeholder(tp: object) -> object:
+    """The empty value of a required field's type, or `attrs.NOTHING` if it has none."""
+    inner = _inner_type(tp)
+    if inner in _PLACEHOLDERS:
+        return _PLACEHOLDERS[inner]
+    if _is_str_literal(inner) or _is_date_or_text(inner) or _is_open_enum(inner):
+        return ""
+    if typing.get_origin(inner) in (collections.abc.Sequence, tuple):
+        return ()
+    return attrs.NOTHING
+
+
+def _required_fields(cls: type) -> list[tuple[str, str, object, bool]]:
+    """Each required field of a response model: its ``__init__`` name, its JSON name,
+    what it reads as when missing, and whether ``null`` is one of its values."""
+    return [
+        (
+            a.alias,
+            json_name(a),
+            a.default if a.default is not attrs.NOTHING else _placeholder(a.type),
+            type(None) in (_union_members(a.type) or ()),
+        )
+        for a in attrs.fields(cls)
+        if a.init and a.name not in _OWN and _is_required(a)
+    ]
+
+
+def _is_required(a: attrs.Attribute[Any]) -> bool:
+    """A field that must be in the JSON: required by the spec, or one the API always
+    sends (its default only serves to build a request model without it)."""
+    return a.default is attrs.NOTHING or bool(a.metadata.get("always_sent"))
+
+
+def _fill_required(
+    required: list[tuple[str, str, object, bool]],
+    kwargs: dict[str, object],
+    extra: dict[str, object] | None,
+    nulls: list[str] | None,
+    problems: list[str] | None,
+) -> list[str] | None:
+    """Give each required field the JSON left out (or sent as an odd value) its empty
+    value, and name the gap in ``problems``: a response that breaks the API's promise
+    costs that one value, not the object or the page it is in."""
+    for alias, key, placeholder, nullable in required:
+        if alias in kwargs:
+            continue
+        if nullable and nulls and key in nulls:
+            kwargs[alias] = None
+            continue
+        if placeholder is attrs.NOTHING:
+            continue  # no empty value to give: the constructor says what is missing
+        kwargs[alias] = placeholder
+        if extra is None or key not in extra:  # an odd value has its problem already
+            if problems is None:
+                problems = []
+            missing = "null" if nulls and key in nulls else "missing"
+            problems.append(f"{missing}, though the API always sends it @ $.{key}")
+    return problems
+
+
 def problems_in(value: object, path: str = "$", *, depth: int = 0) -> list[str]:
     """Every problem recorded in a model read from JSON and the models inside it, each
     with its JSON path from ``value``.
 
     >>> from sunshine_async.types import User
-    >>> user = CONVERTER.structure({"profile": {"givenName": 7}}, User)
+    >>> user = CONVERTER.structure({"id": "u1", "profile": {"givenName": 7}}, User)
     >>> problems_in(user)
     ['expected str, got int 7 @ $.profile.givenName']
     """
@@ -722,7 +824,7 @@ def problems_in(value: object, path: str = "$", *, depth: int = 0) -> list[str]:
         for a in attrs.fields(cls):
             if a.name not in _OWN:
                 inner = getattr(value, a.name)
-                found += problems_in(inner, f"{path}.{camel_case(a.name)}", depth=depth + 1)
+                found += problems_in(inner, f"{path}.{json_name(a)}", depth=depth + 1)
     elif isinstance(value, tuple):
         for index, item in enumerate(value):
             found += problems_in(item, f"{path}[{index}]", depth=depth + 1)
@@ -767,8 +869,8 @@ def _slot_setters(cls: type) -> dict[str, Callable[[object, object], None]] | No
         if a.validator is not None or a.converter is not None or not a.init:
             return None
         factory = _factory_of(a)
-        if a.default is attrs.NOTHING or (factory is not None and factory[1]):
-            return None  # required, or a default made from the instance itself
+        if factory is not None and factory[1]:
+            return None  # a default made from the instance itself
         descriptor = next(k.__dict__[a.name] for k in cls.__mro__ if a.name in k.__dict__)
         if type(descriptor) is not types.MemberDescriptorType:
             return None
@@ -826,14 +928,13 @@ def _compiled_reader(
 
 def _compilable_fields(cls: type) -> list[attrs.Attribute[Any]] | None:
     """The fields a compiled reader reads from the JSON, or None if it cannot read ``cls``:
-    two fields on one key, a field left out of ``__init__``, or a required field (the
-    reference reader reports it missing)."""
+    two fields on one key, or a field left out of ``__init__``. A required field that is
+    missing or null makes it read the object again by the reference reader, which
+    fills the gap and records it."""
     fields = attrs.fields(cls)
     readable = [a for a in fields if a.init and a.name not in _OWN]
-    keys = [camel_case(a.name) for a in readable]
+    keys = [json_name(a) for a in readable]
     if len(set(keys)) != len(keys) or not all(a.init for a in fields):
-        return None
-    if any(a.default is attrs.NOTHING for a in fields):
         return None
     return readable
 
@@ -856,8 +957,16 @@ def _reader_namespace(cls: type, reference: Callable[[object], object]) -> dict[
     }
 
 
+def _missing() -> object:
+    raise LookupError("a required field is missing")
+
+
 def _default_expr(a: attrs.Attribute[Any], name: str, ns: dict[str, Any]) -> str:
-    """The expression for field ``a``'s default, its value or factory put in ``ns``."""
+    """The expression for field ``a``'s default, its value or factory put in ``ns``; for
+    a required field, a call that stops the fast path (the reference reader fills it)."""
+    if _is_required(a):
+        ns["missing"] = _missing
+        return "missing()"
     factory = _factory_of(a)
     if factory is not None and factory[0] is dict:
         return "{}"  # a literal costs less than calling dict
@@ -872,7 +981,7 @@ def _field_lines(
     converter: cattrs.Converter, a: attrs.Attribute[Any], i: int, ns: dict[str, Any]
 ) -> list[str]:
     """The lines that read field ``a`` (the ``i``-th) into ``a<i>``."""
-    key = camel_case(a.name)
+    key = json_name(a)
     inner = _inner_type(a.type)
     default = _default_expr(a, f"d{i}", ns)
     ns[f"r{i}"] = _field_reader(converter, a.type, _parse_iso)
@@ -951,6 +1060,8 @@ def _fast_read(
     """The inline (test, expression) of field ``i``'s plain values, if it has one."""
     if inner in _FAST_READS:
         return _FAST_READS[inner]
+    if _is_str_literal(inner):
+        return _FAST_READS[str]
     if inner is datetime or _is_date_or_text(inner):
         return _API_DATE_TEST, "from_iso_z(v)"
     if _is_open_enum(inner):

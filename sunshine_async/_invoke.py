@@ -11,14 +11,15 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
+import attrs
 import cattrs
 
+from . import _validate as validate
 from ._bodies import encode_multipart
-from ._config import MAX_PROBLEMS_SHOWN
-from ._converter import CONVERTER, camel_case, describe_invalid, json_field_names, problems_in
+from ._converter import CONVERTER, describe_invalid
 from ._cursors import page_params
 from ._exceptions import InvalidArgumentError
-from ._generated.bounds import BOUNDS
+from ._generated.rules import BODIES, RULES
 from ._models import Unset
 from ._operation import Operation
 from ._options import RequestOptions
@@ -26,7 +27,7 @@ from ._pagination import ItemIterator, PageIterator
 from ._responses import ApiResponse, unexpected_body
 from ._text import short_repr
 from ._types import JSONObject
-from ._urls import is_absolute_url, operation_path
+from ._urls import operation_path
 
 if TYPE_CHECKING:
     from ._requester import Requester
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
 __all__ = [
     "OperationsBase",
     "check_body",
-    "check_loose_body",
-    "check_tagged_body",
     "decode_items",
     "decode_object",
     "invoke",
@@ -179,175 +178,54 @@ class OperationsBase:
         return known if given is None else given
 
 
-def check_body(
-    op: Operation,
-    model: type[Any],
-    required: Sequence[str],
-    body: Mapping[str, object] | None,
-    fields: Mapping[str, object],
-) -> dict[str, object]:
-    """The JSON body from a mapping (the API's shape) or keyword fields, checked.
+def check_body(op: Operation, body: object, fields: Mapping[str, object]) -> dict[str, object]:
+    """The JSON body of ``op`` from one mapping or model, or from keyword fields, checked.
 
-    Keyword fields left `UNSET` are not sent; ``None`` is sent as ``null``. Unknown
-    fields, missing required ones and values of the wrong JSON type are refused here,
-    before anything is sent.
+    Keyword fields (keyed by their JSON names) left `UNSET` are not sent; ``None`` is sent
+    as ``null``. Models become their JSON at any depth. Then the body is checked, at
+    every depth, by the spec's rules (``_generated/rules.py``): an unknown or misspelled
+    key, a missing required one, a value of the wrong type or out of bounds is refused
+    here, naming its JSON path, before anything is sent.
+
+    Raises:
+        InvalidArgumentError: what is wrong, each problem with its JSON path.
     """
-    given = _given_body(op, required, body, fields, json_field_names(model))
-    _check_model(op, model, given, op.body)
-    return given
-
-
-def check_tagged_body(
-    op: Operation,
-    subtypes: Mapping[str, tuple[type[Any], Sequence[str]]],
-    body: Mapping[str, object] | None,
-    fields: Mapping[str, object],
-) -> dict[str, object]:
-    """The JSON body of an operation that takes one of several subtypes, by ``type``.
-
-    The keyword fields are every subtype's together; the body is then checked as the
-    subtype its ``type`` names (``custom`` needs ``webhooks``, ``twilio`` an
-    ``accountSid``), with that subtype's required fields and bounds.
-    """
-    known = set().union(*(json_field_names(model) for model, _ in subtypes.values()))
-    given = _given_body(op, (), body, fields, known)
-    tag = given.get("type")
-    if tag is None:
-        raise InvalidArgumentError(f"{op.id} needs the field 'type'")
-    if not isinstance(tag, str) or tag not in subtypes:
-        allowed = ", ".join(map(repr, subtypes))
-        raise InvalidArgumentError(f"{op.id}: type must be one of {allowed}, got {short_repr(tag)}")
-    model, required = subtypes[tag]
-    names = json_field_names(model)
-    foreign = sorted(set(given) - names)
-    if foreign:
-        raise InvalidArgumentError(f"{op.id} of type {tag!r} has no field {foreign[0]!r}")
-    missing = [name for name in required if name not in given]
-    if missing:
-        raise InvalidArgumentError(f"{op.id} of type {tag!r} needs the field {missing[0]!r}")
-    schema = model.__name__[:1].lower() + model.__name__[1:]  # codegen's naming, undone
-    _check_model(op, model, given, schema)
-    return given
-
-
-def _check_model(
-    op: Operation, model: type[Any], given: Mapping[str, object], schema: str | None
-) -> None:
-    """Refuse a body that does not read as ``model`` or breaks the bounds of ``schema``."""
-    try:
-        read = CONVERTER.structure(given, model)
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        problems = "; ".join(describe_invalid(exc))
-        raise InvalidArgumentError(f"invalid {op.id} body: {problems}") from None
-    # the models read a server's odd value leniently (kept, and recorded): what a
-    # caller sends must have none
-    found = problems_in(read)
-    if found:
-        shown = "; ".join(found[:MAX_PROBLEMS_SHOWN])
-        raise InvalidArgumentError(f"invalid {op.id} body: {shown}")
-    _check_bounds(op, given, schema)
-
-
-def _check_bounds(op: Operation, given: Mapping[str, object], schema: str | None) -> None:
-    """Refuse a body outside the bounds the spec sets for its schema."""
-    if schema is None:
-        return
-    problem = bounds_problem(schema, given, "$")
-    if problem is not None:
-        raise InvalidArgumentError(f"invalid {op.id} body: {problem}")
-
-
-def _value_problem(checks: Mapping[str, Any], value: object, where: str) -> str | None:
-    """What is wrong with one value under the spec's bounds, or None."""
-    if isinstance(value, str):
-        if "enum" in checks and value not in checks["enum"]:
-            allowed = ", ".join(map(repr, checks["enum"]))
-            return f"{where} must be one of {allowed}, got {short_repr(value)}"
-        if len(value) < checks.get("minLength", 0):
-            return f"{where} must be at least {checks['minLength']} characters"
-        if "maxLength" in checks and len(value) > checks["maxLength"]:
-            return f"{where} must be at most {checks['maxLength']} characters, got {len(value)}"
-        if checks.get("uri") and not is_absolute_url(value):
-            return f"{where} must be an absolute URL, got {short_repr(value)}"
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        if "minimum" in checks and value < checks["minimum"]:
-            return f"{where} must be at least {checks['minimum']}, got {value}"
-        if "maximum" in checks and value > checks["maximum"]:
-            return f"{where} must be at most {checks['maximum']}, got {value}"
-    elif isinstance(value, list):
-        if len(value) < checks.get("minItems", 0):
-            return f"{where} must hold at least {checks['minItems']} items"
-        if "maxItems" in checks and len(value) > checks["maxItems"]:
-            return f"{where} must hold at most {checks['maxItems']} items, got {len(value)}"
-        items = checks.get("items")
-        if items:
-            for index, item in enumerate(value):
-                problem = _value_problem(items, item, f"{where}[{index}]")
-                if problem is not None:
-                    return problem
-    elif isinstance(value, Mapping) and "object" in checks:
-        return bounds_problem(checks["object"], value, where)
-    return None
-
-
-def check_loose_body(
-    op: Operation,
-    required: Sequence[str],
-    body: Mapping[str, object] | None,
-    fields: Mapping[str, object],
-) -> dict[str, object]:
-    """The JSON body of an operation whose schema is no one model, checked.
-
-    For a union of object shapes (join a conversation by user id *or* external id) or
-    an object the spec writes inline: the keyword fields are all the shapes' fields
-    together. Unknown and missing fields are refused; which shape the body takes is
-    the API's to judge.
-    """
-    given = _given_body(op, required, body, fields, {camel_case(name) for name in fields})
+    given = _given_body(body, fields)
     if op.body_required and not given:
         raise InvalidArgumentError(f"{op.id} needs a request body")
-    _check_bounds(op, given, op.body)
+    rule = BODIES.get(op.id)
+    if rule is not None:
+        validate.check_body(given, rule, RULES, what=op.id)
     return given
 
 
-def _given_body(
-    op: Operation,
-    required: Sequence[str],
-    body: Mapping[str, object] | None,
-    fields: Mapping[str, object],
-    known: set[str],
-) -> dict[str, object]:
-    """A body from a mapping or from keyword fields (never both), its field names checked."""
-    given = {
-        camel_case(name): value for name, value in fields.items() if not isinstance(value, Unset)
-    }
+def _given_body(body: object, fields: Mapping[str, object]) -> dict[str, object]:
+    """A body from a mapping, a model or keyword fields (never both), as the API's JSON."""
+    given = {key: _wire(value) for key, value in fields.items() if not isinstance(value, Unset)}
     if body is not None:
         if given:
             raise InvalidArgumentError(
                 f"pass a body or keyword arguments, not both (got body and {next(iter(given))})"
             )
+        body = _wire(body)
         if not isinstance(body, Mapping):
-            raise InvalidArgumentError(f"body must be a mapping, got {type(body).__name__}")
+            raise InvalidArgumentError(
+                f"body must be a model or a mapping, got {type(body).__name__}"
+            )
         given = dict(body)
-    unknown = sorted(set(given) - known)
-    if unknown and known:
-        raise InvalidArgumentError(f"{op.id} has no field {unknown[0]!r}")
-    missing = [name for name in required if name not in given]
-    if missing:
-        raise InvalidArgumentError(f"{op.id} needs the field {missing[0]!r}")
     return given
 
 
-def bounds_problem(schema: str, value: Mapping[str, object], where: str) -> str | None:
-    """The first field of ``value`` outside the bounds the spec sets for ``schema``."""
-    fields = BOUNDS.get(schema, {})
-    for key, item in value.items():
-        checks = fields.get(key)
-        if checks is not None and item is not None:
-            problem = _value_problem(checks, item, f"{where}.{key}")
-            if problem is not None:
-                return problem
-    return None
+def _wire(value: object) -> object:
+    """A value as the API's JSON: models (at any depth of a list or a mapping) turned into
+    their JSON objects, everything else as it is (it is checked as JSON next)."""
+    if attrs.has(type(value)):
+        return CONVERTER.unstructure(value)
+    if isinstance(value, list | tuple):
+        return [_wire(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _wire(item) for key, item in value.items()}
+    return value
 
 
 def decode_items(response: ApiResponse, key: str, item: type[T]) -> tuple[T, ...]:

@@ -69,16 +69,29 @@ _SCHEMA_REF = "#/components/schemas/"
 
 
 def snake(name: str) -> str:
-    """The SDK's keyword for a JSON key: every capital starts a new word.
+    """The SDK's keyword for a JSON key: words in lower case joined by ``_``.
 
-    The rule is mechanical so that it can be undone (``subscribeSDKClient`` ->
-    ``subscribe_s_d_k_client`` -> ``subscribeSDKClient``); a Python keyword gets a
-    trailing underscore.
+    A capital starts a word; a run of capitals is one word (an acronym), whose last
+    capital starts the next word when a lower-case letter follows it; a Python keyword
+    gets a trailing underscore.
 
     >>> snake("userExternalId"), snake("for"), snake("showAIDisclaimer")
-    ('user_external_id', 'for_', 'show_a_i_disclaimer')
+    ('user_external_id', 'for_', 'show_ai_disclaimer')
+    >>> snake("subscribeSDKClient"), snake("messenger_extensions")
+    ('subscribe_sdk_client', 'messenger_extensions')
     """
-    out = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+    words: list[str] = []
+    for index, char in enumerate(name):
+        before = name[index - 1] if index else ""
+        after = name[index + 1] if index + 1 < len(name) else ""
+        starts = char.isupper() and (
+            before.islower() or before.isdigit() or (before.isupper() and after.islower())
+        )
+        if starts or not words:
+            words.append(char)
+        else:
+            words[-1] += char
+    out = "_".join(words).lower()
     return out + "_" if keyword.iskeyword(out) else out
 
 

@@ -42,6 +42,7 @@ CORE = frozenset(
         "_transport",
         "_types",
         "_urls",
+        "_validate",
         "_version",
     }
 )

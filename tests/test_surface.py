@@ -158,15 +158,18 @@ async def test_integrations_and_webhooks(api: respx.MockRouter, session: Session
 async def test_bodies_are_checked_before_sending(session: Session) -> None:
     users = session.apps[APP].users
     with respx.mock(assert_all_mocked=True) as router:
-        with pytest.raises(sa.InvalidArgumentError, match="has no field 'externalID'"):
-            await users.create({"externalID": "x"})
+        with pytest.raises(
+            sa.InvalidArgumentError,
+            match=re.escape("body.externalID: unknown field (did you mean 'externalId'?)"),
+        ):
+            await users.create({"externalID": "x"})  # type: ignore[call-overload]
         with pytest.raises(sa.InvalidArgumentError, match="externalId"):
-            await users.create(external_id=5)  # type: ignore[arg-type]
+            await users.create(external_id=5)  # type: ignore[call-overload]
         with pytest.raises(sa.InvalidArgumentError, match="not both"):
-            await users.create({"externalId": "x"}, profile={})
+            await users.create({"externalId": "x"}, profile={})  # type: ignore[call-overload]
         hooks = session.apps[APP].integrations[INTEGRATION].webhooks
         with pytest.raises(sa.InvalidArgumentError, match="needs the field 'target'"):
-            await hooks.create(triggers=["client:add"])
+            await hooks.create(triggers=["client:add"])  # type: ignore[call-overload]
         with pytest.raises(sa.InvalidArgumentError, match="dots only"):
             await users.get("..")
         with pytest.raises(sa.InvalidArgumentError, match=r"needs one of identities\.email"):
@@ -262,11 +265,11 @@ async def test_upload_attachment(api: respx.MockRouter, session: Session) -> Non
 @pytest.mark.parametrize(
     ("call", "words"),
     [
-        (lambda app: app.users.create(external_id=""), "$.externalId must be at least 1"),
+        (lambda app: app.users.create(external_id=""), "body.externalId: must not be empty"),
         (lambda app: app.users.create(external_id="x" * 1025), "at most 1024 characters"),
         (
             lambda app: app.conversations.create(type="group"),
-            "$.type must be one of 'personal', 'sdkGroup'",
+            "body.type: must be one of 'personal', 'sdkGroup', got 'group'",
         ),
         (
             lambda app: app.conversations.create(type="personal", participants=[{}] * 11),
@@ -277,14 +280,14 @@ async def test_upload_attachment(api: respx.MockRouter, session: Session) -> Non
                 author={"type": "business", "subtypes": ["robot"]},
                 content={"type": "text", "text": "Hi"},
             ),
-            "$.author.subtypes[0] must be one of 'AI'",
+            "body.author.subtypes[0]: must be one of 'AI'",
         ),
         (
             lambda app: app.conversations[CONV].messages.post(
                 author={"type": "business", "avatarUrl": "not/absolute"},
                 content={"type": "text", "text": "Hi"},
             ),
-            "$.author.avatarUrl must be an absolute URL",
+            "body.author.avatarUrl: must be an absolute URL",
         ),
     ],
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import httpx
 import pytest
@@ -18,13 +19,17 @@ import sunshine_async as sa
 from sunshine_async import InvalidArgumentError, Session
 from sunshine_async._converter import problems_in
 from sunshine_async._generated import models
+from sunshine_async._generated.wire import WebhookCreateBodyJSON
 from sunshine_async.testing import FakeSunshine
 
 from .conftest import BASE_URL, KEY_ID, SECRET
 
 pytestmark = pytest.mark.anyio
 
-HOOK = {"target": "https://example.com/hooks", "triggers": ["client:add", "client:update"]}
+HOOK: WebhookCreateBodyJSON = {
+    "target": "https://example.com/hooks",
+    "triggers": ["client:add", "client:update"],
+}
 
 
 @pytest.fixture
@@ -40,7 +45,8 @@ async def test_a_custom_integration_is_created_read_updated_and_listed(fake: Fak
     app = fake.add_app()
     async with fake.session() as session:
         integrations = session.apps[app].integrations
-        made = await integrations.create(type="custom", display_name="links", webhooks=[HOOK])
+        hook = models.Webhook(target=HOOK["target"], triggers=HOOK["triggers"])
+        made = await integrations.create(type="custom", display_name="links", webhooks=[hook])
         assert isinstance(made, models.Custom)
         assert made.id is not None
         assert made.display_name == "links"
@@ -108,11 +114,14 @@ async def test_the_keywords_of_a_type_are_sent_as_its_json(api: respx.MockRouter
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"type": "custom"}, "CreateIntegration of type 'custom' needs the field 'webhooks'"),
-        ({"type": "twilio", "webhooks": [HOOK]}, "of type 'twilio' has no field 'webhooks'"),
-        ({"type": "hologram"}, "type must be one of 'android'"),
-        ({"display_name": "x"}, "CreateIntegration needs the field 'type'"),
-        ({"type": "custom", "webhooks": [{"target": 5, "triggers": []}]}, "@ $.webhooks"),
+        ({"type": "custom"}, "CreateIntegration body: body: needs the field 'webhooks'"),
+        ({"type": "twilio", "webhooks": [HOOK]}, "body.webhooks: unknown field"),
+        ({"type": "hologram"}, "body.type: unknown type 'hologram' (known: 'android'"),
+        ({"display_name": "x"}, "body: needs the field 'type'"),
+        (
+            {"type": "custom", "webhooks": [{"target": 5, "triggers": []}]},
+            "body.webhooks[0].target: must be a string, got integer",
+        ),
     ],
 )
 async def test_a_wrong_integration_is_refused_before_sending(
@@ -120,8 +129,8 @@ async def test_a_wrong_integration_is_refused_before_sending(
 ) -> None:
     app = fake.add_app()
     async with fake.session() as session:
-        with pytest.raises(InvalidArgumentError, match=message.replace("$", r"\$")):
-            await session.apps[app].integrations.create(**fields)  # type: ignore[arg-type]
+        with pytest.raises(InvalidArgumentError, match=re.escape(message)):
+            await session.apps[app].integrations.create(**fields)  # type: ignore[call-overload]
     assert fake.requests == []
 
 
@@ -240,7 +249,7 @@ async def test_secrets_never_show_in_a_repr_or_a_log_line(
         assert "tok-very-secret" not in shown
     assert "secret=<redacted>" in repr(hook)
     assert "auth_token=<redacted>" in repr(twilio)
-    assert "secret=None" in repr(models.Webhook())
+    assert "secret=None" in repr(models.Webhook(target="https://example.com/h", triggers=[]))
 
 
 # --- the README's create with JSON keywords -----------------------------------------

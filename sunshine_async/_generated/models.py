@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Final, TypeAlias, final
+from typing import Final, Literal, TypeAlias, final
 
 import attrs
 
@@ -58,7 +58,7 @@ class AppSettings:
 class App:
     """The ``app`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     display_name: str | None = None
     settings: AppSettings | None = None
     metadata: Mapping[str, object] | None = None
@@ -133,7 +133,7 @@ class ErrorResponse:
 class AppCreateBody:
     """The ``appCreateBody`` schema."""
 
-    display_name: str | None = None
+    display_name: str
     settings: AppSettings | None = None
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -192,7 +192,7 @@ class AppUpdateBody:
 class AppKey:
     """The ``appKey`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     display_name: str | None = None
     secret: str | None = attrs.field(default=None, repr=redacted)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -227,7 +227,7 @@ class AppKeyResponse:
 class AttachmentUploadBody:
     """The ``attachmentUploadBody`` schema."""
 
-    source: str | None = None
+    source: str
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -261,7 +261,7 @@ class AttachmentResponse:
 class AttachmentDeleteBody:
     """The ``attachmentDeleteBody`` schema."""
 
-    media_url: str | None = None
+    media_url: str
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -286,8 +286,8 @@ class SwitchboardIntegrationWebhook:
 class ConversationTruncated:
     """The ``conversationTruncated`` schema."""
 
-    id: str | None = None
-    type: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
+    type: Literal["personal", "sdkGroup"] | str | None = None
     metadata: Mapping[str, object] | None = None
     active_switchboard_integration: SwitchboardIntegrationWebhook | None = None
     pending_switchboard_integration: SwitchboardIntegrationWebhook | None = None
@@ -301,8 +301,8 @@ class ConversationTruncated:
 class Conversation:
     """The ``conversation`` schema."""
 
-    id: str | None = None
-    type: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
+    type: Literal["personal", "sdkGroup"] | str | None = None
     metadata: Mapping[str, object] | None = None
     active_switchboard_integration: SwitchboardIntegrationWebhook | None = None
     pending_switchboard_integration: SwitchboardIntegrationWebhook | None = None
@@ -336,7 +336,7 @@ class ConversationListResponse:
 class ConversationCreateBody:
     """The ``conversationCreateBody`` schema."""
 
-    type: str | None = None
+    type: Literal["personal", "sdkGroup"] | str
     participants: Sequence[Mapping[str, object]] | None = None
     display_name: str | None = None
     description: str | None = None
@@ -377,7 +377,29 @@ class ConversationUpdateBody:
 class ClientAssociation:
     """The ``clientAssociation`` schema."""
 
-    type: str | None = None
+    type: (
+        Literal[
+            "apple",
+            "gbm",
+            "googlercs",
+            "instagram",
+            "kakao",
+            "line",
+            "mailgun",
+            "messagebird",
+            "messenger",
+            "slackconnect",
+            "sdk",
+            "telegram",
+            "twilio",
+            "twitter",
+            "viber",
+            "wechat",
+            "whatsapp",
+        ]
+        | str
+        | None
+    ) = None
     client_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -389,7 +411,7 @@ class ClientAssociation:
 class Participant:
     """The ``participant`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     user_id: str | None = None
     unread_count: int | None = None
     client_associations: Sequence[ClientAssociation] | None = None
@@ -418,8 +440,8 @@ class ParticipantListResponse:
 class Author:
     """The ``author`` schema."""
 
-    type: str | None = None
-    subtypes: Sequence[str] | None = None
+    type: Literal["business", "user"] | str
+    subtypes: Sequence[Literal["AI", "activity", "agent", "bot"] | str] | None = None
     user_id: str | None = None
     user_external_id: str | None = None
     brand_id: str | None = None
@@ -435,7 +457,7 @@ class Author:
 class TicketClosed:
     """The ``ticketClosed`` schema."""
 
-    type: str | None = None
+    type: Literal["ticket:closed"] = "ticket:closed"
     data: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -447,7 +469,7 @@ class TicketClosed:
 class TransferToEmail:
     """The ``transferToEmail`` schema."""
 
-    type: str | None = None
+    type: Literal["ticket:transfer:email"] = "ticket:transfer:email"
     data: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -459,7 +481,7 @@ class TransferToEmail:
 class EndedByUser:
     """The ``endedByUser`` schema."""
 
-    type: str | None = None
+    type: Literal["conversation:endedByUser"] = "conversation:endedByUser"
     data: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -471,9 +493,9 @@ class EndedByUser:
 class Buy:
     """The ``buy`` schema."""
 
-    type: str | None = None
-    text: str | None = None
-    amount: int | None = None
+    type: Literal["buy"] = "buy"
+    text: str
+    amount: int
     currency: str | None = None
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -497,9 +519,9 @@ class ExtraChannelOptions:
 class Link:
     """The ``link`` schema."""
 
-    type: str | None = None
-    uri: str | None = None
-    text: str | None = None
+    type: Literal["link"] = "link"
+    uri: str
+    text: str
     default: bool | None = None
     metadata: Mapping[str, object] | None = None
     extra_channel_options: ExtraChannelOptions | None = None
@@ -513,8 +535,8 @@ class Link:
 class LocationRequest:
     """The ``locationRequest`` schema."""
 
-    type: str | None = None
-    text: str | None = None
+    type: Literal["locationRequest"] = "locationRequest"
+    text: str
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -526,9 +548,9 @@ class LocationRequest:
 class Postback:
     """The ``postback`` schema."""
 
-    type: str | None = None
-    text: str | None = None
-    payload: str | None = None
+    type: Literal["postback"] = "postback"
+    text: str
+    payload: str
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -540,9 +562,9 @@ class Postback:
 class Reply:
     """The ``reply`` schema."""
 
-    type: str | None = None
-    text: str | None = None
-    payload: str | None = None
+    type: Literal["reply"] = "reply"
+    text: str
+    payload: str
     metadata: Mapping[str, object] | None = None
     icon_url: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -555,14 +577,14 @@ class Reply:
 class Webview:
     """The ``webview`` schema."""
 
-    type: str | None = None
-    uri: str | None = None
-    text: str | None = None
+    type: Literal["webview"] = "webview"
+    uri: str
+    text: str
     default: bool | None = None
     metadata: Mapping[str, object] | None = None
     extra_channel_options: ExtraChannelOptions | None = None
-    size: str | None = None
-    fallback: str | None = None
+    size: Literal["compact", "tall", "full"] | str | None = None
+    fallback: str
     open_on_receive: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -574,7 +596,7 @@ class Webview:
 class TextMessage:
     """The ``textMessage`` schema."""
 
-    type: str | None = None
+    type: Literal["text"] = "text"
     text: str | None = None
     html_text: str | None = None
     block_chat_input: bool | None = None
@@ -591,13 +613,13 @@ class TextMessage:
 class Item:
     """The ``item`` schema."""
 
-    title: str | None = None
+    title: str
     description: str | None = None
     media_url: str | None = None
     media_type: str | None = None
     alt_text: str | None = None
-    size: str | None = None
-    actions: Sequence[ActionSubset] | None = None
+    size: Literal["compact", "large"] | str | None = None
+    actions: Sequence[ActionSubset]
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -609,10 +631,10 @@ class Item:
 class CarouselMessage:
     """The ``carouselMessage`` schema."""
 
-    type: str | None = None
+    type: Literal["carousel"] = "carousel"
     text: str | None = None
     block_chat_input: bool | None = None
-    items: Sequence[Item] | None = None
+    items: Sequence[Item]
     display_settings: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -624,8 +646,8 @@ class CarouselMessage:
 class FileMessage:
     """The ``fileMessage`` schema."""
 
-    type: str | None = None
-    media_url: str | None = None
+    type: Literal["file"] = "file"
+    media_url: str
     media_size: float | None = None
     media_type: str | None = None
     alt_text: str | None = None
@@ -644,13 +666,13 @@ class FileMessage:
 class Field:
     """The ``field`` schema."""
 
-    type: str | None = None
-    name: str | None = None
-    label: str | None = None
+    type: Literal["email", "select", "text"] | str
+    name: str
+    label: str
     text: str | None = None
     email: str | None = None
     select: Sequence[Mapping[str, object]] | None = None
-    format: str | None = None
+    format: Literal["integer", "decimal"] | str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -661,13 +683,13 @@ class Field:
 class FormMessageField:
     """The ``formMessageField`` schema."""
 
-    type: str | None = None
-    name: str | None = None
-    label: str | None = None
+    type: Literal["email", "select", "text"] | str
+    name: str
+    label: str
     text: str | None = None
     email: str | None = None
     select: Sequence[Mapping[str, object]] | None = None
-    format: str | None = None
+    format: Literal["integer", "decimal"] | str | None = None
     placeholder: str | None = None
     min_size: int | None = None
     max_size: int | None = None
@@ -682,10 +704,10 @@ class FormMessageField:
 class FormMessage:
     """The ``formMessage`` schema."""
 
-    type: str | None = None
+    type: Literal["form"] = "form"
     submitted: bool | None = None
     block_chat_input: bool | None = None
-    fields: Sequence[FormMessageField] | None = None
+    fields: Sequence[FormMessageField]
     text: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -697,13 +719,13 @@ class FormMessage:
 class FormResponseMessageField:
     """The ``formResponseMessageField`` schema."""
 
-    type: str | None = None
-    name: str | None = None
-    label: str | None = None
+    type: Literal["email", "select", "text"] | str
+    name: str
+    label: str
     text: str | None = None
     email: str | None = None
     select: Sequence[Mapping[str, object]] | None = None
-    format: str | None = None
+    format: Literal["integer", "decimal"] | str | None = None
     quoted_message_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -715,8 +737,8 @@ class FormResponseMessageField:
 class FormResponseMessage:
     """The ``formResponseMessage`` schema."""
 
-    type: str | None = None
-    fields: Sequence[FormResponseMessageField] | None = None
+    type: Literal["formResponse"] = "formResponse"
+    fields: Sequence[FormResponseMessageField]
     text_fallback: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -728,8 +750,8 @@ class FormResponseMessage:
 class ImageMessage:
     """The ``imageMessage`` schema."""
 
-    type: str | None = None
-    media_url: str | None = None
+    type: Literal["image"] = "image"
+    media_url: str
     media_type: str | None = None
     media_size: float | None = None
     alt_text: str | None = None
@@ -749,9 +771,9 @@ class ImageMessage:
 class ListMessage:
     """The ``listMessage`` schema."""
 
-    type: str | None = None
+    type: Literal["list"] = "list"
     block_chat_input: bool | None = None
-    items: Sequence[Item] | None = None
+    items: Sequence[Item]
     actions: Sequence[ActionSubset] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -763,10 +785,10 @@ class ListMessage:
 class LocationMessage:
     """The ``locationMessage`` schema."""
 
-    type: str | None = None
+    type: Literal["location"] = "location"
     text: str | None = None
     block_chat_input: bool | None = None
-    coordinates: Mapping[str, object] | None = None
+    coordinates: Mapping[str, object]
     location: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -778,9 +800,9 @@ class LocationMessage:
 class TemplateMessage:
     """The ``templateMessage`` schema."""
 
-    type: str | None = None
+    type: Literal["template"] = "template"
     block_chat_input: bool | None = None
-    template: Mapping[str, object] | None = None
+    template: Mapping[str, object]
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -791,11 +813,11 @@ class TemplateMessage:
 class Device:
     """The ``device`` schema."""
 
-    id: str | None = None
-    type: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
+    type: Literal["android", "ios", "web"] | str | None = None
     guid: str | None = None
     client_id: str | None = None
-    status: str | None = None
+    status: Literal["active", "inactive"] | str | None = None
     integration_id: str | None = None
     last_seen: datetime | str | None = None
     push_notification_token: str | None = attrs.field(default=None, repr=redacted)
@@ -811,7 +833,7 @@ class Device:
 class Source:
     """The ``source`` schema."""
 
-    type: str | None = None
+    type: str
     integration_id: str | None = None
     original_message_id: str | None = None
     original_message_timestamp: str | None = None
@@ -827,7 +849,7 @@ class Source:
 class Message:
     """The ``message`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     received: datetime | str | None = None
     author: Author | None = None
     activity: ActivityMessage | None = None
@@ -847,7 +869,7 @@ class Message:
 class QuotedMessageMessage:
     """The ``quotedMessageMessage`` schema."""
 
-    type: str | None = None
+    type: Literal["message"] = "message"
     message: Message | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -859,7 +881,7 @@ class QuotedMessageMessage:
 class QuotedMessageExternalMessageId:
     """The ``quotedMessageExternalMessageId`` schema."""
 
-    type: str | None = None
+    type: Literal["externalMessageId"] = "externalMessageId"
     external_message_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -871,7 +893,7 @@ class QuotedMessageExternalMessageId:
 class Reference:
     """The ``reference`` schema."""
 
-    uri: str | None = None
+    uri: str
     title: str | None = None
     description: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -898,7 +920,9 @@ class AppleMessageOverridePayload:
     """The ``appleMessageOverridePayload`` schema."""
 
     payload: Mapping[str, object] | None = None
-    with_capabilities: Sequence[str] | None = None
+    with_capabilities: Sequence[Literal["LIST", "TIME", "FORM", "QUICK", "AUTH2"] | str] | None = (
+        None
+    )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -920,8 +944,8 @@ class MessageOverridePayload:
 class MessagePost:
     """The ``messagePost`` schema."""
 
-    author: Author | None = None
-    content: Content | None = None
+    author: Author
+    content: Content
     destination: Mapping[str, object] | None = None
     metadata: Mapping[str, object] | None = None
     override: Mapping[str, object] | None = None
@@ -947,7 +971,7 @@ class MessagePostResponse:
 class ActivityTypes:
     """The ``activityTypes`` schema."""
 
-    type: str | None = None
+    type: Literal["conversation:read", "typing:start", "typing:stop"] | str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -958,8 +982,8 @@ class ActivityTypes:
 class ActivityPost:
     """The ``activityPost`` schema."""
 
-    author: Author | None = None
-    type: str | None = None
+    author: Author
+    type: Literal["conversation:read", "typing:start", "typing:stop"] | str
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -970,7 +994,7 @@ class ActivityPost:
 class PassControlBody:
     """The ``passControlBody`` schema."""
 
-    switchboard_integration: str | None = None
+    switchboard_integration: str
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -993,7 +1017,7 @@ class ReleaseControlBody:
 class OfferControlBody:
     """The ``offerControlBody`` schema."""
 
-    switchboard_integration: str | None = None
+    switchboard_integration: str
     metadata: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -1016,7 +1040,7 @@ class AcceptControlBody:
 class DownloadMessageRefBody:
     """The ``downloadMessageRefBody`` schema."""
 
-    user_id: str | None = None
+    user_id: str
     apple: Mapping[str, object] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -1028,7 +1052,7 @@ class DownloadMessageRefBody:
 class MetaConversionEvent:
     """The ``metaConversionEvent`` schema."""
 
-    payload: Mapping[str, object] | None = None
+    payload: Mapping[str, object]
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1064,9 +1088,9 @@ class Integration:
     What the API returns is one of its subclasses, chosen by ``type``.
     """
 
-    id: str | None = None
-    type: str | None = None
-    status: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
+    type: str
+    status: Literal["inactive", "active", "error"] | str | None = None
     display_name: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -1100,7 +1124,9 @@ class DefaultResponder:
 class ShowAIDisclaimer:
     """The ``showAIDisclaimer`` schema."""
 
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1111,6 +1137,7 @@ class ShowAIDisclaimer:
 class Android(Integration):
     """The ``android`` schema: an ``integration`` of type ``android``."""
 
+    type: Literal["android"] = "android"
     project_id: str | None = None
     client_email: str | None = None
     private_key: str | None = attrs.field(default=None, repr=redacted)
@@ -1121,7 +1148,9 @@ class Android(Integration):
     attachments_enabled: bool | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1129,13 +1158,16 @@ class Android(Integration):
 class Apple(Integration):
     """The ``apple`` schema: an ``integration`` of type ``apple``."""
 
-    business_id: str | None = None
+    type: Literal["apple"] = "apple"
+    business_id: str
     api_secret: str | None = attrs.field(default=None, repr=redacted)
-    msp_id: str | None = None
+    msp_id: str
     authentication_message_secret: str | None = attrs.field(default=None, repr=redacted)
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1143,10 +1175,10 @@ class Apple(Integration):
 class Webhook:
     """The ``webhook`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     version: str | None = None
-    target: str | None = None
-    triggers: Sequence[str] | None = None
+    target: str
+    triggers: Sequence[str]
     secret: str | None = attrs.field(default=None, repr=redacted)
     include_full_user: bool | None = None
     include_full_source: bool | None = None
@@ -1160,7 +1192,8 @@ class Webhook:
 class Custom(Integration):
     """The ``custom`` schema: an ``integration`` of type ``custom``."""
 
-    webhooks: Sequence[Webhook] | None = None
+    type: Literal["custom"] = "custom"
+    webhooks: Sequence[Webhook]
 
 
 @final
@@ -1168,8 +1201,9 @@ class Custom(Integration):
 class Instagram(Integration):
     """The ``instagram`` schema: an ``integration`` of type ``instagram``."""
 
+    type: Literal["instagram"] = "instagram"
     page_access_token: str | None = attrs.field(default=None, repr=redacted)
-    app_id: str | None = None
+    app_id: str
     app_secret: str | None = attrs.field(default=None, repr=redacted)
     business_name: str | None = None
     business_username: str | None = None
@@ -1181,7 +1215,9 @@ class Instagram(Integration):
     story_mentions_enabled: bool | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1189,6 +1225,7 @@ class Instagram(Integration):
 class Ios(Integration):
     """The ``ios`` schema: an ``integration`` of type ``ios``."""
 
+    type: Literal["ios"] = "ios"
     certificate: str | None = attrs.field(default=None, repr=redacted)
     password: str | None = attrs.field(default=None, repr=redacted)
     production: bool | None = None
@@ -1198,7 +1235,9 @@ class Ios(Integration):
     attachments_enabled: bool | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1206,6 +1245,7 @@ class Ios(Integration):
 class Line(Integration):
     """The ``line`` schema: an ``integration`` of type ``line``."""
 
+    type: Literal["line"] = "line"
     channel_id: str | None = None
     channel_secret: str | None = attrs.field(default=None, repr=redacted)
     channel_access_token: str | None = attrs.field(default=None, repr=redacted)
@@ -1215,7 +1255,9 @@ class Line(Integration):
     line_id: str | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1223,15 +1265,18 @@ class Line(Integration):
 class Mailgun(Integration):
     """The ``mailgun`` schema: an ``integration`` of type ``mailgun``."""
 
+    type: Literal["mailgun"] = "mailgun"
     api_key: str | None = attrs.field(default=None, repr=redacted)
     signing_key: str | None = attrs.field(default=None, repr=redacted)
-    domain: str | None = None
-    incoming_address: str | None = None
+    domain: str
+    incoming_address: str
     hide_unsubscribe_link: bool | None = None
     from_address: str | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1239,13 +1284,16 @@ class Mailgun(Integration):
 class Messagebird(Integration):
     """The ``messagebird`` schema: an ``integration`` of type ``messagebird``."""
 
+    type: Literal["messagebird"] = "messagebird"
     access_key: str | None = attrs.field(default=None, repr=redacted)
     signing_key: str | None = attrs.field(default=None, repr=redacted)
-    originator: str | None = None
+    originator: str
     webhook_secret: str | None = attrs.field(default=None, repr=redacted)
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1253,14 +1301,17 @@ class Messagebird(Integration):
 class Messenger(Integration):
     """The ``messenger`` schema: an ``integration`` of type ``messenger``."""
 
-    page_access_token: str | None = attrs.field(default=None, repr=redacted)
-    app_id: str | None = None
+    type: Literal["messenger"] = "messenger"
+    page_access_token: str | None = attrs.field(repr=redacted)
+    app_id: str
     app_secret: str | None = attrs.field(default=None, repr=redacted)
     page_id: float | None = None
     page_name: str | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1268,12 +1319,15 @@ class Messenger(Integration):
 class Telegram(Integration):
     """The ``telegram`` schema: an ``integration`` of type ``telegram``."""
 
+    type: Literal["telegram"] = "telegram"
     token: str | None = attrs.field(default=None, repr=redacted)
     username: str | None = None
     bot_id: str | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1281,13 +1335,16 @@ class Telegram(Integration):
 class Twilio(Integration):
     """The ``twilio`` schema: an ``integration`` of type ``twilio``."""
 
-    account_sid: str | None = None
+    type: Literal["twilio"] = "twilio"
+    account_sid: str
     auth_token: str | None = attrs.field(default=None, repr=redacted)
     phone_number_sid: str | None = None
     messaging_service_sid: str | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1295,7 +1352,8 @@ class Twilio(Integration):
 class Twitter(Integration):
     """The ``twitter`` schema: an ``integration`` of type ``twitter``."""
 
-    tier: str | None = None
+    type: Literal["twitter"] = "twitter"
+    tier: Literal["enterprise"] | str
     env_name: str | None = None
     consumer_key: str | None = attrs.field(default=None, repr=redacted)
     consumer_secret: str | None = attrs.field(default=None, repr=redacted)
@@ -1303,7 +1361,9 @@ class Twitter(Integration):
     access_token_secret: str | None = attrs.field(default=None, repr=redacted)
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1311,12 +1371,15 @@ class Twitter(Integration):
 class Unity(Integration):
     """The ``unity`` schema: an ``integration`` of type ``unity``."""
 
+    type: Literal["unity"] = "unity"
     can_user_see_conversation_list: bool | None = None
     can_user_create_more_conversations: bool | None = None
     attachments_enabled: bool | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1324,12 +1387,15 @@ class Unity(Integration):
 class Viber(Integration):
     """The ``viber`` schema: an ``integration`` of type ``viber``."""
 
+    type: Literal["viber"] = "viber"
     token: str | None = attrs.field(default=None, repr=redacted)
     uri: str | None = None
     account_id: str | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1351,6 +1417,7 @@ class PrechatCapture:
 class Web(Integration):
     """The ``web`` schema: an ``integration`` of type ``web``."""
 
+    type: Literal["web"] = "web"
     brand_color: str | None = None
     fixed_intro_pane: bool | None = None
     conversation_color: str | None = None
@@ -1370,7 +1437,9 @@ class Web(Integration):
     attachments_enabled: bool | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1378,13 +1447,16 @@ class Web(Integration):
 class Whatsapp(Integration):
     """The ``whatsapp`` schema: an ``integration`` of type ``whatsapp``."""
 
+    type: Literal["whatsapp"] = "whatsapp"
     hsm_fallback_language: str | None = None
     account_id: str | None = None
     account_management_access_token: str | None = attrs.field(default=None, repr=redacted)
     phone_number: str | None = None
     default_responder_id: str | None = None
     default_responder: Mapping[str, object] | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
 
 
 @final
@@ -1418,7 +1490,9 @@ class IntegrationUpdateBase:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1431,7 +1505,9 @@ class AndroidUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     project_id: str | None = None
     client_email: str | None = None
     private_key: str | None = attrs.field(default=None, repr=redacted)
@@ -1451,7 +1527,9 @@ class AppleUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     authentication_message_secret: str | None = attrs.field(default=None, repr=redacted)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -1476,7 +1554,9 @@ class InstagramUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     page_access_token: str | None = attrs.field(default=None, repr=redacted)
     story_replies_enabled: bool | None = None
     story_mentions_enabled: bool | None = None
@@ -1492,7 +1572,9 @@ class IosUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     certificate: str | None = attrs.field(default=None, repr=redacted)
     password: str | None = attrs.field(default=None, repr=redacted)
     production: bool | None = None
@@ -1511,7 +1593,9 @@ class LineUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1524,7 +1608,9 @@ class MailgunUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     hide_unsubscribe_link: bool | None = None
     from_address: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -1539,7 +1625,9 @@ class MessageBirdUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1552,7 +1640,9 @@ class MessengerUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     page_access_token: str | None = attrs.field(default=None, repr=redacted)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -1566,7 +1656,9 @@ class TelegramUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1579,7 +1671,9 @@ class TwilioUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1592,7 +1686,9 @@ class TwitterUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1605,7 +1701,9 @@ class UnityUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     can_user_see_conversation_list: bool | None = None
     can_user_create_more_conversations: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -1620,7 +1718,9 @@ class ViberUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1633,7 +1733,9 @@ class WebUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     brand_color: str | None = None
     fixed_intro_pane: bool | None = None
     conversation_color: str | None = None
@@ -1662,7 +1764,9 @@ class WhatsAppUpdate:
 
     display_name: str | None = None
     default_responder_id: str | None = None
-    show_a_i_disclaimer: bool | None = None
+    show_ai_disclaimer: bool | None = attrs.field(
+        default=None, metadata={"json": "showAIDisclaimer"}
+    )
     hsm_fallback_language: str | None = None
     account_id: str | None = None
     account_management_access_token: str | None = attrs.field(default=None, repr=redacted)
@@ -1676,7 +1780,7 @@ class WhatsAppUpdate:
 class ApiKey:
     """The ``apiKey`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     display_name: str | None = None
     secret: str | None = attrs.field(default=None, repr=redacted)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -1725,8 +1829,8 @@ class WebhookBody:
 class WebhookCreateBody:
     """The ``webhookCreateBody`` schema."""
 
-    target: str | None = None
-    triggers: Sequence[str] | None = None
+    target: str
+    triggers: Sequence[str]
     include_full_user: bool | None = None
     include_full_source: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -1750,8 +1854,8 @@ class WebhookResponse:
 class Switchboard:
     """The ``switchboard`` schema."""
 
-    id: str | None = None
-    enabled: bool | None = None
+    id: str
+    enabled: bool
     default_switchboard_integration_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -1797,11 +1901,11 @@ class SwitchboardUpdateBody:
 class SwitchboardIntegration:
     """The ``switchboardIntegration`` schema."""
 
-    id: str | None = None
-    name: str | None = None
-    integration_id: str | None = None
-    integration_type: str | None = None
-    deliver_standby_events: bool | None = None
+    id: str
+    name: str
+    integration_id: str
+    integration_type: str
+    deliver_standby_events: bool
     next_switchboard_integration_id: str | None = None
     message_history_count: int | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -1825,7 +1929,7 @@ class SwitchboardIntegrationListResponse:
 class SwitchboardIntegrationCreateBody:
     """The ``switchboardIntegrationCreateBody`` schema."""
 
-    name: str | None = None
+    name: str
     integration_id: str | None = None
     integration_type: str | None = None
     deliver_standby_events: bool | None = None
@@ -1868,7 +1972,7 @@ class SwitchboardIntegrationUpdateBody:
 class UserTruncated:
     """The ``userTruncated`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     authenticated: bool | None = None
     external_id: str | None = None
     zendesk_id: str | None = None
@@ -1911,7 +2015,7 @@ class Identity:
 class User:
     """The ``user`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     authenticated: bool | None = None
     external_id: str | None = None
     zendesk_id: str | None = None
@@ -1996,10 +2100,10 @@ class ClientListResponse:
 class MatchCriteriaMailgun:
     """The ``matchCriteriaMailgun`` schema."""
 
-    type: str | None = None
-    integration_id: str | None = None
+    type: Literal["mailgun"] = "mailgun"
+    integration_id: str
     primary: bool | None = None
-    address: str | None = None
+    address: str
     subject: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -2011,10 +2115,10 @@ class MatchCriteriaMailgun:
 class MatchCriteriaMessagebird:
     """The ``matchCriteriaMessagebird`` schema."""
 
-    type: str | None = None
-    integration_id: str | None = None
+    type: Literal["messagebird"] = "messagebird"
+    integration_id: str
     primary: bool | None = None
-    phone_number: str | None = None
+    phone_number: str
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2025,10 +2129,10 @@ class MatchCriteriaMessagebird:
 class MatchCriteriaTwilio:
     """The ``matchCriteriaTwilio`` schema."""
 
-    type: str | None = None
-    integration_id: str | None = None
+    type: Literal["twilio"] = "twilio"
+    integration_id: str
     primary: bool | None = None
-    phone_number: str | None = None
+    phone_number: str
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2039,10 +2143,10 @@ class MatchCriteriaTwilio:
 class MatchCriteriaWhatsapp:
     """The ``matchCriteriaWhatsapp`` schema."""
 
-    type: str | None = None
-    integration_id: str | None = None
+    type: Literal["whatsapp"] = "whatsapp"
+    integration_id: str
     primary: bool | None = None
-    phone_number: str | None = None
+    phone_number: str
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2053,8 +2157,8 @@ class MatchCriteriaWhatsapp:
 class MatchCriteriaBase:
     """The ``matchCriteriaBase`` schema."""
 
-    type: str | None = None
-    integration_id: str | None = None
+    type: str
+    integration_id: str
     primary: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -2066,9 +2170,9 @@ class MatchCriteriaBase:
 class ClientCreate:
     """The ``clientCreate`` schema."""
 
-    match_criteria: MatchCriteria | None = None
-    confirmation: Mapping[str, object] | None = None
-    target: Mapping[str, object] | None = None
+    match_criteria: MatchCriteria
+    confirmation: Mapping[str, object]
+    target: Mapping[str, object]
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2167,7 +2271,7 @@ class ClientAddPayload:
     conversation: ConversationTruncated | None = None
     user: UserTruncated | None = None
     client: Client | None = None
-    reason: str | None = None
+    reason: Literal["channelLinking", "sdkLogin", "authCode"] | str | None = None
     source: SourceWebhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -2196,7 +2300,7 @@ class ClientRemovePayload:
     conversation: ConversationTruncated | None = None
     user: UserTruncated | None = None
     client: Client | None = None
-    reason: str | None = None
+    reason: Literal["api", "linkCancelled", "linkFailed", "sdk", "theft"] | str | None = None
     error: Mapping[str, object] | None = None
     source: SourceWebhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -2226,7 +2330,7 @@ class ClientUpdatePayload:
     conversation: ConversationTruncated | None = None
     user: UserTruncated | None = None
     client: Client | None = None
-    reason: str | None = None
+    reason: Literal["confirmed", "blocked", "unblocked", "matched"] | str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2292,7 +2396,19 @@ class ConversationCreatePayload:
     """The ``payload`` object of ``conversationCreateEvent``."""
 
     conversation: ConversationTruncated | None = None
-    creation_reason: str | None = None
+    creation_reason: (
+        Literal[
+            "linkRequest",
+            "message",
+            "none",
+            "notification",
+            "prechatCapture",
+            "startConversation",
+            "proactiveMessaging",
+        ]
+        | str
+        | None
+    ) = None
     source: SourceWithCampaignWebhook | None = None
     user: User | None = None
     referral: Referral | None = None
@@ -2499,7 +2615,7 @@ class ConversationMessageDeliveryUserEvent:
 class AuthorWebhook:
     """The ``authorWebhook`` schema."""
 
-    type: str | None = None
+    type: Literal["business", "user"] | str
     user_id: str | None = None
     user: User | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -2597,7 +2713,7 @@ class ConversationPostbackEvent:
 class Activity:
     """The ``activity`` schema."""
 
-    type: str | None = None
+    type: Literal["conversation:read", "typing:start", "typing:stop"] | str | None = None
     source: SourceWebhook | None = None
     author: AuthorWebhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -2808,7 +2924,7 @@ class SwitchboardPassControlPayload:
 
     conversation: ConversationTruncated | None = None
     metadata: Mapping[str, object] | None = None
-    reason: str | None = None
+    reason: Literal["ticketClosed", "transferToEmail"] | str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2867,7 +2983,7 @@ class SwitchboardReleaseControlPayload:
 
     conversation: ConversationTruncated | None = None
     metadata: Mapping[str, object] | None = None
-    reason: str | None = None
+    reason: Literal["ticketClosed", "transferToEmail"] | str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2934,7 +3050,7 @@ class UserMergePayload:
     merged_conversations: UserMergePayloadMergedConversations | None = None
     merged_clients: UserMergePayloadMergedClients | None = None
     discarded_metadata: Mapping[str, object] | None = None
-    reason: str | None = None
+    reason: Literal["api", "channelLinking", "sdkLogin"] | str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2960,7 +3076,7 @@ class UserUpdatePayload:
     """The ``payload`` object of ``userUpdateEvent``."""
 
     user: User | None = None
-    reason: str | None = None
+    reason: Literal["authentication", "localeDetection"] | str | None = None
     source: SourceWebhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)

@@ -7,18 +7,16 @@ inherit these; every method checks its arguments before anything is sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from operator import attrgetter
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal, overload
 
-from sunshine_async._generated import models
+from sunshine_async._generated import models, wire
 from sunshine_async._generated.operations import OPERATIONS
 from sunshine_async._invoke import (
     OperationsBase,
     check_body,
-    check_loose_body,
-    check_tagged_body,
     decode_items,
     invoke,
     list_once,
@@ -70,14 +68,32 @@ class AppsOperations(OperationsBase):
 
     __slots__ = ()
 
+    @overload
     async def create(
         self,
-        body: Mapping[str, object] | None = None,
+        body: models.AppCreateBody | wire.AppCreateBodyJSON,
         /,
         *,
-        display_name: str | Unset | None = UNSET,
-        settings: Mapping[str, object] | Unset | None = UNSET,
-        metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.App: ...
+    @overload
+    async def create(
+        self,
+        /,
+        *,
+        display_name: str,
+        settings: models.AppSettings | wire.AppSettingsJSON | Unset = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.App: ...
+    async def create(
+        self,
+        body: models.AppCreateBody | wire.AppCreateBodyJSON | None = None,
+        /,
+        *,
+        display_name: str | Unset = UNSET,
+        settings: models.AppSettings | wire.AppSettingsJSON | Unset = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.App:
         """Returns the `App`. POST ``/v2/apps`` (CreateApp)"""
@@ -87,11 +103,9 @@ class AppsOperations(OperationsBase):
             path=self._bound,
             body=check_body(
                 OPERATIONS["CreateApp"],
-                models.AppCreateBody,
-                ("displayName",),
                 body,
                 {
-                    "display_name": display_name,
+                    "displayName": display_name,
                     "settings": settings,
                     "metadata": metadata,
                 },
@@ -138,15 +152,35 @@ class AppsOperations(OperationsBase):
         )
         return decode(response, models.App, key="app")
 
+    @overload
     async def update(
         self,
         app_id: str,
-        body: Mapping[str, object] | None = None,
+        body: models.AppUpdateBody | wire.AppUpdateBodyJSON,
         /,
         *,
-        display_name: str | Unset | None = UNSET,
-        settings: Mapping[str, object] | Unset | None = UNSET,
-        metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.App: ...
+    @overload
+    async def update(
+        self,
+        app_id: str,
+        /,
+        *,
+        display_name: str | Unset = UNSET,
+        settings: models.AppSettings | wire.AppSettingsJSON | Unset = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.App: ...
+    async def update(
+        self,
+        app_id: str,
+        body: models.AppUpdateBody | wire.AppUpdateBodyJSON | None = None,
+        /,
+        *,
+        display_name: str | Unset = UNSET,
+        settings: models.AppSettings | wire.AppSettingsJSON | Unset = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.App:
         """Returns the `App`. PATCH ``/v2/apps/{appId}`` (UpdateApp)"""
@@ -156,11 +190,9 @@ class AppsOperations(OperationsBase):
             path={**self._bound, "appId": app_id},
             body=check_body(
                 OPERATIONS["UpdateApp"],
-                models.AppUpdateBody,
-                (),
                 body,
                 {
-                    "display_name": display_name,
+                    "displayName": display_name,
                     "settings": settings,
                     "metadata": metadata,
                 },
@@ -206,17 +238,38 @@ class UsersOperations(OperationsBase):
 
     __slots__ = ()
 
+    @overload
     async def create(
         self,
-        body: Mapping[str, object] | None = None,
+        body: models.UserCreateBody | wire.UserCreateBodyJSON,
         /,
         *,
-        external_id: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.User: ...
+    @overload
+    async def create(
+        self,
+        /,
+        *,
+        external_id: str | Unset = UNSET,
         brand_id: str | Unset | None = UNSET,
-        signed_up_at: datetime | str | Unset | None = UNSET,
-        to_be_retained: bool | Unset | None = UNSET,
-        profile: Mapping[str, object] | Unset | None = UNSET,
-        metadata: Mapping[str, object] | Unset | None = UNSET,
+        signed_up_at: datetime | str | Unset = UNSET,
+        to_be_retained: bool | Unset = UNSET,
+        profile: models.Profile | wire.ProfileJSON | Unset = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.User: ...
+    async def create(
+        self,
+        body: models.UserCreateBody | wire.UserCreateBodyJSON | None = None,
+        /,
+        *,
+        external_id: str | Unset = UNSET,
+        brand_id: str | Unset | None = UNSET,
+        signed_up_at: datetime | str | Unset = UNSET,
+        to_be_retained: bool | Unset = UNSET,
+        profile: models.Profile | wire.ProfileJSON | Unset = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.User:
         """Returns the `User`. POST ``/v2/apps/{appId}/users`` (CreateUser)"""
@@ -226,14 +279,12 @@ class UsersOperations(OperationsBase):
             path=self._bound,
             body=check_body(
                 OPERATIONS["CreateUser"],
-                models.UserCreateBody,
-                (),
                 body,
                 {
-                    "external_id": external_id,
-                    "brand_id": brand_id,
-                    "signed_up_at": signed_up_at,
-                    "to_be_retained": to_be_retained,
+                    "externalId": external_id,
+                    "brandId": brand_id,
+                    "signedUpAt": signed_up_at,
+                    "toBeRetained": to_be_retained,
                     "profile": profile,
                     "metadata": metadata,
                 },
@@ -277,17 +328,40 @@ class UsersOperations(OperationsBase):
         )
         return decode(response, models.User, key="user")
 
+    @overload
     async def update(
         self,
         user_id_or_external_id: str,
-        body: Mapping[str, object] | None = None,
+        body: models.UserUpdateBody | wire.UserUpdateBodyJSON,
         /,
         *,
         brand_id: str | None = None,
-        signed_up_at: datetime | str | Unset | None = UNSET,
-        to_be_retained: bool | Unset | None = UNSET,
-        profile: Mapping[str, object] | Unset | None = UNSET,
-        metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.User: ...
+    @overload
+    async def update(
+        self,
+        user_id_or_external_id: str,
+        /,
+        *,
+        brand_id: str | None = None,
+        signed_up_at: datetime | str | Unset = UNSET,
+        to_be_retained: bool | Unset = UNSET,
+        profile: models.Profile | wire.ProfileJSON | Unset = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.User: ...
+    async def update(
+        self,
+        user_id_or_external_id: str,
+        body: models.UserUpdateBody | wire.UserUpdateBodyJSON | None = None,
+        /,
+        *,
+        brand_id: str | None = None,
+        signed_up_at: datetime | str | Unset = UNSET,
+        to_be_retained: bool | Unset = UNSET,
+        profile: models.Profile | wire.ProfileJSON | Unset = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.User:
         """Returns the `User`. PATCH ``/v2/apps/{appId}/users/{userIdOrExternalId}`` (UpdateUser)"""
@@ -298,12 +372,10 @@ class UsersOperations(OperationsBase):
             query={"brandId": brand_id},
             body=check_body(
                 OPERATIONS["UpdateUser"],
-                models.UserUpdateBody,
-                (),
                 body,
                 {
-                    "signed_up_at": signed_up_at,
-                    "to_be_retained": to_be_retained,
+                    "signedUpAt": signed_up_at,
+                    "toBeRetained": to_be_retained,
                     "profile": profile,
                     "metadata": metadata,
                 },
@@ -328,13 +400,31 @@ class UsersOperations(OperationsBase):
             options=options,
         )
 
+    @overload
     async def sync(
         self,
         zendesk_id: str,
-        body: Mapping[str, object] | None = None,
+        body: models.SyncUserBody | wire.SyncUserBodyJSON,
         /,
         *,
-        surviving_zendesk_id: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.User: ...
+    @overload
+    async def sync(
+        self,
+        zendesk_id: str,
+        /,
+        *,
+        surviving_zendesk_id: str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.User: ...
+    async def sync(
+        self,
+        zendesk_id: str,
+        body: models.SyncUserBody | wire.SyncUserBodyJSON | None = None,
+        /,
+        *,
+        surviving_zendesk_id: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.User:
         """Returns the `User`. POST ``/v2/apps/{appId}/users/{zendeskId}/sync`` (SyncUser)"""
@@ -344,11 +434,9 @@ class UsersOperations(OperationsBase):
             path={**self._bound, "zendeskId": zendesk_id},
             body=check_body(
                 OPERATIONS["SyncUser"],
-                models.SyncUserBody,
-                (),
                 body,
                 {
-                    "surviving_zendesk_id": surviving_zendesk_id,
+                    "survivingZendeskId": surviving_zendesk_id,
                 },
             ),
             options=options,
@@ -379,17 +467,38 @@ class ConversationsOperations(OperationsBase):
 
     __slots__ = ()
 
+    @overload
     async def create(
         self,
-        body: Mapping[str, object] | None = None,
+        body: models.ConversationCreateBody | wire.ConversationCreateBodyJSON,
         /,
         *,
-        type: str | Unset | None = UNSET,
-        participants: Sequence[object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.Conversation: ...
+    @overload
+    async def create(
+        self,
+        /,
+        *,
+        type: Literal["personal", "sdkGroup"],
+        participants: Sequence[wire.ParticipantSubSchemaJSON] | Unset = UNSET,
         display_name: str | Unset | None = UNSET,
         description: str | Unset | None = UNSET,
         icon_url: str | Unset | None = UNSET,
-        metadata: Mapping[str, object] | Unset | None = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.Conversation: ...
+    async def create(
+        self,
+        body: models.ConversationCreateBody | wire.ConversationCreateBodyJSON | None = None,
+        /,
+        *,
+        type: Literal["personal", "sdkGroup"] | Unset = UNSET,
+        participants: Sequence[wire.ParticipantSubSchemaJSON] | Unset = UNSET,
+        display_name: str | Unset | None = UNSET,
+        description: str | Unset | None = UNSET,
+        icon_url: str | Unset | None = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Conversation:
         """Returns the `Conversation`.
@@ -403,15 +512,13 @@ class ConversationsOperations(OperationsBase):
             path=self._bound,
             body=check_body(
                 OPERATIONS["CreateConversation"],
-                models.ConversationCreateBody,
-                ("type",),
                 body,
                 {
                     "type": type,
                     "participants": participants,
-                    "display_name": display_name,
+                    "displayName": display_name,
                     "description": description,
-                    "icon_url": icon_url,
+                    "iconUrl": icon_url,
                     "metadata": metadata,
                 },
             ),
@@ -466,16 +573,37 @@ class ConversationsOperations(OperationsBase):
         )
         return decode(response, models.Conversation, key="conversation")
 
+    @overload
     async def update(
         self,
         conversation_id: str,
-        body: Mapping[str, object] | None = None,
+        body: models.ConversationUpdateBody | wire.ConversationUpdateBodyJSON,
+        /,
+        *,
+        options: RequestOptions | None = None,
+    ) -> models.Conversation: ...
+    @overload
+    async def update(
+        self,
+        conversation_id: str,
         /,
         *,
         display_name: str | Unset | None = UNSET,
         description: str | Unset | None = UNSET,
         icon_url: str | Unset | None = UNSET,
-        metadata: Mapping[str, object] | Unset | None = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.Conversation: ...
+    async def update(
+        self,
+        conversation_id: str,
+        body: models.ConversationUpdateBody | wire.ConversationUpdateBodyJSON | None = None,
+        /,
+        *,
+        display_name: str | Unset | None = UNSET,
+        description: str | Unset | None = UNSET,
+        icon_url: str | Unset | None = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Conversation:
         """Returns the `Conversation`.
@@ -489,13 +617,11 @@ class ConversationsOperations(OperationsBase):
             path={**self._bound, "conversationId": conversation_id},
             body=check_body(
                 OPERATIONS["UpdateConversation"],
-                models.ConversationUpdateBody,
-                (),
                 body,
                 {
-                    "display_name": display_name,
+                    "displayName": display_name,
                     "description": description,
-                    "icon_url": icon_url,
+                    "iconUrl": icon_url,
                     "metadata": metadata,
                 },
             ),
@@ -544,17 +670,38 @@ class MessagesOperations(OperationsBase):
 
     __slots__ = ()
 
+    @overload
     async def post(
         self,
-        body: Mapping[str, object] | None = None,
+        body: models.MessagePost | wire.MessagePostJSON,
         /,
         *,
-        author: Mapping[str, object] | Unset | None = UNSET,
-        content: Mapping[str, object] | Unset | None = UNSET,
-        destination: Mapping[str, object] | Unset | None = UNSET,
-        metadata: Mapping[str, object] | Unset | None = UNSET,
-        override: Mapping[str, object] | Unset | None = UNSET,
-        schema: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> tuple[models.Message, ...]: ...
+    @overload
+    async def post(
+        self,
+        /,
+        *,
+        author: models.Author | wire.AuthorJSON,
+        content: wire.ContentInput,
+        destination: wire.DestinationJSON | Unset = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
+        override: wire.MessageOverrideJSON | Unset = UNSET,
+        schema: str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> tuple[models.Message, ...]: ...
+    async def post(
+        self,
+        body: models.MessagePost | wire.MessagePostJSON | None = None,
+        /,
+        *,
+        author: models.Author | wire.AuthorJSON | Unset = UNSET,
+        content: wire.ContentInput | Unset = UNSET,
+        destination: wire.DestinationJSON | Unset = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
+        override: wire.MessageOverrideJSON | Unset = UNSET,
+        schema: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> tuple[models.Message, ...]:
         """Returns the `Message` items.
@@ -568,8 +715,6 @@ class MessagesOperations(OperationsBase):
             path=self._bound,
             body=check_body(
                 OPERATIONS["PostMessage"],
-                models.MessagePost,
-                ("author", "content"),
                 body,
                 {
                     "author": author,
@@ -667,92 +812,197 @@ class IntegrationsOperations(OperationsBase):
 
     __slots__ = ()
 
+    @overload
     async def create(
         self,
-        body: Mapping[str, object] | None = None,
+        body: models.Integration | wire.IntegrationJSON,
         /,
         *,
-        id: str | Unset | None = UNSET,
-        type: str | Unset | None = UNSET,
-        status: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.Integration: ...
+    @overload
+    async def create(
+        self,
+        /,
+        *,
+        type: Literal[
+            "android",
+            "apple",
+            "custom",
+            "instagram",
+            "ios",
+            "line",
+            "mailgun",
+            "messagebird",
+            "messenger",
+            "telegram",
+            "twilio",
+            "twitter",
+            "unity",
+            "viber",
+            "web",
+            "whatsapp",
+        ],
         display_name: str | Unset | None = UNSET,
         project_id: str | Unset | None = UNSET,
         client_email: str | Unset | None = UNSET,
         private_key: str | Unset | None = UNSET,
         server_key: str | Unset | None = UNSET,
         sender_id: str | Unset | None = UNSET,
-        can_user_see_conversation_list: bool | Unset | None = UNSET,
-        can_user_create_more_conversations: bool | Unset | None = UNSET,
-        attachments_enabled: bool | Unset | None = UNSET,
+        can_user_see_conversation_list: bool | Unset = UNSET,
+        can_user_create_more_conversations: bool | Unset = UNSET,
         default_responder_id: str | Unset | None = UNSET,
-        default_responder: Mapping[str, object] | Unset | None = UNSET,
-        show_a_i_disclaimer: bool | Unset | None = UNSET,
-        business_id: str | Unset | None = UNSET,
-        api_secret: str | Unset | None = UNSET,
-        msp_id: str | Unset | None = UNSET,
-        authentication_message_secret: str | Unset | None = UNSET,
-        webhooks: Sequence[object] | Unset | None = UNSET,
+        show_ai_disclaimer: bool | Unset = UNSET,
+        business_id: str | Unset = UNSET,
+        api_secret: str | Unset = UNSET,
+        msp_id: str | Unset = UNSET,
+        authentication_message_secret: str | Unset = UNSET,
+        webhooks: Sequence[models.Webhook | wire.WebhookJSON] | Unset = UNSET,
         page_access_token: str | Unset | None = UNSET,
-        app_id: str | Unset | None = UNSET,
+        app_id: str | Unset = UNSET,
         app_secret: str | Unset | None = UNSET,
-        business_name: str | Unset | None = UNSET,
-        business_username: str | Unset | None = UNSET,
-        page_id: float | Unset | None = UNSET,
-        username: str | Unset | None = UNSET,
-        user_id: str | Unset | None = UNSET,
-        story_replies_enabled: bool | Unset | None = UNSET,
-        story_mentions_enabled: bool | Unset | None = UNSET,
+        story_replies_enabled: bool | Unset = UNSET,
+        story_mentions_enabled: bool | Unset = UNSET,
         certificate: str | Unset | None = UNSET,
-        password: str | Unset | None = UNSET,
-        production: bool | Unset | None = UNSET,
-        auto_update_badge: bool | Unset | None = UNSET,
-        channel_id: str | Unset | None = UNSET,
-        channel_secret: str | Unset | None = UNSET,
-        channel_access_token: str | Unset | None = UNSET,
-        service_code: str | Unset | None = UNSET,
-        switcher_secret: str | Unset | None = UNSET,
-        qr_code_url: str | Unset | None = UNSET,
-        line_id: str | Unset | None = UNSET,
+        password: str | Unset = UNSET,
+        production: bool | Unset = UNSET,
+        auto_update_badge: bool | Unset = UNSET,
+        channel_id: str | Unset = UNSET,
+        channel_secret: str | Unset = UNSET,
+        channel_access_token: str | Unset = UNSET,
+        service_code: str | Unset = UNSET,
+        switcher_secret: str | Unset = UNSET,
+        qr_code_url: str | Unset = UNSET,
         api_key: str | Unset | None = UNSET,
         signing_key: str | Unset | None = UNSET,
-        domain: str | Unset | None = UNSET,
-        incoming_address: str | Unset | None = UNSET,
-        hide_unsubscribe_link: bool | Unset | None = UNSET,
+        domain: str | Unset = UNSET,
+        incoming_address: str | Unset = UNSET,
+        hide_unsubscribe_link: bool | Unset = UNSET,
         from_address: str | Unset | None = UNSET,
         access_key: str | Unset | None = UNSET,
-        originator: str | Unset | None = UNSET,
-        webhook_secret: str | Unset | None = UNSET,
-        page_name: str | Unset | None = UNSET,
+        originator: str | Unset = UNSET,
+        page_id: float | Unset = UNSET,
+        page_name: str | Unset = UNSET,
         token: str | Unset | None = UNSET,
-        bot_id: str | Unset | None = UNSET,
-        account_sid: str | Unset | None = UNSET,
+        account_sid: str | Unset = UNSET,
         auth_token: str | Unset | None = UNSET,
-        phone_number_sid: str | Unset | None = UNSET,
-        messaging_service_sid: str | Unset | None = UNSET,
-        tier: str | Unset | None = UNSET,
-        env_name: str | Unset | None = UNSET,
-        consumer_key: str | Unset | None = UNSET,
+        phone_number_sid: str | Unset = UNSET,
+        messaging_service_sid: str | Unset = UNSET,
+        tier: Literal["enterprise"] | Unset = UNSET,
+        consumer_key: str | Unset = UNSET,
         consumer_secret: str | Unset | None = UNSET,
-        access_token_key: str | Unset | None = UNSET,
+        access_token_key: str | Unset = UNSET,
         access_token_secret: str | Unset | None = UNSET,
-        uri: str | Unset | None = UNSET,
-        account_id: str | Unset | None = UNSET,
-        brand_color: str | Unset | None = UNSET,
-        fixed_intro_pane: bool | Unset | None = UNSET,
-        conversation_color: str | Unset | None = UNSET,
-        action_color: str | Unset | None = UNSET,
-        display_style: str | Unset | None = UNSET,
+        brand_color: str | Unset = UNSET,
+        fixed_intro_pane: bool | Unset = UNSET,
+        conversation_color: str | Unset = UNSET,
+        action_color: str | Unset = UNSET,
+        display_style: str | Unset = UNSET,
         button_icon_url: str | Unset | None = UNSET,
-        button_width: str | Unset | None = UNSET,
-        button_height: str | Unset | None = UNSET,
-        integration_order: Sequence[object] | Unset | None = UNSET,
-        business_icon_url: str | Unset | None = UNSET,
-        background_image_url: str | Unset | None = UNSET,
-        origin_whitelist: Sequence[object] | Unset | None = UNSET,
-        prechat_capture: Mapping[str, object] | Unset | None = UNSET,
+        button_width: str | Unset = UNSET,
+        button_height: str | Unset = UNSET,
+        integration_order: Sequence[str] | Unset | None = UNSET,
+        business_name: str | Unset = UNSET,
+        business_icon_url: str | Unset = UNSET,
+        background_image_url: str | Unset = UNSET,
+        origin_whitelist: Sequence[str] | Unset | None = UNSET,
+        prechat_capture: models.PrechatCapture | wire.PrechatCaptureJSON | Unset = UNSET,
         hsm_fallback_language: str | Unset | None = UNSET,
+        account_id: str | Unset | None = UNSET,
         account_management_access_token: str | Unset | None = UNSET,
-        phone_number: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.Integration: ...
+    async def create(
+        self,
+        body: models.Integration | wire.IntegrationJSON | None = None,
+        /,
+        *,
+        type: Literal[
+            "android",
+            "apple",
+            "custom",
+            "instagram",
+            "ios",
+            "line",
+            "mailgun",
+            "messagebird",
+            "messenger",
+            "telegram",
+            "twilio",
+            "twitter",
+            "unity",
+            "viber",
+            "web",
+            "whatsapp",
+        ]
+        | Unset = UNSET,
+        display_name: str | Unset | None = UNSET,
+        project_id: str | Unset | None = UNSET,
+        client_email: str | Unset | None = UNSET,
+        private_key: str | Unset | None = UNSET,
+        server_key: str | Unset | None = UNSET,
+        sender_id: str | Unset | None = UNSET,
+        can_user_see_conversation_list: bool | Unset = UNSET,
+        can_user_create_more_conversations: bool | Unset = UNSET,
+        default_responder_id: str | Unset | None = UNSET,
+        show_ai_disclaimer: bool | Unset = UNSET,
+        business_id: str | Unset = UNSET,
+        api_secret: str | Unset = UNSET,
+        msp_id: str | Unset = UNSET,
+        authentication_message_secret: str | Unset = UNSET,
+        webhooks: Sequence[models.Webhook | wire.WebhookJSON] | Unset = UNSET,
+        page_access_token: str | Unset | None = UNSET,
+        app_id: str | Unset = UNSET,
+        app_secret: str | Unset | None = UNSET,
+        story_replies_enabled: bool | Unset = UNSET,
+        story_mentions_enabled: bool | Unset = UNSET,
+        certificate: str | Unset | None = UNSET,
+        password: str | Unset = UNSET,
+        production: bool | Unset = UNSET,
+        auto_update_badge: bool | Unset = UNSET,
+        channel_id: str | Unset = UNSET,
+        channel_secret: str | Unset = UNSET,
+        channel_access_token: str | Unset = UNSET,
+        service_code: str | Unset = UNSET,
+        switcher_secret: str | Unset = UNSET,
+        qr_code_url: str | Unset = UNSET,
+        api_key: str | Unset | None = UNSET,
+        signing_key: str | Unset | None = UNSET,
+        domain: str | Unset = UNSET,
+        incoming_address: str | Unset = UNSET,
+        hide_unsubscribe_link: bool | Unset = UNSET,
+        from_address: str | Unset | None = UNSET,
+        access_key: str | Unset | None = UNSET,
+        originator: str | Unset = UNSET,
+        page_id: float | Unset = UNSET,
+        page_name: str | Unset = UNSET,
+        token: str | Unset | None = UNSET,
+        account_sid: str | Unset = UNSET,
+        auth_token: str | Unset | None = UNSET,
+        phone_number_sid: str | Unset = UNSET,
+        messaging_service_sid: str | Unset = UNSET,
+        tier: Literal["enterprise"] | Unset = UNSET,
+        consumer_key: str | Unset = UNSET,
+        consumer_secret: str | Unset | None = UNSET,
+        access_token_key: str | Unset = UNSET,
+        access_token_secret: str | Unset | None = UNSET,
+        brand_color: str | Unset = UNSET,
+        fixed_intro_pane: bool | Unset = UNSET,
+        conversation_color: str | Unset = UNSET,
+        action_color: str | Unset = UNSET,
+        display_style: str | Unset = UNSET,
+        button_icon_url: str | Unset | None = UNSET,
+        button_width: str | Unset = UNSET,
+        button_height: str | Unset = UNSET,
+        integration_order: Sequence[str] | Unset | None = UNSET,
+        business_name: str | Unset = UNSET,
+        business_icon_url: str | Unset = UNSET,
+        background_image_url: str | Unset = UNSET,
+        origin_whitelist: Sequence[str] | Unset | None = UNSET,
+        prechat_capture: models.PrechatCapture | wire.PrechatCaptureJSON | Unset = UNSET,
+        hsm_fallback_language: str | Unset | None = UNSET,
+        account_id: str | Unset | None = UNSET,
+        account_management_access_token: str | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Integration:
         """Returns the `Integration`. POST ``/v2/apps/{appId}/integrations`` (CreateIntegration)"""
@@ -760,128 +1010,78 @@ class IntegrationsOperations(OperationsBase):
             self._requester,
             OPERATIONS["CreateIntegration"],
             path=self._bound,
-            body=check_tagged_body(
+            body=check_body(
                 OPERATIONS["CreateIntegration"],
-                {
-                    "android": (models.Android, ("type",)),
-                    "apple": (models.Apple, ("type", "businessId", "apiSecret", "mspId")),
-                    "custom": (models.Custom, ("type", "webhooks")),
-                    "instagram": (
-                        models.Instagram,
-                        ("type", "pageAccessToken", "appId", "appSecret"),
-                    ),
-                    "ios": (models.Ios, ("type",)),
-                    "line": (models.Line, ("type",)),
-                    "mailgun": (models.Mailgun, ("type", "apiKey", "domain", "incomingAddress")),
-                    "messagebird": (
-                        models.Messagebird,
-                        ("type", "accessKey", "signingKey", "originator"),
-                    ),
-                    "messenger": (
-                        models.Messenger,
-                        ("type", "pageAccessToken", "appId", "appSecret"),
-                    ),
-                    "telegram": (models.Telegram, ("type", "token")),
-                    "twilio": (models.Twilio, ("type", "accountSid", "authToken")),
-                    "twitter": (
-                        models.Twitter,
-                        (
-                            "type",
-                            "tier",
-                            "consumerKey",
-                            "consumerSecret",
-                            "accessTokenKey",
-                            "accessTokenSecret",
-                        ),
-                    ),
-                    "unity": (models.Unity, ("type",)),
-                    "viber": (models.Viber, ("type", "token")),
-                    "web": (models.Web, ("type",)),
-                    "whatsapp": (models.Whatsapp, ("type",)),
-                },
                 body,
                 {
-                    "id": id,
                     "type": type,
-                    "status": status,
-                    "display_name": display_name,
-                    "project_id": project_id,
-                    "client_email": client_email,
-                    "private_key": private_key,
-                    "server_key": server_key,
-                    "sender_id": sender_id,
-                    "can_user_see_conversation_list": can_user_see_conversation_list,
-                    "can_user_create_more_conversations": can_user_create_more_conversations,
-                    "attachments_enabled": attachments_enabled,
-                    "default_responder_id": default_responder_id,
-                    "default_responder": default_responder,
-                    "show_a_i_disclaimer": show_a_i_disclaimer,
-                    "business_id": business_id,
-                    "api_secret": api_secret,
-                    "msp_id": msp_id,
-                    "authentication_message_secret": authentication_message_secret,
+                    "displayName": display_name,
+                    "projectId": project_id,
+                    "clientEmail": client_email,
+                    "privateKey": private_key,
+                    "serverKey": server_key,
+                    "senderId": sender_id,
+                    "canUserSeeConversationList": can_user_see_conversation_list,
+                    "canUserCreateMoreConversations": can_user_create_more_conversations,
+                    "defaultResponderId": default_responder_id,
+                    "showAIDisclaimer": show_ai_disclaimer,
+                    "businessId": business_id,
+                    "apiSecret": api_secret,
+                    "mspId": msp_id,
+                    "authenticationMessageSecret": authentication_message_secret,
                     "webhooks": webhooks,
-                    "page_access_token": page_access_token,
-                    "app_id": app_id,
-                    "app_secret": app_secret,
-                    "business_name": business_name,
-                    "business_username": business_username,
-                    "page_id": page_id,
-                    "username": username,
-                    "user_id": user_id,
-                    "story_replies_enabled": story_replies_enabled,
-                    "story_mentions_enabled": story_mentions_enabled,
+                    "pageAccessToken": page_access_token,
+                    "appId": app_id,
+                    "appSecret": app_secret,
+                    "storyRepliesEnabled": story_replies_enabled,
+                    "storyMentionsEnabled": story_mentions_enabled,
                     "certificate": certificate,
                     "password": password,
                     "production": production,
-                    "auto_update_badge": auto_update_badge,
-                    "channel_id": channel_id,
-                    "channel_secret": channel_secret,
-                    "channel_access_token": channel_access_token,
-                    "service_code": service_code,
-                    "switcher_secret": switcher_secret,
-                    "qr_code_url": qr_code_url,
-                    "line_id": line_id,
-                    "api_key": api_key,
-                    "signing_key": signing_key,
+                    "autoUpdateBadge": auto_update_badge,
+                    "channelId": channel_id,
+                    "channelSecret": channel_secret,
+                    "channelAccessToken": channel_access_token,
+                    "serviceCode": service_code,
+                    "switcherSecret": switcher_secret,
+                    "qrCodeUrl": qr_code_url,
+                    "apiKey": api_key,
+                    "signingKey": signing_key,
                     "domain": domain,
-                    "incoming_address": incoming_address,
-                    "hide_unsubscribe_link": hide_unsubscribe_link,
-                    "from_address": from_address,
-                    "access_key": access_key,
+                    "incomingAddress": incoming_address,
+                    "hideUnsubscribeLink": hide_unsubscribe_link,
+                    "fromAddress": from_address,
+                    "accessKey": access_key,
                     "originator": originator,
-                    "webhook_secret": webhook_secret,
-                    "page_name": page_name,
+                    "pageId": page_id,
+                    "pageName": page_name,
                     "token": token,
-                    "bot_id": bot_id,
-                    "account_sid": account_sid,
-                    "auth_token": auth_token,
-                    "phone_number_sid": phone_number_sid,
-                    "messaging_service_sid": messaging_service_sid,
+                    "accountSid": account_sid,
+                    "authToken": auth_token,
+                    "phoneNumberSid": phone_number_sid,
+                    "messagingServiceSid": messaging_service_sid,
                     "tier": tier,
-                    "env_name": env_name,
-                    "consumer_key": consumer_key,
-                    "consumer_secret": consumer_secret,
-                    "access_token_key": access_token_key,
-                    "access_token_secret": access_token_secret,
-                    "uri": uri,
-                    "account_id": account_id,
-                    "brand_color": brand_color,
-                    "fixed_intro_pane": fixed_intro_pane,
-                    "conversation_color": conversation_color,
-                    "action_color": action_color,
-                    "display_style": display_style,
-                    "button_icon_url": button_icon_url,
-                    "button_width": button_width,
-                    "button_height": button_height,
-                    "integration_order": integration_order,
-                    "business_icon_url": business_icon_url,
-                    "background_image_url": background_image_url,
-                    "origin_whitelist": origin_whitelist,
-                    "prechat_capture": prechat_capture,
-                    "hsm_fallback_language": hsm_fallback_language,
-                    "account_management_access_token": account_management_access_token,
-                    "phone_number": phone_number,
+                    "consumerKey": consumer_key,
+                    "consumerSecret": consumer_secret,
+                    "accessTokenKey": access_token_key,
+                    "accessTokenSecret": access_token_secret,
+                    "brandColor": brand_color,
+                    "fixedIntroPane": fixed_intro_pane,
+                    "conversationColor": conversation_color,
+                    "actionColor": action_color,
+                    "displayStyle": display_style,
+                    "buttonIconUrl": button_icon_url,
+                    "buttonWidth": button_width,
+                    "buttonHeight": button_height,
+                    "integrationOrder": integration_order,
+                    "businessName": business_name,
+                    "businessIconUrl": business_icon_url,
+                    "backgroundImageUrl": background_image_url,
+                    "originWhitelist": origin_whitelist,
+                    "prechatCapture": prechat_capture,
+                    "hsmFallbackLanguage": hsm_fallback_language,
+                    "accountId": account_id,
+                    "accountManagementAccessToken": account_management_access_token,
                 },
             ),
             options=options,
@@ -934,46 +1134,100 @@ class IntegrationsOperations(OperationsBase):
         )
         return decode(response, models.Integration, key="integration")
 
+    @overload
     async def update(
         self,
         integration_id: str,
-        body: Mapping[str, object] | None = None,
+        body: wire.IntegrationUpdateJSON,
+        /,
+        *,
+        options: RequestOptions | None = None,
+    ) -> models.Integration: ...
+    @overload
+    async def update(
+        self,
+        integration_id: str,
         /,
         *,
         display_name: str | Unset | None = UNSET,
         default_responder_id: str | Unset | None = UNSET,
-        show_a_i_disclaimer: bool | Unset | None = UNSET,
+        show_ai_disclaimer: bool | Unset = UNSET,
         project_id: str | Unset | None = UNSET,
         client_email: str | Unset | None = UNSET,
         private_key: str | Unset | None = UNSET,
         server_key: str | Unset | None = UNSET,
         sender_id: str | Unset | None = UNSET,
-        can_user_see_conversation_list: bool | Unset | None = UNSET,
-        can_user_create_more_conversations: bool | Unset | None = UNSET,
-        authentication_message_secret: str | Unset | None = UNSET,
-        page_access_token: str | Unset | None = UNSET,
-        story_replies_enabled: bool | Unset | None = UNSET,
-        story_mentions_enabled: bool | Unset | None = UNSET,
+        can_user_see_conversation_list: bool | Unset = UNSET,
+        can_user_create_more_conversations: bool | Unset = UNSET,
+        authentication_message_secret: str | Unset = UNSET,
+        page_access_token: str | Unset = UNSET,
+        story_replies_enabled: bool | Unset = UNSET,
+        story_mentions_enabled: bool | Unset = UNSET,
         certificate: str | Unset | None = UNSET,
-        password: str | Unset | None = UNSET,
-        production: bool | Unset | None = UNSET,
-        auto_update_badge: bool | Unset | None = UNSET,
-        hide_unsubscribe_link: bool | Unset | None = UNSET,
+        password: str | Unset = UNSET,
+        production: bool | Unset = UNSET,
+        auto_update_badge: bool | Unset = UNSET,
+        hide_unsubscribe_link: bool | Unset = UNSET,
         from_address: str | Unset | None = UNSET,
-        brand_color: str | Unset | None = UNSET,
-        fixed_intro_pane: bool | Unset | None = UNSET,
-        conversation_color: str | Unset | None = UNSET,
-        action_color: str | Unset | None = UNSET,
-        display_style: str | Unset | None = UNSET,
+        brand_color: str | Unset = UNSET,
+        fixed_intro_pane: bool | Unset = UNSET,
+        conversation_color: str | Unset = UNSET,
+        action_color: str | Unset = UNSET,
+        display_style: str | Unset = UNSET,
         button_icon_url: str | Unset | None = UNSET,
-        button_width: str | Unset | None = UNSET,
-        button_height: str | Unset | None = UNSET,
-        integration_order: Sequence[object] | Unset | None = UNSET,
-        business_name: str | Unset | None = UNSET,
-        business_icon_url: str | Unset | None = UNSET,
-        background_image_url: str | Unset | None = UNSET,
-        origin_whitelist: Sequence[object] | Unset | None = UNSET,
-        prechat_capture: Mapping[str, object] | Unset | None = UNSET,
+        button_width: str | Unset = UNSET,
+        button_height: str | Unset = UNSET,
+        integration_order: Sequence[str] | Unset | None = UNSET,
+        business_name: str | Unset = UNSET,
+        business_icon_url: str | Unset = UNSET,
+        background_image_url: str | Unset = UNSET,
+        origin_whitelist: Sequence[str] | Unset | None = UNSET,
+        prechat_capture: models.PrechatCapture | wire.PrechatCaptureJSON | Unset = UNSET,
+        hsm_fallback_language: str | Unset | None = UNSET,
+        account_id: str | Unset | None = UNSET,
+        account_management_access_token: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.Integration: ...
+    async def update(
+        self,
+        integration_id: str,
+        body: wire.IntegrationUpdateJSON | None = None,
+        /,
+        *,
+        display_name: str | Unset | None = UNSET,
+        default_responder_id: str | Unset | None = UNSET,
+        show_ai_disclaimer: bool | Unset = UNSET,
+        project_id: str | Unset | None = UNSET,
+        client_email: str | Unset | None = UNSET,
+        private_key: str | Unset | None = UNSET,
+        server_key: str | Unset | None = UNSET,
+        sender_id: str | Unset | None = UNSET,
+        can_user_see_conversation_list: bool | Unset = UNSET,
+        can_user_create_more_conversations: bool | Unset = UNSET,
+        authentication_message_secret: str | Unset = UNSET,
+        page_access_token: str | Unset = UNSET,
+        story_replies_enabled: bool | Unset = UNSET,
+        story_mentions_enabled: bool | Unset = UNSET,
+        certificate: str | Unset | None = UNSET,
+        password: str | Unset = UNSET,
+        production: bool | Unset = UNSET,
+        auto_update_badge: bool | Unset = UNSET,
+        hide_unsubscribe_link: bool | Unset = UNSET,
+        from_address: str | Unset | None = UNSET,
+        brand_color: str | Unset = UNSET,
+        fixed_intro_pane: bool | Unset = UNSET,
+        conversation_color: str | Unset = UNSET,
+        action_color: str | Unset = UNSET,
+        display_style: str | Unset = UNSET,
+        button_icon_url: str | Unset | None = UNSET,
+        button_width: str | Unset = UNSET,
+        button_height: str | Unset = UNSET,
+        integration_order: Sequence[str] | Unset | None = UNSET,
+        business_name: str | Unset = UNSET,
+        business_icon_url: str | Unset = UNSET,
+        background_image_url: str | Unset = UNSET,
+        origin_whitelist: Sequence[str] | Unset | None = UNSET,
+        prechat_capture: models.PrechatCapture | wire.PrechatCaptureJSON | Unset = UNSET,
         hsm_fallback_language: str | Unset | None = UNSET,
         account_id: str | Unset | None = UNSET,
         account_management_access_token: str | Unset | None = UNSET,
@@ -988,48 +1242,47 @@ class IntegrationsOperations(OperationsBase):
             self._requester,
             OPERATIONS["UpdateIntegration"],
             path={**self._bound, "integrationId": integration_id},
-            body=check_loose_body(
+            body=check_body(
                 OPERATIONS["UpdateIntegration"],
-                (),
                 body,
                 {
-                    "display_name": display_name,
-                    "default_responder_id": default_responder_id,
-                    "show_a_i_disclaimer": show_a_i_disclaimer,
-                    "project_id": project_id,
-                    "client_email": client_email,
-                    "private_key": private_key,
-                    "server_key": server_key,
-                    "sender_id": sender_id,
-                    "can_user_see_conversation_list": can_user_see_conversation_list,
-                    "can_user_create_more_conversations": can_user_create_more_conversations,
-                    "authentication_message_secret": authentication_message_secret,
-                    "page_access_token": page_access_token,
-                    "story_replies_enabled": story_replies_enabled,
-                    "story_mentions_enabled": story_mentions_enabled,
+                    "displayName": display_name,
+                    "defaultResponderId": default_responder_id,
+                    "showAIDisclaimer": show_ai_disclaimer,
+                    "projectId": project_id,
+                    "clientEmail": client_email,
+                    "privateKey": private_key,
+                    "serverKey": server_key,
+                    "senderId": sender_id,
+                    "canUserSeeConversationList": can_user_see_conversation_list,
+                    "canUserCreateMoreConversations": can_user_create_more_conversations,
+                    "authenticationMessageSecret": authentication_message_secret,
+                    "pageAccessToken": page_access_token,
+                    "storyRepliesEnabled": story_replies_enabled,
+                    "storyMentionsEnabled": story_mentions_enabled,
                     "certificate": certificate,
                     "password": password,
                     "production": production,
-                    "auto_update_badge": auto_update_badge,
-                    "hide_unsubscribe_link": hide_unsubscribe_link,
-                    "from_address": from_address,
-                    "brand_color": brand_color,
-                    "fixed_intro_pane": fixed_intro_pane,
-                    "conversation_color": conversation_color,
-                    "action_color": action_color,
-                    "display_style": display_style,
-                    "button_icon_url": button_icon_url,
-                    "button_width": button_width,
-                    "button_height": button_height,
-                    "integration_order": integration_order,
-                    "business_name": business_name,
-                    "business_icon_url": business_icon_url,
-                    "background_image_url": background_image_url,
-                    "origin_whitelist": origin_whitelist,
-                    "prechat_capture": prechat_capture,
-                    "hsm_fallback_language": hsm_fallback_language,
-                    "account_id": account_id,
-                    "account_management_access_token": account_management_access_token,
+                    "autoUpdateBadge": auto_update_badge,
+                    "hideUnsubscribeLink": hide_unsubscribe_link,
+                    "fromAddress": from_address,
+                    "brandColor": brand_color,
+                    "fixedIntroPane": fixed_intro_pane,
+                    "conversationColor": conversation_color,
+                    "actionColor": action_color,
+                    "displayStyle": display_style,
+                    "buttonIconUrl": button_icon_url,
+                    "buttonWidth": button_width,
+                    "buttonHeight": button_height,
+                    "integrationOrder": integration_order,
+                    "businessName": business_name,
+                    "businessIconUrl": business_icon_url,
+                    "backgroundImageUrl": background_image_url,
+                    "originWhitelist": origin_whitelist,
+                    "prechatCapture": prechat_capture,
+                    "hsmFallbackLanguage": hsm_fallback_language,
+                    "accountId": account_id,
+                    "accountManagementAccessToken": account_management_access_token,
                 },
             ),
             options=options,
@@ -1077,15 +1330,34 @@ class WebhooksOperations(OperationsBase):
 
     __slots__ = ()
 
+    @overload
     async def create(
         self,
-        body: Mapping[str, object] | None = None,
+        body: models.WebhookCreateBody | wire.WebhookCreateBodyJSON,
         /,
         *,
-        target: str | Unset | None = UNSET,
-        triggers: Sequence[object] | Unset | None = UNSET,
-        include_full_user: bool | Unset | None = UNSET,
-        include_full_source: bool | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.Webhook: ...
+    @overload
+    async def create(
+        self,
+        /,
+        *,
+        target: str,
+        triggers: Sequence[str],
+        include_full_user: bool | Unset = UNSET,
+        include_full_source: bool | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.Webhook: ...
+    async def create(
+        self,
+        body: models.WebhookCreateBody | wire.WebhookCreateBodyJSON | None = None,
+        /,
+        *,
+        target: str | Unset = UNSET,
+        triggers: Sequence[str] | Unset = UNSET,
+        include_full_user: bool | Unset = UNSET,
+        include_full_source: bool | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Webhook:
         """Returns the `Webhook`.
@@ -1099,14 +1371,12 @@ class WebhooksOperations(OperationsBase):
             path=self._bound,
             body=check_body(
                 OPERATIONS["CreateWebhook"],
-                models.WebhookCreateBody,
-                ("target", "triggers"),
                 body,
                 {
                     "target": target,
                     "triggers": triggers,
-                    "include_full_user": include_full_user,
-                    "include_full_source": include_full_source,
+                    "includeFullUser": include_full_user,
+                    "includeFullSource": include_full_source,
                 },
             ),
             options=options,
@@ -1152,16 +1422,37 @@ class WebhooksOperations(OperationsBase):
         )
         return decode(response, models.Webhook, key="webhook")
 
+    @overload
     async def update(
         self,
         webhook_id: str,
-        body: Mapping[str, object] | None = None,
+        body: models.WebhookBody | wire.WebhookBodyJSON,
         /,
         *,
-        target: str | Unset | None = UNSET,
-        triggers: Sequence[object] | Unset | None = UNSET,
-        include_full_user: bool | Unset | None = UNSET,
-        include_full_source: bool | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.Webhook: ...
+    @overload
+    async def update(
+        self,
+        webhook_id: str,
+        /,
+        *,
+        target: str | Unset = UNSET,
+        triggers: Sequence[str] | Unset = UNSET,
+        include_full_user: bool | Unset = UNSET,
+        include_full_source: bool | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.Webhook: ...
+    async def update(
+        self,
+        webhook_id: str,
+        body: models.WebhookBody | wire.WebhookBodyJSON | None = None,
+        /,
+        *,
+        target: str | Unset = UNSET,
+        triggers: Sequence[str] | Unset = UNSET,
+        include_full_user: bool | Unset = UNSET,
+        include_full_source: bool | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Webhook:
         """Returns the `Webhook`.
@@ -1175,14 +1466,12 @@ class WebhooksOperations(OperationsBase):
             path={**self._bound, "webhookId": webhook_id},
             body=check_body(
                 OPERATIONS["UpdateWebhook"],
-                models.WebhookBody,
-                (),
                 body,
                 {
                     "target": target,
                     "triggers": triggers,
-                    "include_full_user": include_full_user,
-                    "include_full_source": include_full_source,
+                    "includeFullUser": include_full_user,
+                    "includeFullSource": include_full_source,
                 },
             ),
             options=options,
@@ -1331,12 +1620,28 @@ class AppKeysOperations(OperationsBase):
 
     __slots__ = ()
 
+    @overload
     async def create(
         self,
-        body: Mapping[str, object] | None = None,
+        body: wire.AppKeyCreateBodyJSON,
         /,
         *,
-        display_name: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.AppKey: ...
+    @overload
+    async def create(
+        self,
+        /,
+        *,
+        display_name: str,
+        options: RequestOptions | None = None,
+    ) -> models.AppKey: ...
+    async def create(
+        self,
+        body: wire.AppKeyCreateBodyJSON | None = None,
+        /,
+        *,
+        display_name: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.AppKey:
         """Returns the `AppKey`. POST ``/v2/apps/{appId}/keys`` (CreateAppKey)"""
@@ -1344,12 +1649,11 @@ class AppKeysOperations(OperationsBase):
             self._requester,
             OPERATIONS["CreateAppKey"],
             path=self._bound,
-            body=check_loose_body(
+            body=check_body(
                 OPERATIONS["CreateAppKey"],
-                ("displayName",),
                 body,
                 {
-                    "display_name": display_name,
+                    "displayName": display_name,
                 },
             ),
             options=options,
@@ -1450,12 +1754,28 @@ class AttachmentsOperations(OperationsBase):
         )
         return decode(response, models.AttachmentSchema, key="attachment")
 
+    @overload
     async def delete(
         self,
-        body: Mapping[str, object] | None = None,
+        body: models.AttachmentDeleteBody | wire.AttachmentDeleteBodyJSON,
         /,
         *,
-        media_url: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    @overload
+    async def delete(
+        self,
+        /,
+        *,
+        media_url: str,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    async def delete(
+        self,
+        body: models.AttachmentDeleteBody | wire.AttachmentDeleteBodyJSON | None = None,
+        /,
+        *,
+        media_url: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing. POST ``/v2/apps/{appId}/attachments/remove`` (DeleteAttachment)"""
@@ -1465,11 +1785,9 @@ class AttachmentsOperations(OperationsBase):
             path=self._bound,
             body=check_body(
                 OPERATIONS["DeleteAttachment"],
-                models.AttachmentDeleteBody,
-                ("mediaUrl",),
                 body,
                 {
-                    "media_url": media_url,
+                    "mediaUrl": media_url,
                 },
             ),
             options=options,
@@ -1495,13 +1813,30 @@ class ConversationActionsOperations(OperationsBase):
 
     __slots__ = ()
 
+    @overload
     async def post_activity(
         self,
-        body: Mapping[str, object] | None = None,
+        body: models.ActivityPost | wire.ActivityPostJSON,
         /,
         *,
-        author: Mapping[str, object] | Unset | None = UNSET,
-        type: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    @overload
+    async def post_activity(
+        self,
+        /,
+        *,
+        author: models.Author | wire.AuthorJSON,
+        type: Literal["conversation:read", "typing:start", "typing:stop"],
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    async def post_activity(
+        self,
+        body: models.ActivityPost | wire.ActivityPostJSON | None = None,
+        /,
+        *,
+        author: models.Author | wire.AuthorJSON | Unset = UNSET,
+        type: Literal["conversation:read", "typing:start", "typing:stop"] | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
@@ -1515,8 +1850,6 @@ class ConversationActionsOperations(OperationsBase):
             path=self._bound,
             body=check_body(
                 OPERATIONS["PostActivity"],
-                models.ActivityPost,
-                ("author", "type"),
                 body,
                 {
                     "author": author,
@@ -1526,13 +1859,30 @@ class ConversationActionsOperations(OperationsBase):
             options=options,
         )
 
+    @overload
     async def pass_control(
         self,
-        body: Mapping[str, object] | None = None,
+        body: models.PassControlBody | wire.PassControlBodyJSON,
         /,
         *,
-        switchboard_integration: str | Unset | None = UNSET,
-        metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    @overload
+    async def pass_control(
+        self,
+        /,
+        *,
+        switchboard_integration: str,
+        metadata: wire.Metadata | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    async def pass_control(
+        self,
+        body: models.PassControlBody | wire.PassControlBodyJSON | None = None,
+        /,
+        *,
+        switchboard_integration: str | Unset = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
@@ -1546,23 +1896,37 @@ class ConversationActionsOperations(OperationsBase):
             path=self._bound,
             body=check_body(
                 OPERATIONS["PassControl"],
-                models.PassControlBody,
-                ("switchboardIntegration",),
                 body,
                 {
-                    "switchboard_integration": switchboard_integration,
+                    "switchboardIntegration": switchboard_integration,
                     "metadata": metadata,
                 },
             ),
             options=options,
         )
 
+    @overload
     async def release_control(
         self,
-        body: Mapping[str, object] | None = None,
+        body: models.ReleaseControlBody | wire.ReleaseControlBodyJSON,
         /,
         *,
-        metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    @overload
+    async def release_control(
+        self,
+        /,
+        *,
+        metadata: wire.Metadata | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    async def release_control(
+        self,
+        body: models.ReleaseControlBody | wire.ReleaseControlBodyJSON | None = None,
+        /,
+        *,
+        metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
@@ -1576,8 +1940,6 @@ class ConversationActionsOperations(OperationsBase):
             path=self._bound,
             body=check_body(
                 OPERATIONS["ReleaseControl"],
-                models.ReleaseControlBody,
-                (),
                 body,
                 {
                     "metadata": metadata,
@@ -1586,13 +1948,30 @@ class ConversationActionsOperations(OperationsBase):
             options=options,
         )
 
+    @overload
     async def offer_control(
         self,
-        body: Mapping[str, object] | None = None,
+        body: models.OfferControlBody | wire.OfferControlBodyJSON,
         /,
         *,
-        switchboard_integration: str | Unset | None = UNSET,
-        metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    @overload
+    async def offer_control(
+        self,
+        /,
+        *,
+        switchboard_integration: str,
+        metadata: wire.Metadata | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    async def offer_control(
+        self,
+        body: models.OfferControlBody | wire.OfferControlBodyJSON | None = None,
+        /,
+        *,
+        switchboard_integration: str | Unset = UNSET,
+        metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
@@ -1606,23 +1985,37 @@ class ConversationActionsOperations(OperationsBase):
             path=self._bound,
             body=check_body(
                 OPERATIONS["OfferControl"],
-                models.OfferControlBody,
-                ("switchboardIntegration",),
                 body,
                 {
-                    "switchboard_integration": switchboard_integration,
+                    "switchboardIntegration": switchboard_integration,
                     "metadata": metadata,
                 },
             ),
             options=options,
         )
 
+    @overload
     async def accept_control(
         self,
-        body: Mapping[str, object] | None = None,
+        body: models.AcceptControlBody | wire.AcceptControlBodyJSON,
         /,
         *,
-        metadata: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    @overload
+    async def accept_control(
+        self,
+        /,
+        *,
+        metadata: wire.Metadata | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    async def accept_control(
+        self,
+        body: models.AcceptControlBody | wire.AcceptControlBodyJSON | None = None,
+        /,
+        *,
+        metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
@@ -1636,8 +2029,6 @@ class ConversationActionsOperations(OperationsBase):
             path=self._bound,
             body=check_body(
                 OPERATIONS["AcceptControl"],
-                models.AcceptControlBody,
-                (),
                 body,
                 {
                     "metadata": metadata,
@@ -1646,13 +2037,30 @@ class ConversationActionsOperations(OperationsBase):
             options=options,
         )
 
+    @overload
     async def download_message_ref(
         self,
-        body: Mapping[str, object] | None = None,
+        body: models.DownloadMessageRefBody | wire.DownloadMessageRefBodyJSON,
         /,
         *,
-        user_id: str | Unset | None = UNSET,
-        apple: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    @overload
+    async def download_message_ref(
+        self,
+        /,
+        *,
+        user_id: str,
+        apple: wire.DownloadMessageRefBodyAppleJSON | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    async def download_message_ref(
+        self,
+        body: models.DownloadMessageRefBody | wire.DownloadMessageRefBodyJSON | None = None,
+        /,
+        *,
+        user_id: str | Unset = UNSET,
+        apple: wire.DownloadMessageRefBodyAppleJSON | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
@@ -1666,25 +2074,41 @@ class ConversationActionsOperations(OperationsBase):
             path=self._bound,
             body=check_body(
                 OPERATIONS["DownloadMessageRef"],
-                models.DownloadMessageRefBody,
-                ("userId",),
                 body,
                 {
-                    "user_id": user_id,
+                    "userId": user_id,
                     "apple": apple,
                 },
             ),
             options=options,
         )
 
+    @overload
     async def post_conversion_events(
         self,
-        body: Mapping[str, object] | None = None,
+        body: wire.ConversionEventsBodyJSON,
         /,
         *,
-        messenger: Mapping[str, object] | Unset | None = UNSET,
-        instagram: Mapping[str, object] | Unset | None = UNSET,
-        whatsapp: Mapping[str, object] | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.ConversionEvents: ...
+    @overload
+    async def post_conversion_events(
+        self,
+        /,
+        *,
+        messenger: models.MetaConversionEvent | wire.MetaConversionEventJSON | Unset = UNSET,
+        instagram: models.MetaConversionEvent | wire.MetaConversionEventJSON | Unset = UNSET,
+        whatsapp: models.MetaConversionEvent | wire.MetaConversionEventJSON | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.ConversionEvents: ...
+    async def post_conversion_events(
+        self,
+        body: wire.ConversionEventsBodyJSON | None = None,
+        /,
+        *,
+        messenger: models.MetaConversionEvent | wire.MetaConversionEventJSON | Unset = UNSET,
+        instagram: models.MetaConversionEvent | wire.MetaConversionEventJSON | Unset = UNSET,
+        whatsapp: models.MetaConversionEvent | wire.MetaConversionEventJSON | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.ConversionEvents:
         """Returns the `ConversionEvents`.
@@ -1696,9 +2120,8 @@ class ConversationActionsOperations(OperationsBase):
             self._requester,
             OPERATIONS["PostConversionEvents"],
             path=self._bound,
-            body=check_loose_body(
+            body=check_body(
                 OPERATIONS["PostConversionEvents"],
-                (),
                 body,
                 {
                     "messenger": messenger,
@@ -1761,14 +2184,32 @@ class ParticipantsOperations(OperationsBase):
         )
         return ItemIterator(pages, attrgetter("participants"))
 
+    @overload
     async def join(
         self,
-        body: Mapping[str, object] | None = None,
+        body: wire.ParticipantSubSchemaJSON,
         /,
         *,
-        user_id: str | Unset | None = UNSET,
-        subscribe_s_d_k_client: bool | Unset | None = UNSET,
-        user_external_id: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.Participant: ...
+    @overload
+    async def join(
+        self,
+        /,
+        *,
+        user_id: str | Unset = UNSET,
+        subscribe_sdk_client: bool | Unset = UNSET,
+        user_external_id: str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.Participant: ...
+    async def join(
+        self,
+        body: wire.ParticipantSubSchemaJSON | None = None,
+        /,
+        *,
+        user_id: str | Unset = UNSET,
+        subscribe_sdk_client: bool | Unset = UNSET,
+        user_external_id: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Participant:
         """Returns the `Participant`.
@@ -1780,28 +2221,45 @@ class ParticipantsOperations(OperationsBase):
             self._requester,
             OPERATIONS["JoinConversation"],
             path=self._bound,
-            body=check_loose_body(
+            body=check_body(
                 OPERATIONS["JoinConversation"],
-                (),
                 body,
                 {
-                    "user_id": user_id,
-                    "subscribe_s_d_k_client": subscribe_s_d_k_client,
-                    "user_external_id": user_external_id,
+                    "userId": user_id,
+                    "subscribeSDKClient": subscribe_sdk_client,
+                    "userExternalId": user_external_id,
                 },
             ),
             options=options,
         )
         return decode(response, models.Participant, key="participant")
 
+    @overload
     async def leave(
         self,
-        body: Mapping[str, object] | None = None,
+        body: wire.ParticipantLeaveBodyJSON,
         /,
         *,
-        user_id: str | Unset | None = UNSET,
-        user_external_id: str | Unset | None = UNSET,
-        participant_id: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    @overload
+    async def leave(
+        self,
+        /,
+        *,
+        user_id: str | Unset = UNSET,
+        user_external_id: str | Unset = UNSET,
+        participant_id: str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> None: ...
+    async def leave(
+        self,
+        body: wire.ParticipantLeaveBodyJSON | None = None,
+        /,
+        *,
+        user_id: str | Unset = UNSET,
+        user_external_id: str | Unset = UNSET,
+        participant_id: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.
@@ -1813,14 +2271,13 @@ class ParticipantsOperations(OperationsBase):
             self._requester,
             OPERATIONS["LeaveConversation"],
             path=self._bound,
-            body=check_loose_body(
+            body=check_body(
                 OPERATIONS["LeaveConversation"],
-                (),
                 body,
                 {
-                    "user_id": user_id,
-                    "user_external_id": user_external_id,
-                    "participant_id": participant_id,
+                    "userId": user_id,
+                    "userExternalId": user_external_id,
+                    "participantId": participant_id,
                 },
             ),
             options=options,
@@ -1847,12 +2304,28 @@ class IntegrationKeysOperations(OperationsBase):
 
     __slots__ = ()
 
+    @overload
     async def create(
         self,
-        body: Mapping[str, object] | None = None,
+        body: wire.IntegrationApiKeyJSON,
         /,
         *,
-        display_name: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.ApiKey: ...
+    @overload
+    async def create(
+        self,
+        /,
+        *,
+        display_name: str,
+        options: RequestOptions | None = None,
+    ) -> models.ApiKey: ...
+    async def create(
+        self,
+        body: wire.IntegrationApiKeyJSON | None = None,
+        /,
+        *,
+        display_name: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.ApiKey:
         """Returns the `ApiKey`.
@@ -1864,12 +2337,11 @@ class IntegrationKeysOperations(OperationsBase):
             self._requester,
             OPERATIONS["CreateCustomIntegrationKey"],
             path=self._bound,
-            body=check_loose_body(
+            body=check_body(
                 OPERATIONS["CreateCustomIntegrationKey"],
-                ("displayName",),
                 body,
                 {
-                    "display_name": display_name,
+                    "displayName": display_name,
                 },
             ),
             options=options,
@@ -1985,14 +2457,33 @@ class SwitchboardsOperations(OperationsBase):
             options=options,
         )
 
+    @overload
     async def update(
         self,
         switchboard_id: str,
-        body: Mapping[str, object] | None = None,
+        body: models.SwitchboardUpdateBody | wire.SwitchboardUpdateBodyJSON,
         /,
         *,
-        enabled: bool | Unset | None = UNSET,
-        default_switchboard_integration_id: str | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.Switchboard: ...
+    @overload
+    async def update(
+        self,
+        switchboard_id: str,
+        /,
+        *,
+        enabled: bool | Unset = UNSET,
+        default_switchboard_integration_id: str | Unset = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.Switchboard: ...
+    async def update(
+        self,
+        switchboard_id: str,
+        body: models.SwitchboardUpdateBody | wire.SwitchboardUpdateBodyJSON | None = None,
+        /,
+        *,
+        enabled: bool | Unset = UNSET,
+        default_switchboard_integration_id: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Switchboard:
         """Returns the `Switchboard`.
@@ -2006,12 +2497,10 @@ class SwitchboardsOperations(OperationsBase):
             path={**self._bound, "switchboardId": switchboard_id},
             body=check_body(
                 OPERATIONS["UpdateSwitchboard"],
-                models.SwitchboardUpdateBody,
-                (),
                 body,
                 {
                     "enabled": enabled,
-                    "default_switchboard_integration_id": default_switchboard_integration_id,
+                    "defaultSwitchboardIntegrationId": default_switchboard_integration_id,
                 },
             ),
             options=options,
@@ -2058,15 +2547,38 @@ class SwitchboardIntegrationsOperations(OperationsBase):
 
     __slots__ = ()
 
+    @overload
     async def create(
         self,
-        body: Mapping[str, object] | None = None,
+        body: models.SwitchboardIntegrationCreateBody | wire.SwitchboardIntegrationCreateBodyJSON,
         /,
         *,
-        name: str | Unset | None = UNSET,
-        integration_id: str | Unset | None = UNSET,
-        integration_type: str | Unset | None = UNSET,
-        deliver_standby_events: bool | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.SwitchboardIntegration: ...
+    @overload
+    async def create(
+        self,
+        /,
+        *,
+        name: str,
+        integration_id: str | Unset = UNSET,
+        integration_type: str | Unset = UNSET,
+        deliver_standby_events: bool | Unset = UNSET,
+        next_switchboard_integration_id: str | Unset | None = UNSET,
+        message_history_count: int | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.SwitchboardIntegration: ...
+    async def create(
+        self,
+        body: models.SwitchboardIntegrationCreateBody
+        | wire.SwitchboardIntegrationCreateBodyJSON
+        | None = None,
+        /,
+        *,
+        name: str | Unset = UNSET,
+        integration_id: str | Unset = UNSET,
+        integration_type: str | Unset = UNSET,
+        deliver_standby_events: bool | Unset = UNSET,
         next_switchboard_integration_id: str | Unset | None = UNSET,
         message_history_count: int | Unset | None = UNSET,
         options: RequestOptions | None = None,
@@ -2082,16 +2594,14 @@ class SwitchboardIntegrationsOperations(OperationsBase):
             path=self._bound,
             body=check_body(
                 OPERATIONS["CreateSwitchboardIntegration"],
-                models.SwitchboardIntegrationCreateBody,
-                ("name",),
                 body,
                 {
                     "name": name,
-                    "integration_id": integration_id,
-                    "integration_type": integration_type,
-                    "deliver_standby_events": deliver_standby_events,
-                    "next_switchboard_integration_id": next_switchboard_integration_id,
-                    "message_history_count": message_history_count,
+                    "integrationId": integration_id,
+                    "integrationType": integration_type,
+                    "deliverStandbyEvents": deliver_standby_events,
+                    "nextSwitchboardIntegrationId": next_switchboard_integration_id,
+                    "messageHistoryCount": message_history_count,
                 },
             ),
             options=options,
@@ -2118,16 +2628,41 @@ class SwitchboardIntegrationsOperations(OperationsBase):
             options=options,
         )
 
+    @overload
     async def update(
         self,
         switchboard_integration_id: str,
-        body: Mapping[str, object] | None = None,
+        body: models.SwitchboardIntegrationUpdateBody | wire.SwitchboardIntegrationUpdateBodyJSON,
         /,
         *,
-        name: str | Unset | None = UNSET,
-        integration_id: str | Unset | None = UNSET,
-        integration_type: str | Unset | None = UNSET,
-        deliver_standby_events: bool | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.SwitchboardIntegration: ...
+    @overload
+    async def update(
+        self,
+        switchboard_integration_id: str,
+        /,
+        *,
+        name: str | Unset = UNSET,
+        integration_id: str | Unset = UNSET,
+        integration_type: str | Unset = UNSET,
+        deliver_standby_events: bool | Unset = UNSET,
+        next_switchboard_integration_id: str | Unset | None = UNSET,
+        message_history_count: int | Unset | None = UNSET,
+        options: RequestOptions | None = None,
+    ) -> models.SwitchboardIntegration: ...
+    async def update(
+        self,
+        switchboard_integration_id: str,
+        body: models.SwitchboardIntegrationUpdateBody
+        | wire.SwitchboardIntegrationUpdateBodyJSON
+        | None = None,
+        /,
+        *,
+        name: str | Unset = UNSET,
+        integration_id: str | Unset = UNSET,
+        integration_type: str | Unset = UNSET,
+        deliver_standby_events: bool | Unset = UNSET,
         next_switchboard_integration_id: str | Unset | None = UNSET,
         message_history_count: int | Unset | None = UNSET,
         options: RequestOptions | None = None,
@@ -2143,16 +2678,14 @@ class SwitchboardIntegrationsOperations(OperationsBase):
             path={**self._bound, "switchboardIntegrationId": switchboard_integration_id},
             body=check_body(
                 OPERATIONS["UpdateSwitchboardIntegration"],
-                models.SwitchboardIntegrationUpdateBody,
-                (),
                 body,
                 {
                     "name": name,
-                    "integration_id": integration_id,
-                    "integration_type": integration_type,
-                    "deliver_standby_events": deliver_standby_events,
-                    "next_switchboard_integration_id": next_switchboard_integration_id,
-                    "message_history_count": message_history_count,
+                    "integrationId": integration_id,
+                    "integrationType": integration_type,
+                    "deliverStandbyEvents": deliver_standby_events,
+                    "nextSwitchboardIntegrationId": next_switchboard_integration_id,
+                    "messageHistoryCount": message_history_count,
                 },
             ),
             options=options,
