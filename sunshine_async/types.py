@@ -11,6 +11,11 @@ True
 >>> issubclass(types.Custom, types.Integration)
 True
 
+Beside each model of a request's object, its JSON in the API's own camelCase keys is a
+TypedDict named after it (`ProfileJSON`, `MatchCriteriaWhatsappJSON`, ...); a method
+takes either for each nested object. A union of models and their JSON is an alias
+ending in ``Input`` (`ContentInput`).
+
 An integration is read as the class of its ``type`` (`Custom`, `Twilio`,
 `Whatsapp`, ...), each a subclass of `Integration`; a type newer than this version
 reads as `Integration` itself.
@@ -20,6 +25,8 @@ from __future__ import annotations
 
 from ._generated.types import *  # noqa: F403 - the generated list is the whole point
 from ._generated.types import __all__ as _generated
+from ._generated.wire import *  # noqa: F403 - the JSON of the requests, as TypedDicts
+from ._generated.wire import __all__ as _wire
 from ._models import Author as Author
 from ._models import Client as Client
 from ._models import ClientCreate as ClientCreate
@@ -34,6 +41,7 @@ from ._models import Meta as Meta
 
 __all__ = [
     *_generated,
+    *_wire,
     "Author",
     "Client",
     "ClientCreate",
