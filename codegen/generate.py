@@ -371,6 +371,29 @@ def every_field(spec: JSON, node: JSON) -> JSON:
     return properties
 
 
+def request_schemas(spec: JSON, overrides: JSON) -> list[str]:
+    """Every named schema a JSON request body may hold, at any depth, in the spec's order."""
+    found: set[str] = set()
+    pending = [op["body_schema"] for op in operations(spec, overrides) if op["body_kind"] == "json"]
+    for _ in range(100_000):  # a bound far above the spec's few hundred nodes
+        if not pending:
+            break
+        node = pending.pop()
+        name = schema_name(node)
+        if name is not None:
+            if name in found:
+                continue
+            found.add(name)
+        node = resolve(spec, node)
+        mapping = (node.get("discriminator") or {}).get("mapping") or {}
+        pending += [{"$ref": ref} for ref in mapping.values()]
+        pending += [*node.get("allOf", []), *(branches(node) or [])]
+        pending += list(node.get("properties", {}).values())
+        if "items" in node:
+            pending.append(node["items"])
+    return [name for name in spec["components"]["schemas"] if name in found]
+
+
 def is_nullable(spec: JSON, node: JSON) -> bool:
     """Whether a property may be ``null``: its own word first (``nullable: false`` beside
     an ``allOf`` overrules the part's), else that of what it refers to."""
@@ -436,6 +459,7 @@ class Models:
         self.secret_fields = set(overrides.get("secret_fields", []))
         self.union_tags: dict[str, str] = overrides.get("union_tags", {})
         self.always_present: dict[str, list[str]] = overrides.get("always_present", {})
+        self.empty_when_absent: dict[str, list[str]] = overrides.get("empty_when_absent", {})
         self.unions: dict[str, tuple[str, dict[str, str]]] = {}
         # schema name -> the class of sunshine_async._models that stands for it
         self.hand_written: dict[str, str] = overrides.get("hand_written", {})
@@ -459,7 +483,8 @@ class Models:
         # event schema -> its inline objects' classes, deepest first: (class, path, node)
         self.inline_of: dict[str, list[tuple[str, str, JSON]]] = {
             name: self.collect_inline(pascal(name), name, self.schemas[name])
-            for name in self.events
+            for name in [*self.events, *request_schemas(spec, overrides)]
+            if self.class_of(name) and name not in self.hand_written
         }
 
     def collect_inline(self, owner: str, path: str, node: JSON) -> list[tuple[str, str, JSON]]:
@@ -487,7 +512,12 @@ class Models:
                 if known:
                     self.inline[id(value)] = known
                 continue
-            name = owner.removesuffix("Event") + pascal(key)
+            title = value.get("title")
+            # its title where the spec gives one (``Confirmation``), else owner and key
+            name = pascal(title) if isinstance(title, str) else ""
+            taken = any(self.class_of(schema) == name for schema in self.schemas)
+            if not name or name in self.inline.values() or taken:
+                name = owner.removesuffix("Event") + pascal(key)
             if name in self.inline.values() or any(
                 self.class_of(schema) == name for schema in self.schemas
             ):
@@ -612,7 +642,7 @@ class Models:
             "",
             *([] if schema in self.subtypes else ["@final"]),
             "@attrs.frozen(kw_only=True)",
-            f"class {class_name}({pascal(base)}):" if base else f"class {class_name}:",
+            f"class {class_name}({pascal(base) if base else 'Model'}):",
             *docstring(doc),
             "",
         ]
@@ -669,12 +699,15 @@ class Models:
         if member_tag is not None and key == "type":
             # a member of a union told apart by its type: made by hand, it has it already
             return f"    {name}: Literal[{literal(member_tag)}] = {literal(member_tag)}"
-        always = key in self.always_present.get(schema_of(class_name, self.schemas) or "", [])
+        schema = schema_of(class_name, self.schemas) or ""
+        always = key in self.always_present.get(schema, [])
+        if key in self.empty_when_absent.get(schema, []):
+            return f"    {name}: {annotation} = attrs.field({empty_default(annotation)})"
         arguments = [] if required and not always else ["default=None"]
         if always:
             # typed without None, yet not needed to build one (a request leaves it out):
             # the converter reads a response that lacks it as a gap, not as this default
-            arguments = [f"default={literal(EMPTY.get(annotation, ''))}", ALWAYS_SENT]
+            arguments = [empty_default(annotation), ALWAYS_SENT]
         if key in self.secret_fields:
             arguments.append("repr=redacted")
         if (metadata := json_metadata(key)) is not None:
@@ -718,7 +751,7 @@ class Models:
                 f"from sunshine_async._models import {cls} as {cls}"
                 for cls in sorted(set(self.hand_written.values()))
             ),
-            "from sunshine_async._models import redacted",
+            "from sunshine_async._models import Model, redacted",
         ]
         defined: set[str] = set()
         for name in classes:
@@ -804,6 +837,15 @@ EMPTY: Final = {"str": "", "bool": False, "int": 0, "float": 0.0}
 ALWAYS_SENT: Final = 'metadata={"always_sent": True}'
 
 
+def empty_default(annotation: str) -> str:
+    """The default of a field the API always sends: the empty value of its type."""
+    if is_class(annotation):
+        return f"factory={annotation}"
+    if annotation.startswith("Sequence["):
+        return "default=()"
+    return f"default={literal(EMPTY.get(annotation, ''))}"
+
+
 def schema_of(class_name: str, schemas: Mapping[str, JSON]) -> str | None:
     """The schema a model class is named after, if any."""
     return next((name for name in schemas if pascal(name) == class_name), None)
@@ -853,6 +895,9 @@ class Wire:
             if op["body_kind"] == "json":
                 owner = pascal(op["body"] or op["id"] + "Body")
                 self.bodies[op["id"]] = self.json_type(op["body_schema"], "body", owner)
+        for name in list(self.named):  # each union of models, and its JSON: one alias
+            if self.named[name].endswith("JSON") and branches(self.schemas[name]):
+                self.model_input(name, self.named[name])
 
     # the JSON side ---------------------------------------------------------------------
 
@@ -892,6 +937,8 @@ class Wire:
         and its key's (``ClientCreateTarget``)."""
         if id(node) in self.inline:
             return self.inline[id(node)][: -len("JSON")]
+        if id(node) in self.models.inline:  # the JSON of a model: named after it
+            return self.models.inline[id(node)]
         title = node.get("title")
         name = pascal(title) if isinstance(title, str) else owner + pascal(key)
         if f"{name}JSON" in self.classes or name[:1].lower() + name[1:] in self.schemas:
@@ -983,6 +1030,9 @@ class Wire:
         json_type = self.json_type_of(node, key, owner)
         if key in self.models.date_fields and json_type == "str":
             return "datetime | str"
+        model = self.models.inline.get(id(node))
+        if model is not None:  # an inline object with a class of its own (Confirmation)
+            return f"models.{model} | {qualified(json_type)}"
         return qualified(json_type)
 
     def model_input(self, name: str, json_type: str) -> str:
@@ -1030,16 +1080,13 @@ class Wire:
             "from typing import Literal, TypeAlias, TypedDict",
             "",
             "from sunshine_async._generated import models",
+            "from sunshine_async._types import JSONValue",
             "",
             "if sys.version_info >= (3, 11):",
             "    from typing import NotRequired",
             "else:",
             "    from typing_extensions import NotRequired",
             "",
-            "#: Any JSON value.",
-            "JSONValue: TypeAlias = (",
-            '    "str | int | float | bool | Sequence[JSONValue] | Mapping[str, JSONValue] | None"',
-            ")",
             "#: A free-form JSON object.",
             "JSONObject: TypeAlias = Mapping[str, JSONValue]",
             "#: Free-form metadata: a flat object of strings, numbers, booleans and nulls.",
@@ -1455,7 +1502,7 @@ INVOKE_HELPERS = (
 def render_types(models: Models, overrides: JSON) -> str:
     """The public list of models: every class and union of ``models.py`` but those a
     hand-written public class stands for (`sunshine_async.types` adds those)."""
-    elsewhere = set(overrides.get("public_elsewhere", [])) | set(models.hand_written.values())
+    elsewhere = set(models.hand_written.values())
     names = [
         cls for name in models.schemas if (cls := models.class_of(name)) and cls not in elsewhere
     ]

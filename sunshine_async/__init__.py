@@ -44,31 +44,40 @@ from ._exceptions import SunshineError as SunshineError
 from ._exceptions import WebhookParseError as WebhookParseError
 from ._exceptions import WebhookVerificationError as WebhookVerificationError
 from ._exceptions import WrongEventLoopError as WrongEventLoopError
+from ._generated.models import App as App
+from ._generated.models import Author as Author
+from ._generated.models import ClientCreate as ClientCreate
+from ._generated.models import ClientListResponse as ClientListResponse
+from ._generated.models import Confirmation as Confirmation
+from ._generated.models import Content as Content
+from ._generated.models import Conversation as Conversation
+from ._generated.models import Custom as Custom
+from ._generated.models import ImageMessage as ImageMessage
+from ._generated.models import Integration as Integration
+from ._generated.models import Link as Link
+from ._generated.models import Links as Links
+from ._generated.models import MatchCriteria as MatchCriteria
+from ._generated.models import MatchCriteriaMailgun as MatchCriteriaMailgun
+from ._generated.models import MatchCriteriaMessagebird as MatchCriteriaMessagebird
+from ._generated.models import MatchCriteriaTwilio as MatchCriteriaTwilio
+from ._generated.models import MatchCriteriaWhatsapp as MatchCriteriaWhatsapp
+from ._generated.models import Message as Message
+from ._generated.models import MessagePost as MessagePost
+from ._generated.models import Meta as Meta
+from ._generated.models import Participant as Participant
+from ._generated.models import Profile as Profile
+from ._generated.models import Switchboard as Switchboard
+from ._generated.models import SwitchboardIntegration as SwitchboardIntegration
+from ._generated.models import Target as Target
+from ._generated.models import TextMessage as TextMessage
+from ._generated.models import User as User
+from ._generated.models import Webhook as Webhook
 from ._hooks import Hooks as Hooks
 from ._hooks import RequestEvent as RequestEvent
 from ._models import UNSET as UNSET
-from ._models import Author as Author
-from ._models import AuthorType as AuthorType
 from ._models import Client as Client
-from ._models import ClientCreate as ClientCreate
-from ._models import ClientListResponse as ClientListResponse
 from ._models import ClientStatus as ClientStatus
 from ._models import ClientType as ClientType
-from ._models import Confirmation as Confirmation
-from ._models import ConfirmationType as ConfirmationType
-from ._models import ImageContent as ImageContent
-from ._models import LinkAction as LinkAction
-from ._models import Links as Links
-from ._models import MatchCriteria as MatchCriteria
-from ._models import MatchCriteriaMailgun as MatchCriteriaMailgun
-from ._models import MatchCriteriaMessagebird as MatchCriteriaMessagebird
-from ._models import MatchCriteriaTwilio as MatchCriteriaTwilio
-from ._models import MatchCriteriaWhatsapp as MatchCriteriaWhatsapp
-from ._models import MessageContent as MessageContent
-from ._models import MessagePost as MessagePost
-from ._models import Meta as Meta
-from ._models import Target as Target
-from ._models import TextContent as TextContent
 from ._models import Unset as Unset
 from ._options import RequestOptions as RequestOptions
 from ._pagination import ItemIterator as ItemIterator
@@ -110,13 +119,13 @@ __all__ = [
     "ApiError",
     "ApiResponse",
     "ApiTimeoutError",
+    "App",
     "AppKeysResource",
     "AppResource",
     "AppsResource",
     "AttachmentsResource",
     "AuthenticationError",
     "Author",
-    "AuthorType",
     "BadRequestError",
     "BasicCredentials",
     "Client",
@@ -128,21 +137,24 @@ __all__ = [
     "ClientType",
     "ClientsResource",
     "Confirmation",
-    "ConfirmationType",
     "ConflictError",
+    "Content",
+    "Conversation",
     "ConversationResource",
     "ConversationsResource",
+    "Custom",
     "DevicesResource",
     "ErrorDetail",
     "Hooks",
-    "ImageContent",
+    "ImageMessage",
+    "Integration",
     "IntegrationKeysResource",
     "IntegrationResource",
     "IntegrationsResource",
     "InvalidArgumentError",
     "ItemIterator",
     "JwtCredentials",
-    "LinkAction",
+    "Link",
     "LinkFailedError",
     "LinkTimeoutError",
     "Links",
@@ -151,7 +163,7 @@ __all__ = [
     "MatchCriteriaMessagebird",
     "MatchCriteriaTwilio",
     "MatchCriteriaWhatsapp",
-    "MessageContent",
+    "Message",
     "MessagePost",
     "MessagesResource",
     "Meta",
@@ -159,10 +171,12 @@ __all__ = [
     "NotFoundError",
     "PageIterator",
     "PaginationError",
+    "Participant",
     "ParticipantsResource",
     "PermissionDeniedError",
     "PoolStats",
     "PoolTimeoutError",
+    "Profile",
     "RateLimitError",
     "RawResponse",
     "RequestEvent",
@@ -176,14 +190,18 @@ __all__ = [
     "SessionClosedError",
     "SessionWithOptions",
     "SunshineError",
+    "Switchboard",
+    "SwitchboardIntegration",
     "SwitchboardIntegrationsResource",
     "SwitchboardResource",
     "SwitchboardsResource",
     "Target",
-    "TextContent",
+    "TextMessage",
     "Unset",
+    "User",
     "UserResource",
     "UsersResource",
+    "Webhook",
     "WebhookParseError",
     "WebhookVerificationError",
     "WebhooksResource",

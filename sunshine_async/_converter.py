@@ -478,8 +478,14 @@ def _register_models(converter: cattrs.Converter, *, speedups: bool) -> None:
             if is_response and a.name in _OWN:
                 overrides[a.name] = override(omit=True)
             else:
-                # a field the API always sends is left out of a request made without it
-                leave_out = a.default in (m.UNSET, None) or bool(a.metadata.get("always_sent"))
+                # left out when it holds its default: not given (UNSET, None), an empty
+                # value made for a field the JSON left out (a list's meta), or a field the
+                # API always sends in a request made without it
+                leave_out = (
+                    a.default in (m.UNSET, None)
+                    or _factory_of(a) is not None
+                    or bool(a.metadata.get("always_sent"))
+                )
                 overrides[a.name] = override(rename=json_name(a), omit_if_default=leave_out)
         generated: Callable[[object], dict[str, object]] = make_dict_unstructure_fn(
             cls, converter, _cattrs_include_init_false=True, **overrides
@@ -508,6 +514,7 @@ def _register_models(converter: cattrs.Converter, *, speedups: bool) -> None:
 #: The converter every part of the SDK uses. Build your own with `make_converter()`
 #: rather than adding hooks to this one.
 CONVERTER: Final = make_converter()
+m.use_codec(CONVERTER.unstructure, CONVERTER.structure)
 
 
 # --- response models ----------------------------------------------------------------
@@ -519,8 +526,8 @@ _OWN: Final = frozenset({"extra", "nulls", "problems"})
 def json_field_names(model: type[Any]) -> set[str]:
     """The JSON names of a model's fields, without the ones it keeps for itself.
 
-    >>> sorted(json_field_names(m.Target))
-    ['conversationId']
+    >>> sorted(json_field_names(m.Client))[:4]
+    ['avatarUrl', 'displayName', 'externalId', 'id']
     """
     return {json_name(a) for a in attrs.fields(model) if a.name not in _OWN}
 
@@ -756,6 +763,15 @@ def _placeholder(tp: object) -> object:
     return attrs.NOTHING
 
 
+def _empty_value(a: attrs.Attribute[Any]) -> object:
+    """What a field the JSON left out reads as: its default (made anew from a factory),
+    else the empty value of its type."""
+    factory = _factory_of(a)
+    if factory is not None and not factory[1]:
+        return factory[0]()
+    return _placeholder(a.type) if a.default is attrs.NOTHING else a.default
+
+
 def _required_fields(cls: type) -> list[tuple[str, str, object, bool]]:
     """Each required field of a response model: its ``__init__`` name, its JSON name,
     what it reads as when missing, and whether ``null`` is one of its values."""
@@ -763,7 +779,7 @@ def _required_fields(cls: type) -> list[tuple[str, str, object, bool]]:
         (
             a.alias,
             json_name(a),
-            a.default if a.default is not attrs.NOTHING else _placeholder(a.type),
+            _empty_value(a),
             type(None) in (_union_members(a.type) or ()),
         )
         for a in attrs.fields(cls)
@@ -1096,10 +1112,10 @@ def describe_invalid(exc: Exception) -> list[str]:
     """One message per problem of a failed structure, with JSON paths in camelCase.
 
     >>> try:
-    ...     CONVERTER.structure({"conversationId": 5}, m.Target)
+    ...     CONVERTER.structure([1], m.Client)
     ... except Exception as exc:
     ...     describe_invalid(exc)
-    ['expected str, got int 5 @ $.conversationId']
+    ['expected a JSON object, got list @ $']
     """
     problems = []
     found = cattrs.transform_error(exc, path="$", format_exception=_describe)

@@ -241,7 +241,7 @@ class LinkWatcher:
 def client_id_of(client: object) -> str:
     """The id of a `Client` or an id, checked; raises `InvalidArgumentError`."""
     if isinstance(client, Client):
-        if client.id is None:
+        if not client.id:  # a client read without one (its gap is in its problems)
             raise InvalidArgumentError("client has no id")
         return check_id("client.id", client.id)
     if not isinstance(client, str):

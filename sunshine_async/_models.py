@@ -1,65 +1,87 @@
-"""The API's schemas as attrs classes: frozen, slotted, keyword-only, no behaviour.
+"""The hand-written models: `Client` and its open enums, and `UNSET`.
 
-Attribute names are snake_case; `_converter` maps them to the API's camelCase.
+Every other schema of the API is a generated model (``_generated/models.py``). `Client`
+stays written by hand for its enums: `ClientType` and `ClientStatus` members compare
+equal to their wire strings, and a value the SDK does not know yet is the plain `str`.
 
-Request models (`ClientCreate` and what it holds) check their input on construction
-and raise `InvalidArgumentError` naming the field. Optional request fields default to
-`UNSET` and are left out of the JSON body; an explicit ``None`` is sent as ``null``.
-
-Response models (`Client`, `ClientListResponse`, `Meta`, `Links`) accept anything the
-server sends: every field is optional (absent or ``null`` both read as ``None``),
-enum values the SDK does not know stay plain `str`, and unknown fields are kept in
-``extra``.
+Attribute names are snake_case; `_converter` maps them to the API's camelCase. A
+response model accepts anything the server sends: fields are optional (absent or
+``null`` both read as ``None``), but for those the API always sends (``id``), unknown
+fields are kept in ``extra``, and a value of the wrong type is kept there too and
+named in ``problems``.
 """
 
 from __future__ import annotations
 
 import enum
 import json
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, final
+from typing import Any, Final, TypeVar, final
 
 import attrs
 
-from ._config import MAX_METADATA_BYTES
-from ._exceptions import InvalidArgumentError
-from ._urls import is_absolute_url
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from attrs import Attribute
-
-    _Validator: TypeAlias = Callable[[Any, Attribute[Any], Any], None]
+from ._types import JSONValue
 
 __all__ = [
     "UNSET",
-    "Author",
-    "AuthorType",
     "Client",
-    "ClientCreate",
-    "ClientListResponse",
     "ClientStatus",
     "ClientType",
-    "Confirmation",
-    "ConfirmationType",
-    "ImageContent",
-    "LinkAction",
-    "Links",
-    "MatchCriteria",
-    "MatchCriteriaMailgun",
-    "MatchCriteriaMessagebird",
-    "MatchCriteriaTwilio",
-    "MatchCriteriaWhatsapp",
-    "MessageContent",
-    "MessagePost",
-    "Meta",
-    "Target",
-    "TextContent",
+    "Model",
     "Unset",
 ]
+
+
+M = TypeVar("M", bound="Model")
+
+# The converter, handed over by `_converter` as it is imported: it imports this module,
+# so this one cannot import it (every model's to_dict and from_dict go through it).
+_CODEC: dict[str, Callable[..., Any]] = {}
+
+
+def use_codec(
+    unstructure: Callable[[object], Any], structure: Callable[[object, type], Any]
+) -> None:
+    """Make ``to_dict``/``from_dict`` of every model use these (the SDK's converter)."""
+    _CODEC["unstructure"] = unstructure
+    _CODEC["structure"] = structure
+
+
+class Model:
+    """What every model of the API can do: turn into the API's JSON, and back.
+
+    >>> from sunshine_async.types import Profile
+    >>> Profile(given_name="Steve").to_dict()
+    {'givenName': 'Steve'}
+    >>> Profile.from_dict({"givenName": "Steve", "surname": None}).given_name
+    'Steve'
+    """
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The model as the API's JSON: camelCase keys, dates as ISO-8601 text, fields
+        never set left out, fields read as ``null`` given back as ``null``, unknown
+        fields it was read with kept."""
+        found: dict[str, JSONValue] = _CODEC["unstructure"](self)
+        return found
+
+    def to_json(self) -> str:
+        """`to_dict` as JSON text."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls: type[M], data: Mapping[str, object]) -> M:
+        """Read the API's JSON as this model, as the SDK reads a response: a value of
+        the wrong type is kept in ``extra`` and named in ``problems`` instead of
+        failing (`sunshine_async.problems_in` lists them at every depth).
+
+        Raises:
+            TypeError: ``data`` is not a JSON object.
+        """
+        found: M = _CODEC["structure"](data, cls)
+        return found
 
 
 class Unset(enum.Enum):
@@ -130,420 +152,6 @@ class ClientStatus(_WireEnum):
     PENDING = "pending"
 
 
-class ConfirmationType(_WireEnum):
-    """How the user confirms a channel link.
-
-    .. versionadded:: 0.1
-    """
-
-    IMMEDIATE = "immediate"
-    USER_ACTIVITY = "userActivity"
-    PROMPT = "prompt"
-
-
-class AuthorType(_WireEnum):
-    """Who a message is from.
-
-    .. versionadded:: 0.1
-    """
-
-    BUSINESS = "business"
-    USER = "user"
-
-
-# --- validators: each names the class and field, and what it expected -------------
-
-_PHONE_NUMBER = re.compile(r"\+[0-9][0-9 \-]*[0-9]")
-
-
-def _where(instance: object, attribute: Attribute[Any]) -> str:
-    return f"{type(instance).__name__}.{attribute.name}"
-
-
-def _non_empty_str(instance: object, attribute: Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value:
-        raise InvalidArgumentError(
-            f"{_where(instance, attribute)} must be a non-empty str, got {value!r}"
-        )
-
-
-def _optional(
-    check: _Validator,
-) -> _Validator:
-    def validate(instance: object, attribute: Attribute[Any], value: object) -> None:
-        if value is not UNSET:
-            check(instance, attribute, value)
-
-    return validate
-
-
-def _of_type(*types: type, nullable: bool = False) -> _Validator:
-    names = " or ".join(t.__name__ for t in types) + (" or None" if nullable else "")
-
-    def validate(instance: object, attribute: Attribute[Any], value: object) -> None:
-        if value is None and nullable:
-            return
-        # bool is an int, but a flag given where a number is wanted is a mistake
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            raise InvalidArgumentError(
-                f"{_where(instance, attribute)} must be {names}, got {value!r}"
-            )
-
-    return validate
-
-
-def _phone_number(instance: object, attribute: Attribute[Any], value: object) -> None:
-    _non_empty_str(instance, attribute, value)
-    assert isinstance(value, str)
-    if _PHONE_NUMBER.fullmatch(value) is None:
-        raise InvalidArgumentError(
-            f"{_where(instance, attribute)} must be '+' and the country code, then digits"
-            f" (spaces and dashes allowed, e.g. '+1 212-555-2368'), got {value!r}"
-        )
-
-
-def _email_address(instance: object, attribute: Attribute[Any], value: object) -> None:
-    _non_empty_str(instance, attribute, value)
-    assert isinstance(value, str)
-    if "@" not in value.strip("@"):
-        raise InvalidArgumentError(
-            f"{_where(instance, attribute)} must be an email address, got {value!r}"
-        )
-
-
-def _max_length(limit: int) -> _Validator:
-    def validate(instance: object, attribute: Attribute[Any], value: object) -> None:
-        if isinstance(value, str) and len(value) > limit:
-            raise InvalidArgumentError(
-                f"{_where(instance, attribute)} must be at most {limit} characters,"
-                f" got {len(value)}"
-            )
-
-    return validate
-
-
-def _sequence_of(item: type) -> _Validator:
-    def validate(instance: object, attribute: Attribute[Any], value: object) -> None:
-        if isinstance(value, str | bytes) or not isinstance(value, Sequence):
-            raise InvalidArgumentError(
-                f"{_where(instance, attribute)} must be a list of {item.__name__}, got {value!r}"
-            )
-        for index, element in enumerate(value):
-            if not isinstance(element, item):
-                raise InvalidArgumentError(
-                    f"{_where(instance, attribute)}[{index}] must be {item.__name__},"
-                    f" got {element!r}"
-                )
-
-    return validate
-
-
-def _one_of(enum_type: type[_WireEnum]) -> _Validator:
-    # requests use the values the API documents; responses stay open (see _converter)
-    allowed = tuple(member.value for member in enum_type)
-
-    def validate(instance: object, attribute: Attribute[Any], value: object) -> None:
-        if value not in allowed:
-            raise InvalidArgumentError(
-                f"{_where(instance, attribute)} must be one of"
-                f" {', '.join(map(repr, allowed))}, got {value!r}"
-            )
-
-    return validate
-
-
-def _flat_metadata(instance: object, attribute: Attribute[Any], value: object) -> None:
-    # the API keeps message metadata as a flat object of at most 4 kB
-    if value is None or value is UNSET:
-        return
-    _of_type(Mapping)(instance, attribute, value)
-    assert isinstance(value, Mapping)
-    for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, str | int | float | bool | None):
-            raise InvalidArgumentError(
-                f"{_where(instance, attribute)} must be flat: str keys and str, number,"
-                f" bool or None values; {key!r} holds {type(item).__name__}"
-            )
-    try:
-        size = len(
-            json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
-        )
-    except ValueError:  # NaN or infinity
-        raise InvalidArgumentError(
-            f"{_where(instance, attribute)} must hold finite numbers only"
-        ) from None
-    if size > MAX_METADATA_BYTES:
-        raise InvalidArgumentError(
-            f"{_where(instance, attribute)} must be at most {MAX_METADATA_BYTES} bytes"
-            f" of JSON, got {size}"
-        )
-
-
-def _uri(instance: object, attribute: Attribute[Any], value: object) -> None:
-    # an absolute URL: the API resolves nothing relative, and a typo should fail here
-    _non_empty_str(instance, attribute, value)
-    assert isinstance(value, str)
-    if not is_absolute_url(value) or len(value) > 2048:
-        raise InvalidArgumentError(
-            f"{_where(instance, attribute)} must be an absolute URL (at most 2048"
-            f" characters), got {value[:80]!r}"
-        )
-
-
-def _subtypes(instance: object, attribute: Attribute[Any], value: object) -> None:
-    _sequence_of(str)(instance, attribute, value)
-    assert isinstance(value, Sequence)
-    unknown = [item for item in value if item not in AUTHOR_SUBTYPES]
-    if unknown or len(value) != 1:
-        raise InvalidArgumentError(
-            f"{_where(instance, attribute)} must be one of {', '.join(map(repr, AUTHOR_SUBTYPES))}"
-            f" (exactly one), got {list(value)!r}"
-        )
-
-
-def _brand_id(instance: object, attribute: Attribute[Any], value: object) -> None:
-    if isinstance(value, str) and not 1 <= len(value) <= 24:
-        raise InvalidArgumentError(
-            f"{_where(instance, attribute)} must be 1 to 24 characters, got {len(value)}"
-        )
-
-
-#: The author subtypes the API knows.
-AUTHOR_SUBTYPES: Final = ("AI", "activity", "agent", "bot")
-
-_ID = _non_empty_str
-_OPT_STR = _optional(_of_type(str))
-_OPT_BOOL = _optional(_of_type(bool))
-_OPT_MAPPING = _optional(_of_type(Mapping))
-_OPT_NULLABLE_MAPPING = _optional(_of_type(Mapping, nullable=True))
-_TEXT = _optional(attrs.validators.and_(_of_type(str), _max_length(4096)))
-
-
-# --- requests: ClientCreate and what it holds ---------------------------------------
-
-
-@attrs.frozen(kw_only=True)
-class _MatchCriteriaBase:
-    integration_id: str = attrs.field(validator=_ID)
-    primary: bool | Unset = attrs.field(default=UNSET, validator=_OPT_BOOL)
-
-
-@final
-@attrs.frozen(kw_only=True)
-class MatchCriteriaMailgun(_MatchCriteriaBase):
-    """Link an email address through a Mailgun integration.
-
-    >>> MatchCriteriaMailgun(integration_id="5e3b1c2a", address="ann@example.com")
-    MatchCriteriaMailgun(integration_id='5e3b1c2a', primary=UNSET, type='mailgun', \
-address='ann@example.com', subject=UNSET)
-
-    .. versionadded:: 0.1
-    """
-
-    type: Literal["mailgun"] = attrs.field(default="mailgun", init=False)
-    address: str = attrs.field(validator=_email_address)
-    subject: str | Unset = attrs.field(default=UNSET, validator=_OPT_STR)
-
-
-@attrs.frozen(kw_only=True)
-class _PhoneMatchCriteria(_MatchCriteriaBase):
-    phone_number: str = attrs.field(validator=_phone_number)
-
-
-@final
-@attrs.frozen(kw_only=True)
-class MatchCriteriaMessagebird(_PhoneMatchCriteria):
-    """Link a phone number through a MessageBird integration.
-
-    .. versionadded:: 0.1
-    """
-
-    type: Literal["messagebird"] = attrs.field(default="messagebird", init=False)
-
-
-@final
-@attrs.frozen(kw_only=True)
-class MatchCriteriaTwilio(_PhoneMatchCriteria):
-    """Link a phone number through a Twilio (SMS) integration.
-
-    .. versionadded:: 0.1
-    """
-
-    type: Literal["twilio"] = attrs.field(default="twilio", init=False)
-
-
-@final
-@attrs.frozen(kw_only=True)
-class MatchCriteriaWhatsapp(_PhoneMatchCriteria):
-    """Link a WhatsApp phone number.
-
-    >>> MatchCriteriaWhatsapp(integration_id="5e3b1c2a", phone_number="212 555 2368")
-    Traceback (most recent call last):
-    ...
-    sunshine_async.InvalidArgumentError: MatchCriteriaWhatsapp.phone_number must be '+' \
-and the country code, then digits (spaces and dashes allowed, e.g. '+1 212-555-2368'), \
-got '212 555 2368'
-
-    .. versionadded:: 0.1
-    """
-
-    type: Literal["whatsapp"] = attrs.field(default="whatsapp", init=False)
-
-
-MatchCriteria: TypeAlias = (
-    MatchCriteriaMailgun | MatchCriteriaMessagebird | MatchCriteriaTwilio | MatchCriteriaWhatsapp
-)
-_MATCH_CRITERIA = (
-    MatchCriteriaMailgun,
-    MatchCriteriaMessagebird,
-    MatchCriteriaTwilio,
-    MatchCriteriaWhatsapp,
-)
-
-
-@final
-@attrs.frozen(kw_only=True)
-class Author:
-    """Who the confirmation message appears to come from.
-
-    .. versionadded:: 0.1
-    """
-
-    type: AuthorType | str = attrs.field(validator=_one_of(AuthorType))
-    user_id: str | Unset = attrs.field(default=UNSET, validator=_OPT_STR)
-    user_external_id: str | Unset = attrs.field(default=UNSET, validator=_OPT_STR)
-    brand_id: str | Unset | None = attrs.field(
-        default=UNSET,
-        validator=_optional(attrs.validators.and_(_of_type(str, nullable=True), _brand_id)),
-    )
-    display_name: str | Unset = attrs.field(default=UNSET, validator=_OPT_STR)
-    avatar_url: str | Unset = attrs.field(default=UNSET, validator=_optional(_uri))
-    subtypes: Sequence[str] | Unset = attrs.field(default=UNSET, validator=_optional(_subtypes))
-
-
-@final
-@attrs.frozen(kw_only=True)
-class LinkAction:
-    """A button that opens a link; the only action a confirmation message may carry.
-
-    .. versionadded:: 0.1
-    """
-
-    type: Literal["link"] = attrs.field(default="link", init=False)
-    uri: str = attrs.field(validator=_non_empty_str)
-    text: str = attrs.field(validator=_non_empty_str)
-    default: bool | Unset = attrs.field(default=UNSET, validator=_OPT_BOOL)
-    metadata: Mapping[str, object] | Unset | None = attrs.field(
-        default=UNSET, validator=_OPT_NULLABLE_MAPPING
-    )
-    extra_channel_options: Mapping[str, object] | Unset = attrs.field(
-        default=UNSET, validator=_OPT_MAPPING
-    )
-
-
-_OPT_ACTIONS = _optional(_sequence_of(LinkAction))
-
-
-@final
-@attrs.frozen(kw_only=True)
-class TextContent:
-    """A text message, optionally with link buttons.
-
-    .. versionadded:: 0.1
-    """
-
-    type: Literal["text"] = attrs.field(default="text", init=False)
-    text: str | Unset = attrs.field(default=UNSET, validator=_TEXT)
-    html_text: str | Unset = attrs.field(default=UNSET, validator=_TEXT)
-    markdown_text: str | Unset = attrs.field(default=UNSET, validator=_TEXT)
-    block_chat_input: bool | Unset = attrs.field(default=UNSET, validator=_OPT_BOOL)
-    actions: Sequence[LinkAction] | Unset = attrs.field(default=UNSET, validator=_OPT_ACTIONS)
-    payload: str | Unset = attrs.field(default=UNSET, validator=_OPT_STR)
-
-
-@final
-@attrs.frozen(kw_only=True)
-class ImageContent:
-    """An image message, with optional text and link buttons.
-
-    .. versionadded:: 0.1
-    """
-
-    type: Literal["image"] = attrs.field(default="image", init=False)
-    media_url: str = attrs.field(validator=_uri)
-    alt_text: str | Unset = attrs.field(
-        default=UNSET, validator=_optional(attrs.validators.and_(_of_type(str), _max_length(128)))
-    )
-    text: str | Unset = attrs.field(default=UNSET, validator=_OPT_STR)
-    html_text: str | Unset = attrs.field(default=UNSET, validator=_TEXT)
-    markdown_text: str | Unset = attrs.field(default=UNSET, validator=_TEXT)
-    block_chat_input: bool | Unset = attrs.field(default=UNSET, validator=_OPT_BOOL)
-    actions: Sequence[LinkAction] | Unset = attrs.field(default=UNSET, validator=_OPT_ACTIONS)
-    attachment_id: str | Unset = attrs.field(default=UNSET, validator=_OPT_STR)
-
-
-MessageContent: TypeAlias = TextContent | ImageContent
-
-
-@final
-@attrs.frozen(kw_only=True)
-class MessagePost:
-    """The message sent to reach the user during confirmation (not added to the conversation).
-
-    .. versionadded:: 0.1
-    """
-
-    author: Author = attrs.field(validator=_of_type(Author))
-    content: MessageContent = attrs.field(validator=_of_type(TextContent, ImageContent))
-    metadata: Mapping[str, object] | Unset | None = attrs.field(
-        default=UNSET, validator=_flat_metadata
-    )
-    destination: Mapping[str, object] | Unset = attrs.field(default=UNSET, validator=_OPT_MAPPING)
-    override: Mapping[str, object] | Unset = attrs.field(default=UNSET, validator=_OPT_MAPPING)
-    schema: str | Unset = attrs.field(default=UNSET, validator=_OPT_STR)
-
-
-@final
-@attrs.frozen(kw_only=True)
-class Confirmation:
-    """How the link is confirmed: ``immediate``, ``userActivity`` or ``prompt``.
-
-    >>> Confirmation(type="immediate")
-    Confirmation(type='immediate', message=UNSET)
-
-    .. versionadded:: 0.1
-    """
-
-    type: ConfirmationType | str = attrs.field(validator=_one_of(ConfirmationType))
-    message: MessagePost | Unset = attrs.field(
-        default=UNSET, validator=_optional(_of_type(MessagePost))
-    )
-
-
-@final
-@attrs.frozen(kw_only=True)
-class Target:
-    """The conversation the new client joins.
-
-    .. versionadded:: 0.1
-    """
-
-    conversation_id: str = attrs.field(validator=_ID)
-
-
-@final
-@attrs.frozen(kw_only=True)
-class ClientCreate:
-    """The body of a create-client request.
-
-    .. versionadded:: 0.1
-    """
-
-    match_criteria: MatchCriteria = attrs.field(validator=_of_type(*_MATCH_CRITERIA))
-    confirmation: Confirmation = attrs.field(validator=_of_type(Confirmation))
-    target: Target = attrs.field(validator=_of_type(Target))
-
-
 # --- responses ------------------------------------------------------------------------
 
 
@@ -570,21 +178,22 @@ def _recorded() -> Any:
 
 @final
 @attrs.frozen(kw_only=True)
-class Client:
+class Client(Model):
     """A client: one channel through which a user is reachable.
 
     ``type`` and ``status`` are `ClientType` / `ClientStatus` members, or a plain `str`
     for a value this SDK version does not know. ``last_seen`` and ``linked_at`` are
     aware datetimes, or the string as sent when it is not an ISO-8601 date (one odd
-    value never fails a page). Fields the server left out, or sent as
-    ``null``, are ``None``; ``nulls`` names (in camelCase) those it sent as ``null``, so
-    that converting back gives the same JSON. Fields it sent that this SDK does not know
-    are in ``extra``.
+    value never fails a page). ``id`` is always a `str`. Other fields the server left
+    out, or sent as ``null``, are ``None``; ``nulls`` names (in camelCase) those it sent
+    as ``null``, so that converting back gives the same JSON. Fields it sent that this
+    SDK does not know are in ``extra``.
 
     .. versionadded:: 0.1
     """
 
-    id: str | None = None
+    # the API always sends it: a client without one reads as "" with the gap in problems
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: ClientType | str | None = None
     status: ClientStatus | str | None = None
     integration_id: str | None = None
@@ -600,72 +209,6 @@ class Client:
     problems: tuple[str, ...] = _recorded()
 
 
-@final
-@attrs.frozen(kw_only=True)
-class Meta:
-    """Pagination state of a list response.
-
-    .. versionadded:: 0.1
-    """
-
-    has_more: bool | None = None
-    after_cursor: str | None = None
-    before_cursor: str | None = None
-    extra: Mapping[str, object] = _extra()
-    nulls: frozenset[str] = _nulls()
-    problems: tuple[str, ...] = _recorded()
-
-
-@final
-@attrs.frozen(kw_only=True)
-class Links:
-    """Absolute URLs of the next and previous pages, when there are such pages.
-
-    .. versionadded:: 0.1
-    """
-
-    next: str | None = None
-    prev: str | None = None
-    extra: Mapping[str, object] = _extra()
-    nulls: frozenset[str] = _nulls()
-    problems: tuple[str, ...] = _recorded()
-
-
-@final
-@attrs.frozen(kw_only=True)
-class ClientListResponse:
-    """One page of clients, as yielded by ``clients.pages()``.
-
-    .. versionadded:: 0.1
-    """
-
-    clients: Sequence[Client] = ()
-    meta: Meta = Meta()
-    links: Links = Links()
-    extra: Mapping[str, object] = _extra()
-    nulls: frozenset[str] = _nulls()
-    problems: tuple[str, ...] = _recorded()
-
-
-# Resolve the string annotations now, while each class's __module__ still names this
-# module: the package re-exports the classes under `sunshine_async`.
-for _model in (
-    MatchCriteriaMailgun,
-    MatchCriteriaMessagebird,
-    MatchCriteriaTwilio,
-    MatchCriteriaWhatsapp,
-    Author,
-    LinkAction,
-    TextContent,
-    ImageContent,
-    MessagePost,
-    Confirmation,
-    Target,
-    ClientCreate,
-    Client,
-    Meta,
-    Links,
-    ClientListResponse,
-):
-    attrs.resolve_types(_model)
-del _model
+# Resolve the string annotations now, while the class's __module__ still names this
+# module: the package re-exports it under `sunshine_async`.
+attrs.resolve_types(Client)

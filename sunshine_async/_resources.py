@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, final, overload
 
 from ._checks import check_id
-from ._converter import CONVERTER, camel_case, structure_request
 from ._cursors import page_params
 from ._exceptions import InvalidArgumentError
+from ._generated.models import ClientCreate, ClientListResponse, Confirmation, Target
 from ._generated.operations import OPERATIONS
 from ._generated.resources import (
     AppKeysOperations,
@@ -32,15 +32,10 @@ from ._generated.resources import (
     UsersOperations,
     WebhooksOperations,
 )
+from ._generated.wire import ClientCreateJSON, ConfirmationJSON, MatchCriteriaInput, TargetJSON
+from ._invoke import check_body
 from ._linkwait import DEFAULT_LINK_TIMEOUT, DEFAULT_POLL_INTERVAL, wait_for_link
-from ._models import (
-    Client,
-    ClientCreate,
-    ClientListResponse,
-    Confirmation,
-    MatchCriteria,
-    Target,
-)
+from ._models import UNSET, Client, Unset
 from ._operation import Operation
 from ._options import RequestOptions
 from ._pagination import ItemIterator, PageIterator, decode
@@ -500,7 +495,7 @@ class ClientsResource:
     @overload
     async def create(
         self,
-        body: ClientCreate | Mapping[str, object],
+        body: ClientCreate | ClientCreateJSON,
         /,
         *,
         options: RequestOptions | None = None,
@@ -509,27 +504,30 @@ class ClientsResource:
     @overload
     async def create(
         self,
+        /,
         *,
-        match_criteria: MatchCriteria | Mapping[str, object],
-        confirmation: Confirmation | Mapping[str, object],
-        target: Target | Mapping[str, object],
+        match_criteria: MatchCriteriaInput,
+        confirmation: Confirmation | ConfirmationJSON,
+        target: Target | TargetJSON,
         options: RequestOptions | None = None,
     ) -> Client: ...
 
     async def create(
         self,
-        body: ClientCreate | Mapping[str, object] | None = None,
+        body: ClientCreate | ClientCreateJSON | None = None,
+        /,
         *,
-        match_criteria: MatchCriteria | Mapping[str, object] | None = None,
-        confirmation: Confirmation | Mapping[str, object] | None = None,
-        target: Target | Mapping[str, object] | None = None,
+        match_criteria: MatchCriteriaInput | Unset = UNSET,
+        confirmation: Confirmation | ConfirmationJSON | Unset = UNSET,
+        target: Target | TargetJSON | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> Client:
         """Start linking a channel to the user; returns the new client (status ``pending``).
 
         Pass the three parts as keywords (each a model, or a mapping in the API's JSON
         shape), or one `ClientCreate`, or one mapping of the whole body (the JSON from
-        the API docs can be pasted as a dict).
+        the API docs can be pasted as a dict). Either way the body is checked against
+        the spec, at every depth, before anything is sent.
 
         The request is not retried after it may have reached the server (no idempotency
         key exists), so a create is never sent twice.
@@ -537,45 +535,24 @@ class ClientsResource:
         Raises:
             InvalidArgumentError: the body is incomplete or invalid; nothing was sent.
             ApiError: the API refused it (`BadRequestError`, `NotFoundError`, ...).
+
+        Example::
+
+            client = await clients.create(
+                match_criteria=MatchCriteriaWhatsapp(
+                    integration_id=integration_id, phone_number="+15145555555"
+                ),
+                confirmation=Confirmation(type="immediate"),
+                target=Target(conversation_id=conversation_id),
+            )
         """
-        keywords = {
-            "match_criteria": match_criteria,
-            "confirmation": confirmation,
-            "target": target,
-        }
-        if body is not None:
-            given = [name for name, value in keywords.items() if value is not None]
-            if given:
-                raise InvalidArgumentError(
-                    f"pass a body or keyword arguments, not both (got body and {given[0]})"
-                )
-            request = structure_request(body, ClientCreate, name="body")
-        else:
-            missing = [name for name, value in keywords.items() if value is None]
-            if missing:
-                raise InvalidArgumentError(f"create() is missing {', '.join(missing)}")
-            if any(isinstance(value, Mapping) for value in keywords.values()):
-                # JSON for one part or more: checked as one body, so that a problem is
-                # named by its path ($.matchCriteria.phoneNumber) as for a pasted body
-                whole = {
-                    camel_case(name): value
-                    if isinstance(value, Mapping)
-                    else CONVERTER.unstructure(value)
-                    for name, value in keywords.items()
-                }
-                request = structure_request(whole, ClientCreate, name="body")
-            else:
-                request = ClientCreate(
-                    match_criteria=match_criteria,  # type: ignore[arg-type]
-                    confirmation=confirmation,  # type: ignore[arg-type]
-                    target=target,  # type: ignore[arg-type]
-                )
         operation = OPERATIONS["CreateClient"]
+        fields = {"matchCriteria": match_criteria, "confirmation": confirmation, "target": target}
         response = await self._requester.request(
             "POST",
             self._path(operation),
             params=self._query,
-            body=CONVERTER.unstructure(request),
+            body=check_body(operation, body, fields),
             options=options,
             operation=operation,
         )

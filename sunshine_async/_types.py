@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal, TypeAlias
 
+#: Any JSON value, as ``json.loads`` gives it.
+JSONValue: TypeAlias = (
+    "str | int | float | bool | Sequence[JSONValue] | Mapping[str, JSONValue] | None"
+)
 #: A decoded JSON object as the API sends and receives it.
 JSONObject: TypeAlias = Mapping[str, object]
 #: Query parameters in the order they go on the wire.

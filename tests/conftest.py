@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import respx
+
+from sunshine_async.types import ClientCreateJSON
 
 BASE_URL = "https://api.smooch.io"
 APP_ID = "5d8cff3cd55b040010928b5b"
 USER_ID = "steveb@example.com"
 KEY_ID = "app_5d8cff3cd55b040010928b5c"
 SECRET = "s3cr3t-that-must-never-leak-0123456789"
+
+
+def example_body_for(conversation: str) -> ClientCreateJSON:
+    """The reference's example body, linking to ``conversation``."""
+    return {
+        "matchCriteria": EXAMPLE_BODY["matchCriteria"],
+        "confirmation": EXAMPLE_BODY["confirmation"],
+        "target": {"conversationId": conversation},
+    }
+
+
 #: The create body the reference gives as its example.
-EXAMPLE_BODY: dict[str, Any] = {
+EXAMPLE_BODY: ClientCreateJSON = {
     "matchCriteria": {
         "type": "whatsapp",
         "integrationId": "582dedf230e788746891281a",

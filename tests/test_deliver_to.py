@@ -16,6 +16,7 @@ import pytest
 
 from sunshine_async.testing import Delivery, FakeSunshine
 from sunshine_async.testing import _delivery as delivery_module
+from sunshine_async.types import ClientCreateJSON
 
 from .test_examples import load
 
@@ -44,7 +45,7 @@ def whatsapp_integration(fake: FakeSunshine) -> str:
     return whatsapp
 
 
-def link_body(fake: FakeSunshine, conversation: str) -> dict[str, Any]:
+def link_body(fake: FakeSunshine, conversation: str) -> ClientCreateJSON:
     return {
         "matchCriteria": {
             "type": "whatsapp",

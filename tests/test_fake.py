@@ -26,6 +26,7 @@ from sunshine_async.testing import (
     Status,
     serve_in_thread,
 )
+from sunshine_async.types import ClientCreateJSON
 
 from .conftest import EXAMPLE_BODY
 
@@ -190,9 +191,10 @@ class TestLifecycle:
 
     async def test_create_from_mapping_and_mailgun(self, fake: FakeSunshine) -> None:
         """A mailgun create from a JSON-shaped dict gets the address as external id."""
-        body = {
-            **EXAMPLE_BODY,
+        body: ClientCreateJSON = {
             "matchCriteria": {"type": "mailgun", "integrationId": "i1", "address": "a@b.co"},
+            "confirmation": EXAMPLE_BODY["confirmation"],
+            "target": EXAMPLE_BODY["target"],
         }
         async with fake.session() as session:
             created = await session.apps[APP].users[USER].clients.create(body)

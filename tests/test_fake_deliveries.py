@@ -14,8 +14,9 @@ import pytest
 from sunshine_async.testing import Delivery, FakeSunshine, serve_in_thread
 from sunshine_async.testing._server import ServerThread
 from sunshine_async.testing._spec import SPEC, schema_problems
+from sunshine_async.types import ClientCreateJSON
 
-from .conftest import EXAMPLE_BODY
+from .conftest import example_body_for
 
 pytestmark = pytest.mark.anyio
 
@@ -59,8 +60,8 @@ def seeded(
     return fake, conversation, custom
 
 
-def link_body(conversation: str) -> dict[str, Any]:
-    return {**EXAMPLE_BODY, "target": {"conversationId": conversation}}
+def link_body(conversation: str) -> ClientCreateJSON:
+    return example_body_for(conversation)
 
 
 async def test_create_confirm_and_fail_are_delivered() -> None:

@@ -15,7 +15,7 @@ from sunshine_async._config import MAX_BODY_BYTES
 from sunshine_async.testing import Delivery, FakeSunshine, RecordedRequest, Status
 from sunshine_async.types import Custom, Whatsapp
 
-from .conftest import EXAMPLE_BODY
+from .conftest import EXAMPLE_BODY, example_body_for
 
 APP = "5d8cff3cd55b040010928b5b"
 USER = "user-1"
@@ -35,11 +35,7 @@ class TestRequests:
         """A request is kept with its headers, its body as sent and that body decoded."""
         conversation = fake.add_conversation(APP, USER)
         async with fake.session() as session:
-            await (
-                session.apps[APP]
-                .users[USER]
-                .clients.create({**EXAMPLE_BODY, "target": {"conversationId": conversation}})
-            )
+            await session.apps[APP].users[USER].clients.create(example_body_for(conversation))
         (sent,) = fake.requests
         assert (sent.method, sent.path) == ("POST", f"/v2/apps/{APP}/users/{USER}/clients")
         assert sent.json == {**EXAMPLE_BODY, "target": {"conversationId": conversation}}

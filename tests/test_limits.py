@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import tracemalloc
 import zlib
+from typing import Any
 
 import anyio
 import httpx
@@ -16,6 +17,8 @@ import sunshine_async as sa
 from sunshine_async import Session
 from sunshine_async._converter import problems_in
 from sunshine_async._decoding import BodyDecodeError, BodyTooLargeError, BoundedDecoder
+from sunshine_async._generated.operations import OPERATIONS
+from sunshine_async._invoke import check_body
 from sunshine_async._transport import pick_transport
 from sunshine_async.testing import FakeSunshine, serve_in_thread
 
@@ -397,12 +400,25 @@ class TestSettings:
         assert Session(key_id=KEY_ID, secret=SECRET, base_url=url).base_url == url
 
     def test_metadata_is_flat_and_small(self) -> None:
+        """A confirmation message's metadata: flat, finite, at most 4 KB, at depth 3."""
         author = sa.Author(type="business")
-        content = sa.TextContent(text="Link?")
-        sa.MessagePost(author=author, content=content, metadata={"a": 1, "b": None, "c": "x"})
+        content = sa.TextMessage(text="Link?")
+
+        def sent(metadata: Any) -> object:
+            message = sa.MessagePost(author=author, content=content, metadata=metadata)
+            body = {
+                "matchCriteria": {"type": "whatsapp", "integrationId": "i", "phoneNumber": "+12"},
+                "confirmation": sa.Confirmation(type="prompt", message=message),
+                "target": {"conversationId": "c"},
+            }
+            return check_body(OPERATIONS["CreateClient"], body, {})
+
+        assert sent({"a": 1, "b": None, "c": "x"})
         for metadata in ({"a": {"b": 1}}, {"a": [1]}, {"a": "x" * 4100}, {"a": float("nan")}):
-            with pytest.raises(sa.InvalidArgumentError, match=r"MessagePost\.metadata"):
-                sa.MessagePost(author=author, content=content, metadata=metadata)
+            with pytest.raises(
+                sa.InvalidArgumentError, match=r"body\.confirmation\.message\.metadata"
+            ):
+                sent(metadata)
 
 
 @pytest.mark.with_aiohttp

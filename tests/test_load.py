@@ -27,6 +27,7 @@ from sunshine_async.testing import (
     Status,
     serve_in_thread,
 )
+from sunshine_async.types import ClientCreateJSON
 
 from ._loopback import InFlight
 
@@ -69,7 +70,7 @@ def phone(index: int) -> str:
     return f"+1514{index:07d}"
 
 
-def create_body(index: int) -> dict[str, object]:
+def create_body(index: int) -> ClientCreateJSON:
     return {
         "matchCriteria": {
             "type": "whatsapp",

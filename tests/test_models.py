@@ -1,13 +1,35 @@
-"""Tests for `sunshine_async._models`: construction-time validation and model habits."""
+"""Tests for the Clients models, now the generated ones: what each takes, and the checks
+the spec's rules make before a create is sent (at every depth, with the JSON path)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 import attrs
 import pytest
 
 import sunshine_async as sa
+from sunshine_async import types
+from sunshine_async._generated.operations import OPERATIONS
+from sunshine_async._invoke import check_body
+
+WHATSAPP = sa.MatchCriteriaWhatsapp(integration_id="i", phone_number="+15145555555")
+TARGET = sa.Target(conversation_id="c")
+
+
+def create_body(
+    match_criteria: object = WHATSAPP,
+    confirmation: object = None,
+    target: object = TARGET,
+) -> dict[str, object]:
+    """The body `clients.create` would send for these parts (or its InvalidArgumentError)."""
+    fields = {
+        "matchCriteria": match_criteria,
+        "confirmation": confirmation or sa.Confirmation(type="immediate"),
+        "target": target,
+    }
+    return check_body(OPERATIONS["CreateClient"], None, fields)
 
 
 class TestMatchCriteria:
@@ -15,92 +37,112 @@ class TestMatchCriteria:
         "cls", [sa.MatchCriteriaMessagebird, sa.MatchCriteriaTwilio, sa.MatchCriteriaWhatsapp]
     )
     @pytest.mark.parametrize("phone", ["+15145555555", "+1 212-555-2368", "+44 20 7946 0958"])
-    def test_phone_accepted(self, cls: type, phone: str) -> None:
-        """'+' and the country code, with spaces and dashes, is accepted."""
-        assert cls(integration_id="i", phone_number=phone).phone_number == phone
+    def test_phone_accepted(self, cls: Any, phone: str) -> None:
+        """'+' and the country code, with spaces and dashes, is sent as given."""
+        criteria = cls(integration_id="i", phone_number=phone)
+        body = create_body(criteria)
+        assert body["matchCriteria"] == {
+            "type": criteria.type,
+            "integrationId": "i",
+            "phoneNumber": phone,
+        }
 
     @pytest.mark.parametrize(
         "cls", [sa.MatchCriteriaMessagebird, sa.MatchCriteriaTwilio, sa.MatchCriteriaWhatsapp]
     )
     @pytest.mark.parametrize("phone", ["212 555 2368", "+", "+1 (212) 555", "", "++1", "+1a"])
-    def test_phone_rejected(self, cls: type, phone: str) -> None:
-        """A number without '+' country code is refused, naming the field."""
-        with pytest.raises(sa.InvalidArgumentError, match=rf"{cls.__name__}\.phone_number"):
-            cls(integration_id="i", phone_number=phone)
+    def test_phone_refused_before_sending(self, cls: Any, phone: str) -> None:
+        """A number without '+' and country code is refused, naming its JSON path."""
+        with pytest.raises(sa.InvalidArgumentError, match=r"body\.matchCriteria\.phoneNumber"):
+            create_body(cls(integration_id="i", phone_number=phone))
 
-    def test_type_is_fixed(self) -> None:
-        """Each variant carries its wire type and cannot be given another."""
-        assert sa.MatchCriteriaTwilio(integration_id="i", phone_number="+1 2").type == "twilio"
-        with pytest.raises(TypeError):
-            sa.MatchCriteriaTwilio(integration_id="i", phone_number="+12", type="x")  # type: ignore[call-arg]
+    def test_type_is_the_variant(self) -> None:
+        """Each variant carries its wire type, and sends it."""
+        twilio = sa.MatchCriteriaTwilio(integration_id="i", phone_number="+1 2")
+        assert twilio.type == "twilio"
+        assert create_body(twilio)["matchCriteria"] == twilio.to_dict()
+        assert twilio.to_dict()["type"] == "twilio"
 
-    @pytest.mark.parametrize("bad", ["", None, 5])
-    def test_integration_id_required(self, bad: object) -> None:
-        """integration_id must be a non-empty str."""
-        with pytest.raises(sa.InvalidArgumentError, match="integration_id"):
-            sa.MatchCriteriaWhatsapp(integration_id=bad, phone_number="+12")  # type: ignore[arg-type]
+    def test_integration_id_is_required(self) -> None:
+        """Leaving integration_id out fails at once (mypy says so too)."""
+        with pytest.raises(TypeError, match="integration_id"):
+            sa.MatchCriteriaWhatsapp(phone_number="+12")  # type: ignore[call-arg]
+        with pytest.raises(sa.InvalidArgumentError, match=r"body\.matchCriteria\.integrationId"):
+            create_body({"type": "whatsapp", "integrationId": 5, "phoneNumber": "+12"})
 
     def test_mailgun_address(self) -> None:
         """Mailgun needs an email address."""
-        assert sa.MatchCriteriaMailgun(integration_id="i", address="a@b.c").address == "a@b.c"
-        with pytest.raises(sa.InvalidArgumentError, match="address"):
-            sa.MatchCriteriaMailgun(integration_id="i", address="not-an-email")
+        good = sa.MatchCriteriaMailgun(integration_id="i", address="a@b.c")
+        assert create_body(good)["matchCriteria"] == {
+            "type": "mailgun",
+            "integrationId": "i",
+            "address": "a@b.c",
+        }
+        bad = sa.MatchCriteriaMailgun(integration_id="i", address="not-an-email")
+        with pytest.raises(sa.InvalidArgumentError, match=r"body\.matchCriteria\.address"):
+            create_body(bad)
 
     def test_primary_must_be_bool(self) -> None:
         """primary is a bool, not a truthy string."""
-        with pytest.raises(sa.InvalidArgumentError, match="primary"):
-            sa.MatchCriteriaWhatsapp(integration_id="i", phone_number="+12", primary="yes")  # type: ignore[arg-type]
+        odd = sa.MatchCriteriaWhatsapp(integration_id="i", phone_number="+12", primary="yes")  # type: ignore[arg-type]
+        with pytest.raises(sa.InvalidArgumentError, match=r"body\.matchCriteria\.primary"):
+            create_body(odd)
 
 
 class TestClientCreate:
-    def test_parts_must_be_models(self) -> None:
-        """A dict where a model is expected is named in the error."""
-        with pytest.raises(sa.InvalidArgumentError, match=r"ClientCreate\.match_criteria"):
-            sa.ClientCreate(
-                match_criteria={"type": "whatsapp"},  # type: ignore[arg-type]
-                confirmation=sa.Confirmation(type="immediate"),
-                target=sa.Target(conversation_id="c"),
-            )
+    def test_a_part_as_json_is_checked_at_depth(self) -> None:
+        """A part given as JSON is checked like a model, by its path."""
+        with pytest.raises(sa.InvalidArgumentError, match=r"body\.matchCriteria: needs the field"):
+            create_body({"type": "whatsapp"})
 
-    def test_target_needs_conversation(self) -> None:
-        """Target.conversation_id must not be empty."""
-        with pytest.raises(sa.InvalidArgumentError, match=r"Target\.conversation_id"):
-            sa.Target(conversation_id="")
+    def test_target_needs_a_conversation(self) -> None:
+        with pytest.raises(TypeError, match="conversation_id"):
+            sa.Target()  # type: ignore[call-arg]
+        with pytest.raises(sa.InvalidArgumentError, match="needs the field 'conversationId'"):
+            create_body(target={})
 
-    @pytest.mark.parametrize("bad", ["", "bogus", "Immediate", None])
-    def test_confirmation_type_is_documented(self, bad: object) -> None:
-        """Confirmation.type is one of immediate, userActivity, prompt."""
-        with pytest.raises(sa.InvalidArgumentError, match=r"Confirmation\.type must be one of"):
-            sa.Confirmation(type=bad)  # type: ignore[arg-type]
+    @pytest.mark.parametrize("bad", ["instant", "", 5])
+    def test_confirmation_type_is_one_the_spec_names(self, bad: object) -> None:
+        with pytest.raises(sa.InvalidArgumentError, match=r"body\.confirmation\.type"):
+            create_body(confirmation={"type": bad})
 
-    @pytest.mark.parametrize("good", ["immediate", "userActivity", sa.ConfirmationType.PROMPT])
+    @pytest.mark.parametrize("good", ["immediate", "userActivity", "prompt"])
     def test_confirmation_types(self, good: str) -> None:
-        """The documented types, as strings or members, are accepted."""
-        assert sa.Confirmation(type=good).type == good
+        assert create_body(confirmation=sa.Confirmation(type=good))["confirmation"] == {
+            "type": good
+        }
 
-    def test_author_type(self) -> None:
-        """Author.type is business or user."""
-        assert sa.Author(type="user").type == "user"
-        with pytest.raises(sa.InvalidArgumentError, match=r"Author\.type"):
-            sa.Author(type="bot")
+    def test_the_whole_body_as_one_model(self) -> None:
+        """`ClientCreate` holds the three parts; it is sent as its JSON."""
+        whole = sa.ClientCreate(
+            match_criteria=WHATSAPP, confirmation=sa.Confirmation(type="prompt"), target=TARGET
+        )
+        assert check_body(OPERATIONS["CreateClient"], whole, {}) == whole.to_dict()
+        assert whole.to_dict()["target"] == {"conversationId": "c"}
 
 
 class TestMessages:
-    def test_text_limit(self) -> None:
-        """Text content is at most 4096 characters."""
-        sa.TextContent(text="x" * 4096)
-        with pytest.raises(sa.InvalidArgumentError, match="4096"):
-            sa.TextContent(text="x" * 4097)
+    def test_text_limit_at_depth_four(self) -> None:
+        """The spec's 4096-character text limit, four objects deep in a create."""
+        message = sa.MessagePost(
+            author=sa.Author(type="business"), content=sa.TextMessage(text="x" * 4097)
+        )
+        confirmation = sa.Confirmation(type="prompt", message=message)
+        with pytest.raises(
+            sa.InvalidArgumentError, match=r"body\.confirmation\.message\.content\.text"
+        ):
+            create_body(confirmation=confirmation)
+        fits = attrs.evolve(message, content=sa.TextMessage(text="x" * 4096))
+        sent = create_body(confirmation=sa.Confirmation(type="prompt", message=fits))
+        assert sent["confirmation"]["message"]["content"]["text"] == "x" * 4096  # type: ignore[index]
 
-    def test_actions_are_links(self) -> None:
-        """Only link actions may go in a confirmation message."""
-        with pytest.raises(sa.InvalidArgumentError, match=r"actions\[0\]"):
-            sa.TextContent(text="t", actions=[{"type": "link"}])  # type: ignore[list-item]
-
-    def test_content_kind(self) -> None:
-        """A message's content is text or image."""
-        with pytest.raises(sa.InvalidArgumentError, match=r"MessagePost\.content"):
-            sa.MessagePost(author=sa.Author(type="business"), content="hello")  # type: ignore[arg-type]
+    def test_an_action_of_an_unknown_type_is_refused(self) -> None:
+        content = {"type": "text", "text": "t", "actions": [{"type": "teleport"}]}
+        message = {"author": {"type": "business"}, "content": content}
+        with pytest.raises(
+            sa.InvalidArgumentError, match=r"body\.confirmation\.message\.content\.actions\[0\]"
+        ):
+            create_body(confirmation={"type": "prompt", "message": message})
 
 
 class TestModelHabits:
@@ -112,21 +154,24 @@ class TestModelHabits:
         sa.Target,
         sa.MessagePost,
         sa.Author,
-        sa.TextContent,
-        sa.ImageContent,
-        sa.LinkAction,
+        sa.TextMessage,
+        sa.ImageMessage,
+        sa.Link,
         sa.Client,
         sa.Meta,
         sa.Links,
         sa.ClientListResponse,
+        sa.User,
+        sa.Profile,
     ]
 
     @pytest.mark.parametrize("model", MODELS)
     def test_frozen_slotted_keyword_only(self, model: type) -> None:
-        """Models are frozen, slotted and keyword-only."""
+        """Models are frozen, slotted and keyword-only, and say where they are public."""
         assert attrs.has(model)
         assert "__slots__" in model.__dict__
         assert all(f.kw_only for f in attrs.fields(model) if f.init)
+        assert getattr(types, model.__name__) is model
         instance = sa.Client(id="x")
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             instance.id = "y"  # type: ignore[misc]
@@ -141,24 +186,54 @@ class TestModelHabits:
         assert repr(sa.UNSET) == "UNSET"
         assert not sa.UNSET
 
+    def test_to_dict_and_from_dict_round_trip(self) -> None:
+        """A model read from JSON gives the same JSON back, nulls and unknown keys too."""
+        data: dict[str, Any] = {
+            "id": "u1",
+            "externalId": "steve",
+            "profile": {"givenName": "Steve", "surname": None},
+            "brandNew": {"x": [1, 2]},
+        }
+        user = sa.User.from_dict(data)
+        assert user.profile is not None
+        assert user.profile.given_name == "Steve"
+        assert user.to_dict() == data
+        assert json.loads(user.to_json()) == data
+
+    def test_from_dict_keeps_an_odd_value(self) -> None:
+        """from_dict reads as a response is read: an odd value is kept and named."""
+        user = sa.User.from_dict({"id": "u1", "profile": {"givenName": 7}})
+        assert user.profile is not None
+        assert user.profile.given_name is None
+        assert sa.problems_in(user) == ["expected str, got int 7 @ $.profile.givenName"]
+
+    def test_a_missing_id_is_a_recorded_gap(self) -> None:
+        """The API always sends an id: one left out reads as "" and is named."""
+        user = sa.User.from_dict({"externalId": "steve"})
+        assert user.id == ""
+        assert sa.problems_in(user) == ["missing, though the API always sends it @ $.id"]
+
 
 class TestSpecBounds:
-    """Request fields the spec bounds are checked before anything is sent."""
+    """Request fields the spec bounds are checked before anything is sent, at depth."""
 
     @pytest.mark.parametrize(
-        ("make", "words"),
+        ("author", "words"),
         [
-            (lambda: sa.Author(type="business", brand_id="b" * 25), "1 to 24"),
-            (lambda: sa.Author(type="business", brand_id=""), "1 to 24"),
-            (lambda: sa.Author(type="business", avatar_url="/relative.png"), "absolute URL"),
-            (lambda: sa.Author(type="business", subtypes=["robot"]), "must be one of"),
-            (lambda: sa.Author(type="business", subtypes=["AI", "bot"]), "exactly one"),
-            (lambda: sa.ImageContent(media_url="not a url"), "absolute URL"),
+            (sa.Author(type="business", brand_id="b" * 25), "at most 24"),
+            (sa.Author(type="business", brand_id=""), "must not be empty"),
+            (sa.Author(type="business", avatar_url="/relative.png"), "absolute URL"),
+            (sa.Author(type="business", subtypes=["robot"]), "must be one of"),
+            (sa.Author(type="business", subtypes=["AI", "bot"]), "at most 1"),
+            (sa.Author(type="bot"), "must be one of 'business', 'user'"),
         ],
     )
-    def test_refused(self, make: Any, words: str) -> None:
+    def test_refused(self, author: sa.Author, words: str) -> None:
+        message = sa.MessagePost(author=author, content=sa.TextMessage(text="Hi"))
+        with pytest.raises(sa.InvalidArgumentError, match=r"body\.confirmation\.message\.author"):
+            create_body(confirmation=sa.Confirmation(type="prompt", message=message))
         with pytest.raises(sa.InvalidArgumentError, match=words):
-            make()
+            create_body(confirmation=sa.Confirmation(type="prompt", message=message))
 
     def test_accepted(self) -> None:
         author = sa.Author(
@@ -167,8 +242,9 @@ class TestSpecBounds:
             avatar_url="https://www.gravatar.com/image.jpg",
             subtypes=["AI"],
         )
-        assert author.subtypes == ["AI"]
-        assert sa.ImageContent(media_url="https://example.com/a.png").media_url.startswith("https")
+        message = sa.MessagePost(author=author, content=sa.TextMessage(text="Hi"))
+        sent = create_body(confirmation=sa.Confirmation(type="prompt", message=message))
+        assert sent["confirmation"]["message"]["author"]["subtypes"] == ["AI"]  # type: ignore[index]
 
     def test_brand_id_of_a_user(self) -> None:
         session = sa.Session(key_id="app_x", secret="y")

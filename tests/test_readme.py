@@ -188,10 +188,10 @@ async def _confirmation(found: readme.Block, monkeypatch: pytest.MonkeyPatch) ->
 
         confirmation = namespace["confirmation"]
         assert isinstance(confirmation, sunshine_async.Confirmation)
-        assert confirmation.type == sunshine_async.ConfirmationType.PROMPT
         assert confirmation.type == "prompt"
         message = confirmation.message
         assert isinstance(message, sunshine_async.MessagePost)
+        assert isinstance(message.content, sunshine_async.TextMessage)
         assert message.content.text == "Link your WhatsApp to this conversation?"
         # checked by the fake against the spec's schema, as the API would
         client = await namespace["clients"].create(

@@ -149,10 +149,10 @@ class TestCreate:
     @pytest.mark.parametrize(
         ("args", "kwargs", "message"),
         [
-            ((), {}, "missing match_criteria, confirmation, target"),
+            ((), {}, "CreateClient needs a request body"),
             ((EXAMPLE_BODY,), {"target": sa.Target(conversation_id="c")}, "not both"),
-            (({"matchCriteria": {}},), {}, "invalid ClientCreate"),
-            (("text",), {}, "mapping"),
+            (({"matchCriteria": {}},), {}, "body: needs the field 'confirmation'"),
+            (("text",), {}, "a model or a mapping"),
         ],
     )
     async def test_bad_input_sends_nothing(

@@ -21,6 +21,7 @@ import respx
 
 import sunshine_async as sa
 from sunshine_async import Session
+from sunshine_async.types import ClientCreateJSON
 
 from ._loopback import canned_server, http_response
 from .conftest import APP_ID, BASE_URL, KEY_ID, SECRET, USER_ID
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.anyio
 
 CLIENTS_PATH = f"/v2/apps/{APP_ID}/users/steveb%40example.com/clients"
 CLIENT_PATH = f"{CLIENTS_PATH}/5ebee0975ac5304b664a12fa"
-CREATE_BODY = {
+CREATE_BODY: ClientCreateJSON = {
     "matchCriteria": {"type": "twilio", "integrationId": "i", "phoneNumber": "+1 212-555-2368"},
     "confirmation": {"type": "immediate"},
     "target": {"conversationId": "c"},

@@ -274,8 +274,8 @@ async def test_clients_create_takes_json_keywords(fake: FakeSunshine) -> None:
         assert client.status == "pending"
         assert client.integration_id == integration
         requests = len(fake.requests)
-        with pytest.raises(InvalidArgumentError, match=r"\$\.matchCriteria\.phoneNumber"):
-            await clients.create(
+        with pytest.raises(InvalidArgumentError, match=r"body\.matchCriteria\.phoneNumber"):
+            await clients.create(  # type: ignore[call-overload]
                 match_criteria={"type": "whatsapp", "integrationId": integration, "phoneNumber": 5},
                 confirmation={"type": "prompt"},
                 target={"conversationId": conversation},

@@ -9,6 +9,7 @@ hypothesis-jsonschema draws bodies from. Plain synchronous tests, no network.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import timeit
 from collections.abc import Mapping
@@ -25,7 +26,6 @@ from hypothesis_jsonschema import from_schema
 from sunshine_async._config import MAX_METADATA_BYTES, MAX_PROBLEMS_SHOWN
 from sunshine_async._exceptions import InvalidArgumentError
 from sunshine_async._generated.rules import BODIES, RULES
-from sunshine_async._models import _PHONE_NUMBER
 from sunshine_async._validate import MAX_DEPTH, body_problems, check_body, json_type
 from tests import _spec_oracle as oracle
 
@@ -54,12 +54,18 @@ def problems(op_id: str, body: object) -> list[str]:
 # --- the oracle: the spec as closed JSON Schemas --------------------------------------
 
 _PROSE_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
-    # E.164 with spaces and dashes (the SDK's _PHONE_NUMBER); \Z, as $ allows a newline
+    # E.164 with spaces and dashes (the contract's rule); \Z, as $ allows a newline
     **{
         (name, "phoneNumber"): {"type": "string", "pattern": r"^\+[0-9][0-9 \-]*[0-9]\Z"}
         for name in ("matchCriteriaMessagebird", "matchCriteriaTwilio", "matchCriteriaWhatsapp")
     },
     ("matchCriteriaMailgun", "address"): {"type": "string", "format": "email"},
+    # the spec's item bounds (a defect) meant for the array: one subtype at most
+    ("author", "subtypes"): {
+        "type": "array",
+        "maxItems": 1,
+        "items": {"type": "string", "enum": ["AI", "activity", "agent", "bot"]},
+    },
 }
 #: metadata: a flat object (a few keys here, far under its 4 KB)
 _METADATA = {
@@ -259,7 +265,10 @@ class TestTable:
         rules = PROSE["rules"]
         assert rules["metadata"]["*"]["flat_max_bytes"] == MAX_METADATA_BYTES
         for name in ("matchCriteriaMessagebird", "matchCriteriaTwilio", "matchCriteriaWhatsapp"):
-            assert rules[name]["phoneNumber"]["pattern"] == _PHONE_NUMBER.pattern
+            # the contract's own examples (clients-api.md section 4)
+            pattern = re.compile(rules[name]["phoneNumber"]["pattern"])
+            assert pattern.fullmatch("+1 212-555-2368")
+            assert not pattern.fullmatch("212 555 2368")
         assert all(entry.get("why") for fields in rules.values() for entry in fields.values())
 
     def test_discriminator_of_integration(self) -> None:

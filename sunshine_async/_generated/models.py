@@ -18,12 +18,12 @@ import attrs
 
 from sunshine_async._converter import register_open_unions, register_subtypes
 from sunshine_async._models import Client as Client
-from sunshine_async._models import redacted
+from sunshine_async._models import Model, redacted
 
 
 @final
 @attrs.frozen(kw_only=True)
-class Page:
+class Page(Model):
     """The ``page`` schema."""
 
     after: str | None = None
@@ -36,7 +36,7 @@ class Page:
 
 @final
 @attrs.frozen(kw_only=True)
-class AppSettings:
+class AppSettings(Model):
     """The ``appSettings`` schema."""
 
     conversation_retention_seconds: int | None = None
@@ -55,7 +55,7 @@ class AppSettings:
 
 @final
 @attrs.frozen(kw_only=True)
-class App:
+class App(Model):
     """The ``app`` schema."""
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
@@ -69,7 +69,7 @@ class App:
 
 @final
 @attrs.frozen(kw_only=True)
-class Meta:
+class Meta(Model):
     """The ``meta`` schema."""
 
     has_more: bool | None = None
@@ -82,7 +82,7 @@ class Meta:
 
 @final
 @attrs.frozen(kw_only=True)
-class Links:
+class Links(Model):
     """The ``links`` schema."""
 
     prev: str | None = None
@@ -94,12 +94,12 @@ class Links:
 
 @final
 @attrs.frozen(kw_only=True)
-class AppListResponse:
+class AppListResponse(Model):
     """The ``appListResponse`` schema."""
 
-    apps: Sequence[App] | None = None
-    meta: Meta | None = None
-    links: Links | None = None
+    apps: Sequence[App] = attrs.field(default=(), metadata={"always_sent": True})
+    meta: Meta = attrs.field(factory=Meta)
+    links: Links = attrs.field(factory=Links)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -107,7 +107,7 @@ class AppListResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class Error:
+class Error(Model):
     """The ``error`` schema."""
 
     code: str | None = None
@@ -119,7 +119,7 @@ class Error:
 
 @final
 @attrs.frozen(kw_only=True)
-class ErrorResponse:
+class ErrorResponse(Model):
     """The ``errorResponse`` schema."""
 
     errors: Sequence[Error] | None = None
@@ -130,7 +130,7 @@ class ErrorResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class AppCreateBody:
+class AppCreateBody(Model):
     """The ``appCreateBody`` schema."""
 
     display_name: str
@@ -143,7 +143,7 @@ class AppCreateBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class AppResponse:
+class AppResponse(Model):
     """The ``appResponse`` schema."""
 
     app: App | None = None
@@ -154,7 +154,7 @@ class AppResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class AppSubdomain:
+class AppSubdomain(Model):
     """The ``appSubdomain`` schema."""
 
     subdomain: str | None = None
@@ -165,7 +165,7 @@ class AppSubdomain:
 
 @final
 @attrs.frozen(kw_only=True)
-class AppResponseWithSubdomain:
+class AppResponseWithSubdomain(Model):
     """The ``appResponseWithSubdomain`` schema."""
 
     app: Mapping[str, object] | None = None
@@ -176,7 +176,7 @@ class AppResponseWithSubdomain:
 
 @final
 @attrs.frozen(kw_only=True)
-class AppUpdateBody:
+class AppUpdateBody(Model):
     """The ``appUpdateBody`` schema."""
 
     display_name: str | None = None
@@ -189,7 +189,7 @@ class AppUpdateBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class AppKey:
+class AppKey(Model):
     """The ``appKey`` schema."""
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
@@ -202,7 +202,7 @@ class AppKey:
 
 @final
 @attrs.frozen(kw_only=True)
-class AppKeyListResponse:
+class AppKeyListResponse(Model):
     """The ``appKeyListResponse`` schema."""
 
     keys: Sequence[AppKey] | None = None
@@ -213,7 +213,7 @@ class AppKeyListResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class AppKeyResponse:
+class AppKeyResponse(Model):
     """The ``appKeyResponse`` schema."""
 
     key: AppKey | None = None
@@ -224,7 +224,7 @@ class AppKeyResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class AttachmentUploadBody:
+class AttachmentUploadBody(Model):
     """The ``attachmentUploadBody`` schema."""
 
     source: str
@@ -235,7 +235,7 @@ class AttachmentUploadBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class AttachmentSchema:
+class AttachmentSchema(Model):
     """The ``attachmentSchema`` schema."""
 
     media_url: str | None = None
@@ -247,7 +247,7 @@ class AttachmentSchema:
 
 @final
 @attrs.frozen(kw_only=True)
-class AttachmentResponse:
+class AttachmentResponse(Model):
     """The ``attachmentResponse`` schema."""
 
     attachment: AttachmentSchema | None = None
@@ -258,7 +258,7 @@ class AttachmentResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class AttachmentDeleteBody:
+class AttachmentDeleteBody(Model):
     """The ``attachmentDeleteBody`` schema."""
 
     media_url: str
@@ -269,7 +269,7 @@ class AttachmentDeleteBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardIntegrationWebhook:
+class SwitchboardIntegrationWebhook(Model):
     """The ``switchboardIntegrationWebhook`` schema."""
 
     id: str | None = None
@@ -283,7 +283,7 @@ class SwitchboardIntegrationWebhook:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationTruncated:
+class ConversationTruncated(Model):
     """The ``conversationTruncated`` schema."""
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
@@ -298,7 +298,7 @@ class ConversationTruncated:
 
 @final
 @attrs.frozen(kw_only=True)
-class Conversation:
+class Conversation(Model):
     """The ``conversation`` schema."""
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
@@ -320,12 +320,12 @@ class Conversation:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationListResponse:
+class ConversationListResponse(Model):
     """The ``conversationListResponse`` schema."""
 
-    conversations: Sequence[Conversation] | None = None
-    meta: Meta | None = None
-    links: Links | None = None
+    conversations: Sequence[Conversation] = attrs.field(default=(), metadata={"always_sent": True})
+    meta: Meta = attrs.field(factory=Meta)
+    links: Links = attrs.field(factory=Links)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -333,7 +333,7 @@ class ConversationListResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationCreateBody:
+class ConversationCreateBody(Model):
     """The ``conversationCreateBody`` schema."""
 
     type: Literal["personal", "sdkGroup"] | str
@@ -349,7 +349,7 @@ class ConversationCreateBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationResponse:
+class ConversationResponse(Model):
     """The ``conversationResponse`` schema."""
 
     conversation: Conversation | None = None
@@ -360,7 +360,7 @@ class ConversationResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationUpdateBody:
+class ConversationUpdateBody(Model):
     """The ``conversationUpdateBody`` schema."""
 
     display_name: str | None = None
@@ -374,7 +374,7 @@ class ConversationUpdateBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class ClientAssociation:
+class ClientAssociation(Model):
     """The ``clientAssociation`` schema."""
 
     type: (
@@ -408,7 +408,7 @@ class ClientAssociation:
 
 @final
 @attrs.frozen(kw_only=True)
-class Participant:
+class Participant(Model):
     """The ``participant`` schema."""
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
@@ -424,12 +424,12 @@ class Participant:
 
 @final
 @attrs.frozen(kw_only=True)
-class ParticipantListResponse:
+class ParticipantListResponse(Model):
     """The ``participantListResponse`` schema."""
 
-    participants: Sequence[Participant] | None = None
-    meta: Meta | None = None
-    links: Links | None = None
+    participants: Sequence[Participant] = attrs.field(default=(), metadata={"always_sent": True})
+    meta: Meta = attrs.field(factory=Meta)
+    links: Links = attrs.field(factory=Links)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -437,7 +437,7 @@ class ParticipantListResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class Author:
+class Author(Model):
     """The ``author`` schema."""
 
     type: Literal["business", "user"] | str
@@ -454,7 +454,7 @@ class Author:
 
 @final
 @attrs.frozen(kw_only=True)
-class TicketClosed:
+class TicketClosed(Model):
     """The ``ticketClosed`` schema."""
 
     type: Literal["ticket:closed"] = "ticket:closed"
@@ -466,7 +466,7 @@ class TicketClosed:
 
 @final
 @attrs.frozen(kw_only=True)
-class TransferToEmail:
+class TransferToEmail(Model):
     """The ``transferToEmail`` schema."""
 
     type: Literal["ticket:transfer:email"] = "ticket:transfer:email"
@@ -478,7 +478,7 @@ class TransferToEmail:
 
 @final
 @attrs.frozen(kw_only=True)
-class EndedByUser:
+class EndedByUser(Model):
     """The ``endedByUser`` schema."""
 
     type: Literal["conversation:endedByUser"] = "conversation:endedByUser"
@@ -490,7 +490,7 @@ class EndedByUser:
 
 @final
 @attrs.frozen(kw_only=True)
-class Buy:
+class Buy(Model):
     """The ``buy`` schema."""
 
     type: Literal["buy"] = "buy"
@@ -505,10 +505,15 @@ class Buy:
 
 @final
 @attrs.frozen(kw_only=True)
-class ExtraChannelOptions:
-    """The ``extraChannelOptions`` schema."""
+class ExtraChannelOptionsMessenger(Model):
+    """The ``messenger`` object of ``extraChannelOptions``."""
 
-    messenger: Mapping[str, object] | None = None
+    messenger_extensions: bool | None = attrs.field(
+        default=None, metadata={"json": "messenger_extensions"}
+    )
+    webview_share_button: Literal["hide"] | str | None = attrs.field(
+        default=None, metadata={"json": "webview_share_button"}
+    )
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -516,7 +521,18 @@ class ExtraChannelOptions:
 
 @final
 @attrs.frozen(kw_only=True)
-class Link:
+class ExtraChannelOptions(Model):
+    """The ``extraChannelOptions`` schema."""
+
+    messenger: ExtraChannelOptionsMessenger | None = None
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class Link(Model):
     """The ``link`` schema."""
 
     type: Literal["link"] = "link"
@@ -532,7 +548,7 @@ class Link:
 
 @final
 @attrs.frozen(kw_only=True)
-class LocationRequest:
+class LocationRequest(Model):
     """The ``locationRequest`` schema."""
 
     type: Literal["locationRequest"] = "locationRequest"
@@ -545,7 +561,7 @@ class LocationRequest:
 
 @final
 @attrs.frozen(kw_only=True)
-class Postback:
+class Postback(Model):
     """The ``postback`` schema."""
 
     type: Literal["postback"] = "postback"
@@ -559,7 +575,7 @@ class Postback:
 
 @final
 @attrs.frozen(kw_only=True)
-class Reply:
+class Reply(Model):
     """The ``reply`` schema."""
 
     type: Literal["reply"] = "reply"
@@ -574,7 +590,7 @@ class Reply:
 
 @final
 @attrs.frozen(kw_only=True)
-class Webview:
+class Webview(Model):
     """The ``webview`` schema."""
 
     type: Literal["webview"] = "webview"
@@ -593,7 +609,7 @@ class Webview:
 
 @final
 @attrs.frozen(kw_only=True)
-class TextMessage:
+class TextMessage(Model):
     """The ``textMessage`` schema."""
 
     type: Literal["text"] = "text"
@@ -610,7 +626,7 @@ class TextMessage:
 
 @final
 @attrs.frozen(kw_only=True)
-class Item:
+class Item(Model):
     """The ``item`` schema."""
 
     title: str
@@ -628,14 +644,10 @@ class Item:
 
 @final
 @attrs.frozen(kw_only=True)
-class CarouselMessage:
-    """The ``carouselMessage`` schema."""
+class CarouselMessageDisplaySettings(Model):
+    """The ``displaySettings`` object of ``carouselMessage``."""
 
-    type: Literal["carousel"] = "carousel"
-    text: str | None = None
-    block_chat_input: bool | None = None
-    items: Sequence[Item]
-    display_settings: Mapping[str, object] | None = None
+    image_aspect_ratio: Literal["horizontal", "square"] | str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -643,7 +655,22 @@ class CarouselMessage:
 
 @final
 @attrs.frozen(kw_only=True)
-class FileMessage:
+class CarouselMessage(Model):
+    """The ``carouselMessage`` schema."""
+
+    type: Literal["carousel"] = "carousel"
+    text: str | None = None
+    block_chat_input: bool | None = None
+    items: Sequence[Item]
+    display_settings: CarouselMessageDisplaySettings | None = None
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class FileMessage(Model):
     """The ``fileMessage`` schema."""
 
     type: Literal["file"] = "file"
@@ -663,7 +690,7 @@ class FileMessage:
 
 @final
 @attrs.frozen(kw_only=True)
-class Field:
+class Field(Model):
     """The ``field`` schema."""
 
     type: Literal["email", "select", "text"] | str
@@ -680,7 +707,7 @@ class Field:
 
 @final
 @attrs.frozen(kw_only=True)
-class FormMessageField:
+class FormMessageField(Model):
     """The ``formMessageField`` schema."""
 
     type: Literal["email", "select", "text"] | str
@@ -701,7 +728,7 @@ class FormMessageField:
 
 @final
 @attrs.frozen(kw_only=True)
-class FormMessage:
+class FormMessage(Model):
     """The ``formMessage`` schema."""
 
     type: Literal["form"] = "form"
@@ -716,7 +743,7 @@ class FormMessage:
 
 @final
 @attrs.frozen(kw_only=True)
-class FormResponseMessageField:
+class FormResponseMessageField(Model):
     """The ``formResponseMessageField`` schema."""
 
     type: Literal["email", "select", "text"] | str
@@ -734,7 +761,7 @@ class FormResponseMessageField:
 
 @final
 @attrs.frozen(kw_only=True)
-class FormResponseMessage:
+class FormResponseMessage(Model):
     """The ``formResponseMessage`` schema."""
 
     type: Literal["formResponse"] = "formResponse"
@@ -747,7 +774,7 @@ class FormResponseMessage:
 
 @final
 @attrs.frozen(kw_only=True)
-class ImageMessage:
+class ImageMessage(Model):
     """The ``imageMessage`` schema."""
 
     type: Literal["image"] = "image"
@@ -768,7 +795,7 @@ class ImageMessage:
 
 @final
 @attrs.frozen(kw_only=True)
-class ListMessage:
+class ListMessage(Model):
     """The ``listMessage`` schema."""
 
     type: Literal["list"] = "list"
@@ -782,14 +809,11 @@ class ListMessage:
 
 @final
 @attrs.frozen(kw_only=True)
-class LocationMessage:
-    """The ``locationMessage`` schema."""
+class LocationMessageCoordinates(Model):
+    """The ``coordinates`` object of ``locationMessage``."""
 
-    type: Literal["location"] = "location"
-    text: str | None = None
-    block_chat_input: bool | None = None
-    coordinates: Mapping[str, object]
-    location: Mapping[str, object] | None = None
+    lat: float
+    long: float
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -797,7 +821,34 @@ class LocationMessage:
 
 @final
 @attrs.frozen(kw_only=True)
-class TemplateMessage:
+class LocationMessageLocation(Model):
+    """The ``location`` object of ``locationMessage``."""
+
+    address: str | None = None
+    name: str | None = None
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class LocationMessage(Model):
+    """The ``locationMessage`` schema."""
+
+    type: Literal["location"] = "location"
+    text: str | None = None
+    block_chat_input: bool | None = None
+    coordinates: LocationMessageCoordinates
+    location: LocationMessageLocation | None = None
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class TemplateMessage(Model):
     """The ``templateMessage`` schema."""
 
     type: Literal["template"] = "template"
@@ -810,7 +861,7 @@ class TemplateMessage:
 
 @final
 @attrs.frozen(kw_only=True)
-class Device:
+class Device(Model):
     """The ``device`` schema."""
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
@@ -830,7 +881,7 @@ class Device:
 
 @final
 @attrs.frozen(kw_only=True)
-class Source:
+class Source(Model):
     """The ``source`` schema."""
 
     type: str
@@ -846,7 +897,7 @@ class Source:
 
 @final
 @attrs.frozen(kw_only=True)
-class Message:
+class Message(Model):
     """The ``message`` schema."""
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
@@ -866,7 +917,7 @@ class Message:
 
 @final
 @attrs.frozen(kw_only=True)
-class QuotedMessageMessage:
+class QuotedMessageMessage(Model):
     """The ``quotedMessageMessage`` schema."""
 
     type: Literal["message"] = "message"
@@ -878,7 +929,7 @@ class QuotedMessageMessage:
 
 @final
 @attrs.frozen(kw_only=True)
-class QuotedMessageExternalMessageId:
+class QuotedMessageExternalMessageId(Model):
     """The ``quotedMessageExternalMessageId`` schema."""
 
     type: Literal["externalMessageId"] = "externalMessageId"
@@ -890,7 +941,7 @@ class QuotedMessageExternalMessageId:
 
 @final
 @attrs.frozen(kw_only=True)
-class Reference:
+class Reference(Model):
     """The ``reference`` schema."""
 
     uri: str
@@ -903,12 +954,12 @@ class Reference:
 
 @final
 @attrs.frozen(kw_only=True)
-class MessageListResponse:
+class MessageListResponse(Model):
     """The ``messageListResponse`` schema."""
 
-    messages: Sequence[Message] | None = None
-    meta: Meta | None = None
-    links: Links | None = None
+    messages: Sequence[Message] = attrs.field(default=(), metadata={"always_sent": True})
+    meta: Meta = attrs.field(factory=Meta)
+    links: Links = attrs.field(factory=Links)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -916,7 +967,7 @@ class MessageListResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class AppleMessageOverridePayload:
+class AppleMessageOverridePayload(Model):
     """The ``appleMessageOverridePayload`` schema."""
 
     payload: Mapping[str, object] | None = None
@@ -930,7 +981,7 @@ class AppleMessageOverridePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class MessageOverridePayload:
+class MessageOverridePayload(Model):
     """The ``messageOverridePayload`` schema."""
 
     payload: Mapping[str, object] | None = None
@@ -941,7 +992,7 @@ class MessageOverridePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class MessagePost:
+class MessagePost(Model):
     """The ``messagePost`` schema."""
 
     author: Author
@@ -957,7 +1008,7 @@ class MessagePost:
 
 @final
 @attrs.frozen(kw_only=True)
-class MessagePostResponse:
+class MessagePostResponse(Model):
     """The ``messagePostResponse`` schema."""
 
     messages: Sequence[Message] | None = None
@@ -968,7 +1019,7 @@ class MessagePostResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class ActivityTypes:
+class ActivityTypes(Model):
     """The ``activityTypes`` schema."""
 
     type: Literal["conversation:read", "typing:start", "typing:stop"] | str | None = None
@@ -979,7 +1030,7 @@ class ActivityTypes:
 
 @final
 @attrs.frozen(kw_only=True)
-class ActivityPost:
+class ActivityPost(Model):
     """The ``activityPost`` schema."""
 
     author: Author
@@ -991,7 +1042,7 @@ class ActivityPost:
 
 @final
 @attrs.frozen(kw_only=True)
-class PassControlBody:
+class PassControlBody(Model):
     """The ``passControlBody`` schema."""
 
     switchboard_integration: str
@@ -1003,7 +1054,7 @@ class PassControlBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class ReleaseControlBody:
+class ReleaseControlBody(Model):
     """The ``releaseControlBody`` schema."""
 
     metadata: Mapping[str, object] | None = None
@@ -1014,7 +1065,7 @@ class ReleaseControlBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class OfferControlBody:
+class OfferControlBody(Model):
     """The ``offerControlBody`` schema."""
 
     switchboard_integration: str
@@ -1026,7 +1077,7 @@ class OfferControlBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class AcceptControlBody:
+class AcceptControlBody(Model):
     """The ``acceptControlBody`` schema."""
 
     metadata: Mapping[str, object] | None = None
@@ -1037,11 +1088,37 @@ class AcceptControlBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class DownloadMessageRefBody:
+class DownloadMessageRefBodyAppleInteractiveDataRef(Model):
+    """The ``apple.interactiveDataRef`` object of ``downloadMessageRefBody``."""
+
+    url: str
+    bid: str
+    key: str
+    signature: str
+    owner: str
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class DownloadMessageRefBodyApple(Model):
+    """The ``apple`` object of ``downloadMessageRefBody``."""
+
+    interactive_data_ref: DownloadMessageRefBodyAppleInteractiveDataRef
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class DownloadMessageRefBody(Model):
     """The ``downloadMessageRefBody`` schema."""
 
     user_id: str
-    apple: Mapping[str, object] | None = None
+    apple: DownloadMessageRefBodyApple | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1049,10 +1126,21 @@ class DownloadMessageRefBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class MetaConversionEvent:
+class MetaConversionPayload(Model):
+    """The ``payload`` object of ``metaConversionEvent``."""
+
+    data: Sequence[Mapping[str, object]]
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class MetaConversionEvent(Model):
     """The ``metaConversionEvent`` schema."""
 
-    payload: Mapping[str, object]
+    payload: MetaConversionPayload
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1060,7 +1148,7 @@ class MetaConversionEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversionEvents:
+class ConversionEvents(Model):
     """The ``conversionEvents`` schema."""
 
     dataset_id: str | None = None
@@ -1072,7 +1160,7 @@ class ConversionEvents:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversionEventsResponse:
+class ConversionEventsResponse(Model):
     """The ``conversionEventsResponse`` schema."""
 
     conversion_events: ConversionEvents | None = None
@@ -1082,7 +1170,7 @@ class ConversionEventsResponse:
 
 
 @attrs.frozen(kw_only=True)
-class Integration:
+class Integration(Model):
     """The ``integration`` schema.
 
     What the API returns is one of its subclasses, chosen by ``type``.
@@ -1099,7 +1187,7 @@ class Integration:
 
 @final
 @attrs.frozen(kw_only=True)
-class DefaultResponderId:
+class DefaultResponderId(Model):
     """The ``defaultResponderId`` schema."""
 
     default_responder_id: str | None = None
@@ -1110,10 +1198,16 @@ class DefaultResponderId:
 
 @final
 @attrs.frozen(kw_only=True)
-class DefaultResponder:
-    """The ``defaultResponder`` schema."""
+class DefaultResponderDefaultResponder(Model):
+    """The ``defaultResponder`` object of ``defaultResponder``."""
 
-    default_responder: Mapping[str, object] | None = None
+    name: str | None = None
+    integration_id: str | None = None
+    integration_type: str | None = None
+    deliver_standby_events: bool | None = None
+    next_switchboard_integration_id: str | None = None
+    message_history_count: float | None = None
+    inherited: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1121,7 +1215,18 @@ class DefaultResponder:
 
 @final
 @attrs.frozen(kw_only=True)
-class ShowAIDisclaimer:
+class DefaultResponder(Model):
+    """The ``defaultResponder`` schema."""
+
+    default_responder: DefaultResponderDefaultResponder | None = None
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ShowAIDisclaimer(Model):
     """The ``showAIDisclaimer`` schema."""
 
     show_ai_disclaimer: bool | None = attrs.field(
@@ -1147,7 +1252,7 @@ class Android(Integration):
     can_user_create_more_conversations: bool | None = None
     attachments_enabled: bool | None = None
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1164,7 +1269,7 @@ class Apple(Integration):
     msp_id: str
     authentication_message_secret: str | None = attrs.field(default=None, repr=redacted)
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1172,7 +1277,7 @@ class Apple(Integration):
 
 @final
 @attrs.frozen(kw_only=True)
-class Webhook:
+class Webhook(Model):
     """The ``webhook`` schema."""
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
@@ -1214,7 +1319,7 @@ class Instagram(Integration):
     story_replies_enabled: bool | None = None
     story_mentions_enabled: bool | None = None
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1234,7 +1339,7 @@ class Ios(Integration):
     can_user_create_more_conversations: bool | None = None
     attachments_enabled: bool | None = None
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1254,7 +1359,7 @@ class Line(Integration):
     qr_code_url: str | None = None
     line_id: str | None = None
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1273,7 +1378,7 @@ class Mailgun(Integration):
     hide_unsubscribe_link: bool | None = None
     from_address: str | None = None
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1290,7 +1395,7 @@ class Messagebird(Integration):
     originator: str
     webhook_secret: str | None = attrs.field(default=None, repr=redacted)
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1308,7 +1413,7 @@ class Messenger(Integration):
     page_id: float | None = None
     page_name: str | None = None
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1324,7 +1429,7 @@ class Telegram(Integration):
     username: str | None = None
     bot_id: str | None = None
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1341,7 +1446,7 @@ class Twilio(Integration):
     phone_number_sid: str | None = None
     messaging_service_sid: str | None = None
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1360,7 +1465,7 @@ class Twitter(Integration):
     access_token_key: str | None = attrs.field(default=None, repr=redacted)
     access_token_secret: str | None = attrs.field(default=None, repr=redacted)
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1376,7 +1481,7 @@ class Unity(Integration):
     can_user_create_more_conversations: bool | None = None
     attachments_enabled: bool | None = None
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1392,7 +1497,7 @@ class Viber(Integration):
     uri: str | None = None
     account_id: str | None = None
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1400,7 +1505,7 @@ class Viber(Integration):
 
 @final
 @attrs.frozen(kw_only=True)
-class PrechatCapture:
+class PrechatCapture(Model):
     """The ``prechatCapture`` schema."""
 
     avatar_url: str | None = None
@@ -1436,7 +1541,7 @@ class Web(Integration):
     can_user_create_more_conversations: bool | None = None
     attachments_enabled: bool | None = None
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1453,7 +1558,7 @@ class Whatsapp(Integration):
     account_management_access_token: str | None = attrs.field(default=None, repr=redacted)
     phone_number: str | None = None
     default_responder_id: str | None = None
-    default_responder: Mapping[str, object] | None = None
+    default_responder: DefaultResponderDefaultResponder | None = None
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
@@ -1461,12 +1566,12 @@ class Whatsapp(Integration):
 
 @final
 @attrs.frozen(kw_only=True)
-class IntegrationListResponse:
+class IntegrationListResponse(Model):
     """The ``integrationListResponse`` schema."""
 
-    integrations: Sequence[Integration] | None = None
-    meta: Meta | None = None
-    links: Links | None = None
+    integrations: Sequence[Integration] = attrs.field(default=(), metadata={"always_sent": True})
+    meta: Meta = attrs.field(factory=Meta)
+    links: Links = attrs.field(factory=Links)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1474,7 +1579,7 @@ class IntegrationListResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class IntegrationResponse:
+class IntegrationResponse(Model):
     """The ``integrationResponse`` schema."""
 
     integration: Integration | None = None
@@ -1485,7 +1590,7 @@ class IntegrationResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class IntegrationUpdateBase:
+class IntegrationUpdateBase(Model):
     """The ``integrationUpdateBase`` schema."""
 
     display_name: str | None = None
@@ -1500,7 +1605,7 @@ class IntegrationUpdateBase:
 
 @final
 @attrs.frozen(kw_only=True)
-class AndroidUpdate:
+class AndroidUpdate(Model):
     """The ``androidUpdate`` schema."""
 
     display_name: str | None = None
@@ -1522,7 +1627,7 @@ class AndroidUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class AppleUpdate:
+class AppleUpdate(Model):
     """The ``appleUpdate`` schema."""
 
     display_name: str | None = None
@@ -1538,7 +1643,7 @@ class AppleUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class CustomUpdate:
+class CustomUpdate(Model):
     """The ``customUpdate`` schema."""
 
     display_name: str | None = None
@@ -1549,7 +1654,7 @@ class CustomUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class InstagramUpdate:
+class InstagramUpdate(Model):
     """The ``instagramUpdate`` schema."""
 
     display_name: str | None = None
@@ -1567,7 +1672,7 @@ class InstagramUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class IosUpdate:
+class IosUpdate(Model):
     """The ``iosUpdate`` schema."""
 
     display_name: str | None = None
@@ -1588,7 +1693,7 @@ class IosUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class LineUpdate:
+class LineUpdate(Model):
     """The ``lineUpdate`` schema."""
 
     display_name: str | None = None
@@ -1603,7 +1708,7 @@ class LineUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class MailgunUpdate:
+class MailgunUpdate(Model):
     """The ``mailgunUpdate`` schema."""
 
     display_name: str | None = None
@@ -1620,7 +1725,7 @@ class MailgunUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class MessageBirdUpdate:
+class MessageBirdUpdate(Model):
     """The ``messageBirdUpdate`` schema."""
 
     display_name: str | None = None
@@ -1635,7 +1740,7 @@ class MessageBirdUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class MessengerUpdate:
+class MessengerUpdate(Model):
     """The ``messengerUpdate`` schema."""
 
     display_name: str | None = None
@@ -1651,7 +1756,7 @@ class MessengerUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class TelegramUpdate:
+class TelegramUpdate(Model):
     """The ``telegramUpdate`` schema."""
 
     display_name: str | None = None
@@ -1666,7 +1771,7 @@ class TelegramUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class TwilioUpdate:
+class TwilioUpdate(Model):
     """The ``twilioUpdate`` schema."""
 
     display_name: str | None = None
@@ -1681,7 +1786,7 @@ class TwilioUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class TwitterUpdate:
+class TwitterUpdate(Model):
     """The ``twitterUpdate`` schema."""
 
     display_name: str | None = None
@@ -1696,7 +1801,7 @@ class TwitterUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class UnityUpdate:
+class UnityUpdate(Model):
     """The ``unityUpdate`` schema."""
 
     display_name: str | None = None
@@ -1713,7 +1818,7 @@ class UnityUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class ViberUpdate:
+class ViberUpdate(Model):
     """The ``viberUpdate`` schema."""
 
     display_name: str | None = None
@@ -1728,7 +1833,7 @@ class ViberUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class WebUpdate:
+class WebUpdate(Model):
     """The ``webUpdate`` schema."""
 
     display_name: str | None = None
@@ -1759,7 +1864,7 @@ class WebUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class WhatsAppUpdate:
+class WhatsAppUpdate(Model):
     """The ``whatsAppUpdate`` schema."""
 
     display_name: str | None = None
@@ -1777,7 +1882,7 @@ class WhatsAppUpdate:
 
 @final
 @attrs.frozen(kw_only=True)
-class ApiKey:
+class ApiKey(Model):
     """The ``apiKey`` schema."""
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
@@ -1790,7 +1895,7 @@ class ApiKey:
 
 @final
 @attrs.frozen(kw_only=True)
-class IntegrationApiKeyResponse:
+class IntegrationApiKeyResponse(Model):
     """The ``integrationApiKeyResponse`` schema."""
 
     key: ApiKey | None = None
@@ -1801,7 +1906,7 @@ class IntegrationApiKeyResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class WebhookListResponse:
+class WebhookListResponse(Model):
     """The ``webhookListResponse`` schema."""
 
     webhooks: Sequence[Webhook] | None = None
@@ -1812,7 +1917,7 @@ class WebhookListResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class WebhookBody:
+class WebhookBody(Model):
     """The ``webhookBody`` schema."""
 
     target: str | None = None
@@ -1826,7 +1931,7 @@ class WebhookBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class WebhookCreateBody:
+class WebhookCreateBody(Model):
     """The ``webhookCreateBody`` schema."""
 
     target: str
@@ -1840,7 +1945,7 @@ class WebhookCreateBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class WebhookResponse:
+class WebhookResponse(Model):
     """The ``webhookResponse`` schema."""
 
     webhook: Webhook | None = None
@@ -1851,7 +1956,7 @@ class WebhookResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class Switchboard:
+class Switchboard(Model):
     """The ``switchboard`` schema."""
 
     id: str
@@ -1864,7 +1969,7 @@ class Switchboard:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardListResponse:
+class SwitchboardListResponse(Model):
     """The ``switchboardListResponse`` schema."""
 
     switchboards: Sequence[Switchboard] | None = None
@@ -1875,7 +1980,7 @@ class SwitchboardListResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardResponse:
+class SwitchboardResponse(Model):
     """The ``switchboardResponse`` schema."""
 
     switchboard: Switchboard | None = None
@@ -1886,7 +1991,7 @@ class SwitchboardResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardUpdateBody:
+class SwitchboardUpdateBody(Model):
     """The ``switchboardUpdateBody`` schema."""
 
     enabled: bool | None = None
@@ -1898,7 +2003,7 @@ class SwitchboardUpdateBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardIntegration:
+class SwitchboardIntegration(Model):
     """The ``switchboardIntegration`` schema."""
 
     id: str
@@ -1915,7 +2020,7 @@ class SwitchboardIntegration:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardIntegrationListResponse:
+class SwitchboardIntegrationListResponse(Model):
     """The ``switchboardIntegrationListResponse`` schema."""
 
     switchboard_integrations: Sequence[SwitchboardIntegration] | None = None
@@ -1926,7 +2031,7 @@ class SwitchboardIntegrationListResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardIntegrationCreateBody:
+class SwitchboardIntegrationCreateBody(Model):
     """The ``switchboardIntegrationCreateBody`` schema."""
 
     name: str
@@ -1942,7 +2047,7 @@ class SwitchboardIntegrationCreateBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardIntegrationResponse:
+class SwitchboardIntegrationResponse(Model):
     """The ``switchboardIntegrationResponse`` schema."""
 
     switchboard_integration: SwitchboardIntegration | None = None
@@ -1953,7 +2058,7 @@ class SwitchboardIntegrationResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardIntegrationUpdateBody:
+class SwitchboardIntegrationUpdateBody(Model):
     """The ``switchboardIntegrationUpdateBody`` schema."""
 
     name: str | None = None
@@ -1969,7 +2074,7 @@ class SwitchboardIntegrationUpdateBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class UserTruncated:
+class UserTruncated(Model):
     """The ``userTruncated`` schema."""
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
@@ -1984,7 +2089,7 @@ class UserTruncated:
 
 @final
 @attrs.frozen(kw_only=True)
-class Profile:
+class Profile(Model):
     """The ``profile`` schema."""
 
     given_name: str | None = None
@@ -1999,7 +2104,7 @@ class Profile:
 
 @final
 @attrs.frozen(kw_only=True)
-class Identity:
+class Identity(Model):
     """The ``identity`` schema."""
 
     type: str | None = None
@@ -2012,7 +2117,7 @@ class Identity:
 
 @final
 @attrs.frozen(kw_only=True)
-class User:
+class User(Model):
     """The ``user`` schema."""
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
@@ -2032,7 +2137,7 @@ class User:
 
 @final
 @attrs.frozen(kw_only=True)
-class UserListResponse:
+class UserListResponse(Model):
     """The ``userListResponse`` schema."""
 
     users: Sequence[User] | None = None
@@ -2043,7 +2148,7 @@ class UserListResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class UserCreateBody:
+class UserCreateBody(Model):
     """The ``userCreateBody`` schema."""
 
     external_id: str | None = None
@@ -2059,7 +2164,7 @@ class UserCreateBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class UserResponse:
+class UserResponse(Model):
     """The ``userResponse`` schema."""
 
     user: User | None = None
@@ -2070,7 +2175,7 @@ class UserResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class UserUpdateBody:
+class UserUpdateBody(Model):
     """The ``userUpdateBody`` schema."""
 
     signed_up_at: datetime | str | None = None
@@ -2084,12 +2189,12 @@ class UserUpdateBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class ClientListResponse:
+class ClientListResponse(Model):
     """The ``clientListResponse`` schema."""
 
-    clients: Sequence[Client] | None = None
-    meta: Meta | None = None
-    links: Links | None = None
+    clients: Sequence[Client] = attrs.field(default=(), metadata={"always_sent": True})
+    meta: Meta = attrs.field(factory=Meta)
+    links: Links = attrs.field(factory=Links)
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2097,7 +2202,7 @@ class ClientListResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class MatchCriteriaMailgun:
+class MatchCriteriaMailgun(Model):
     """The ``matchCriteriaMailgun`` schema."""
 
     type: Literal["mailgun"] = "mailgun"
@@ -2112,7 +2217,7 @@ class MatchCriteriaMailgun:
 
 @final
 @attrs.frozen(kw_only=True)
-class MatchCriteriaMessagebird:
+class MatchCriteriaMessagebird(Model):
     """The ``matchCriteriaMessagebird`` schema."""
 
     type: Literal["messagebird"] = "messagebird"
@@ -2126,7 +2231,7 @@ class MatchCriteriaMessagebird:
 
 @final
 @attrs.frozen(kw_only=True)
-class MatchCriteriaTwilio:
+class MatchCriteriaTwilio(Model):
     """The ``matchCriteriaTwilio`` schema."""
 
     type: Literal["twilio"] = "twilio"
@@ -2140,7 +2245,7 @@ class MatchCriteriaTwilio:
 
 @final
 @attrs.frozen(kw_only=True)
-class MatchCriteriaWhatsapp:
+class MatchCriteriaWhatsapp(Model):
     """The ``matchCriteriaWhatsapp`` schema."""
 
     type: Literal["whatsapp"] = "whatsapp"
@@ -2154,7 +2259,7 @@ class MatchCriteriaWhatsapp:
 
 @final
 @attrs.frozen(kw_only=True)
-class MatchCriteriaBase:
+class MatchCriteriaBase(Model):
     """The ``matchCriteriaBase`` schema."""
 
     type: str
@@ -2167,12 +2272,11 @@ class MatchCriteriaBase:
 
 @final
 @attrs.frozen(kw_only=True)
-class ClientCreate:
-    """The ``clientCreate`` schema."""
+class Confirmation(Model):
+    """The ``confirmation`` object of ``clientCreate``."""
 
-    match_criteria: MatchCriteria
-    confirmation: Mapping[str, object]
-    target: Mapping[str, object]
+    type: Literal["immediate", "userActivity", "prompt"] | str
+    message: MessagePost | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2180,7 +2284,31 @@ class ClientCreate:
 
 @final
 @attrs.frozen(kw_only=True)
-class DeviceListResponse:
+class Target(Model):
+    """The ``target`` object of ``clientCreate``."""
+
+    conversation_id: str
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ClientCreate(Model):
+    """The ``clientCreate`` schema."""
+
+    match_criteria: MatchCriteria
+    confirmation: Confirmation
+    target: Target
+    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class DeviceListResponse(Model):
     """The ``deviceListResponse`` schema."""
 
     devices: Sequence[Device] | None = None
@@ -2191,7 +2319,7 @@ class DeviceListResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class DeviceResponse:
+class DeviceResponse(Model):
     """The ``deviceResponse`` schema."""
 
     device: Device | None = None
@@ -2202,7 +2330,7 @@ class DeviceResponse:
 
 @final
 @attrs.frozen(kw_only=True)
-class SyncUserBody:
+class SyncUserBody(Model):
     """The ``syncUserBody`` schema."""
 
     surviving_zendesk_id: str | None = None
@@ -2213,7 +2341,7 @@ class SyncUserBody:
 
 @final
 @attrs.frozen(kw_only=True)
-class AppSubSchema:
+class AppSubSchema(Model):
     """The ``appSubSchema`` schema."""
 
     id: str | None = None
@@ -2224,7 +2352,7 @@ class AppSubSchema:
 
 @final
 @attrs.frozen(kw_only=True)
-class WebhookSubSchema:
+class WebhookSubSchema(Model):
     """The ``webhookSubSchema`` schema."""
 
     id: str | None = None
@@ -2236,7 +2364,7 @@ class WebhookSubSchema:
 
 @final
 @attrs.frozen(kw_only=True)
-class EventSubSchema:
+class EventSubSchema(Model):
     """The ``eventSubSchema`` schema."""
 
     id: str | None = None
@@ -2249,7 +2377,7 @@ class EventSubSchema:
 
 @final
 @attrs.frozen(kw_only=True)
-class SourceWebhook:
+class SourceWebhook(Model):
     """The ``sourceWebhook`` schema."""
 
     type: str | None = None
@@ -2265,7 +2393,7 @@ class SourceWebhook:
 
 @final
 @attrs.frozen(kw_only=True)
-class ClientAddPayload:
+class ClientAddPayload(Model):
     """The ``payload`` object of ``clientAddEvent``."""
 
     conversation: ConversationTruncated | None = None
@@ -2280,7 +2408,7 @@ class ClientAddPayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class ClientAddEvent:
+class ClientAddEvent(Model):
     """A ``client:add`` webhook event. The ``clientAddEvent`` schema."""
 
     id: str | None = None
@@ -2294,7 +2422,7 @@ class ClientAddEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class ClientRemovePayload:
+class ClientRemovePayload(Model):
     """The ``payload`` object of ``clientRemoveEvent``."""
 
     conversation: ConversationTruncated | None = None
@@ -2310,7 +2438,7 @@ class ClientRemovePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class ClientRemoveEvent:
+class ClientRemoveEvent(Model):
     """A ``client:remove`` webhook event. The ``clientRemoveEvent`` schema."""
 
     id: str | None = None
@@ -2324,7 +2452,7 @@ class ClientRemoveEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class ClientUpdatePayload:
+class ClientUpdatePayload(Model):
     """The ``payload`` object of ``clientUpdateEvent``."""
 
     conversation: ConversationTruncated | None = None
@@ -2338,7 +2466,7 @@ class ClientUpdatePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class ClientUpdateEvent:
+class ClientUpdateEvent(Model):
     """A ``client:update`` webhook event. The ``clientUpdateEvent`` schema."""
 
     id: str | None = None
@@ -2352,7 +2480,7 @@ class ClientUpdateEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class Campaign:
+class Campaign(Model):
     """The ``campaign`` schema."""
 
     id: str | None = None
@@ -2363,7 +2491,7 @@ class Campaign:
 
 @final
 @attrs.frozen(kw_only=True)
-class SourceWithCampaignWebhook:
+class SourceWithCampaignWebhook(Model):
     """The ``sourceWithCampaignWebhook`` schema."""
 
     type: str | None = None
@@ -2380,7 +2508,7 @@ class SourceWithCampaignWebhook:
 
 @final
 @attrs.frozen(kw_only=True)
-class Referral:
+class Referral(Model):
     """The ``referral`` schema."""
 
     code: str | None = None
@@ -2392,7 +2520,7 @@ class Referral:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationCreatePayload:
+class ConversationCreatePayload(Model):
     """The ``payload`` object of ``conversationCreateEvent``."""
 
     conversation: ConversationTruncated | None = None
@@ -2419,7 +2547,7 @@ class ConversationCreatePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationCreateEvent:
+class ConversationCreateEvent(Model):
     """A ``conversation:create`` webhook event. The ``conversationCreateEvent`` schema."""
 
     id: str | None = None
@@ -2433,7 +2561,7 @@ class ConversationCreateEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationJoinPayload:
+class ConversationJoinPayload(Model):
     """The ``payload`` object of ``conversationJoinEvent``."""
 
     conversation: ConversationTruncated | None = None
@@ -2445,7 +2573,7 @@ class ConversationJoinPayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationJoinEvent:
+class ConversationJoinEvent(Model):
     """A ``conversation:join`` webhook event. The ``conversationJoinEvent`` schema."""
 
     id: str | None = None
@@ -2459,7 +2587,7 @@ class ConversationJoinEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationLeavePayload:
+class ConversationLeavePayload(Model):
     """The ``payload`` object of ``conversationLeaveEvent``."""
 
     conversation: ConversationTruncated | None = None
@@ -2471,7 +2599,7 @@ class ConversationLeavePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationLeaveEvent:
+class ConversationLeaveEvent(Model):
     """A ``conversation:leave`` webhook event. The ``conversationLeaveEvent`` schema."""
 
     id: str | None = None
@@ -2485,7 +2613,7 @@ class ConversationLeaveEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationRemovePayload:
+class ConversationRemovePayload(Model):
     """The ``payload`` object of ``conversationRemoveEvent``."""
 
     conversation: ConversationTruncated | None = None
@@ -2496,7 +2624,7 @@ class ConversationRemovePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationRemoveEvent:
+class ConversationRemoveEvent(Model):
     """A ``conversation:remove`` webhook event. The ``conversationRemoveEvent`` schema."""
 
     id: str | None = None
@@ -2510,7 +2638,7 @@ class ConversationRemoveEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationMessageDeliveryPayload:
+class ConversationMessageDeliveryPayload(Model):
     """The ``conversationMessageDeliveryPayload`` schema."""
 
     user: User | None = None
@@ -2526,7 +2654,7 @@ class ConversationMessageDeliveryPayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationMessageDeliveryChannelEvent:
+class ConversationMessageDeliveryChannelEvent(Model):
     """A ``conversation:message:delivery:channel`` webhook event.
 
     The ``conversationMessageDeliveryChannelEvent`` schema.
@@ -2545,7 +2673,7 @@ class ConversationMessageDeliveryChannelEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationMessageDeliveryFailurePayloadError:
+class ConversationMessageDeliveryFailurePayloadError(Model):
     """The ``payload.error`` object of ``conversationMessageDeliveryFailureEvent``."""
 
     code: str | None = None
@@ -2557,7 +2685,7 @@ class ConversationMessageDeliveryFailurePayloadError:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationMessageDeliveryFailurePayload:
+class ConversationMessageDeliveryFailurePayload(Model):
     """The ``payload`` object of ``conversationMessageDeliveryFailureEvent``."""
 
     user: User | None = None
@@ -2574,7 +2702,7 @@ class ConversationMessageDeliveryFailurePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationMessageDeliveryFailureEvent:
+class ConversationMessageDeliveryFailureEvent(Model):
     """A ``conversation:message:delivery:failure`` webhook event.
 
     The ``conversationMessageDeliveryFailureEvent`` schema.
@@ -2593,7 +2721,7 @@ class ConversationMessageDeliveryFailureEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationMessageDeliveryUserEvent:
+class ConversationMessageDeliveryUserEvent(Model):
     """A ``conversation:message:delivery:user`` webhook event.
 
     The ``conversationMessageDeliveryUserEvent`` schema.
@@ -2612,7 +2740,7 @@ class ConversationMessageDeliveryUserEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class AuthorWebhook:
+class AuthorWebhook(Model):
     """The ``authorWebhook`` schema."""
 
     type: Literal["business", "user"] | str
@@ -2625,7 +2753,7 @@ class AuthorWebhook:
 
 @final
 @attrs.frozen(kw_only=True)
-class MessageWebhook:
+class MessageWebhook(Model):
     """The ``messageWebhook`` schema."""
 
     id: str | None = None
@@ -2643,7 +2771,7 @@ class MessageWebhook:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationMessagePayload:
+class ConversationMessagePayload(Model):
     """The ``payload`` object of ``conversationMessageEvent``."""
 
     conversation: ConversationTruncated | None = None
@@ -2656,7 +2784,7 @@ class ConversationMessagePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationMessageEvent:
+class ConversationMessageEvent(Model):
     """A ``conversation:message`` webhook event. The ``conversationMessageEvent`` schema."""
 
     id: str | None = None
@@ -2670,7 +2798,7 @@ class ConversationMessageEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class PostbackWebhook:
+class PostbackWebhook(Model):
     """The ``postbackWebhook`` schema."""
 
     payload: str | None = None
@@ -2682,7 +2810,7 @@ class PostbackWebhook:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationPostbackPayload:
+class ConversationPostbackPayload(Model):
     """The ``payload`` object of ``conversationPostbackEvent``."""
 
     postback: PostbackWebhook | None = None
@@ -2696,7 +2824,7 @@ class ConversationPostbackPayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationPostbackEvent:
+class ConversationPostbackEvent(Model):
     """A ``conversation:postback`` webhook event. The ``conversationPostbackEvent`` schema."""
 
     id: str | None = None
@@ -2710,7 +2838,7 @@ class ConversationPostbackEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class Activity:
+class Activity(Model):
     """The ``activity`` schema."""
 
     type: Literal["conversation:read", "typing:start", "typing:stop"] | str | None = None
@@ -2723,7 +2851,7 @@ class Activity:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationReadPayload:
+class ConversationReadPayload(Model):
     """The ``payload`` object of ``conversationReadEvent``."""
 
     conversation: ConversationTruncated | None = None
@@ -2735,7 +2863,7 @@ class ConversationReadPayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationReadEvent:
+class ConversationReadEvent(Model):
     """A ``conversation:read`` webhook event. The ``conversationReadEvent`` schema."""
 
     id: str | None = None
@@ -2749,7 +2877,7 @@ class ConversationReadEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationReferralPayload:
+class ConversationReferralPayload(Model):
     """The ``payload`` object of ``conversationReferralEvent``."""
 
     conversation: ConversationTruncated | None = None
@@ -2763,7 +2891,7 @@ class ConversationReferralPayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationReferralEvent:
+class ConversationReferralEvent(Model):
     """A ``conversation:referral`` webhook event. The ``conversationReferralEvent`` schema."""
 
     id: str | None = None
@@ -2777,7 +2905,7 @@ class ConversationReferralEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationTypingPayload:
+class ConversationTypingPayload(Model):
     """The ``payload`` object of ``conversationTypingEvent``."""
 
     conversation: ConversationTruncated | None = None
@@ -2789,7 +2917,7 @@ class ConversationTypingPayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class ConversationTypingEvent:
+class ConversationTypingEvent(Model):
     """A ``conversation:typing`` webhook event. The ``conversationTypingEvent`` schema."""
 
     id: str | None = None
@@ -2803,7 +2931,7 @@ class ConversationTypingEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardAcceptControlPayload:
+class SwitchboardAcceptControlPayload(Model):
     """The ``payload`` object of ``switchboardAcceptControl``."""
 
     conversation: ConversationTruncated | None = None
@@ -2815,7 +2943,7 @@ class SwitchboardAcceptControlPayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardAcceptControl:
+class SwitchboardAcceptControl(Model):
     """A ``switchboard:acceptControl`` webhook event. The ``switchboardAcceptControl`` schema."""
 
     id: str | None = None
@@ -2829,7 +2957,7 @@ class SwitchboardAcceptControl:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardAcceptControlFailurePayload:
+class SwitchboardAcceptControlFailurePayload(Model):
     """The ``payload`` object of ``switchboardAcceptControlFailure``."""
 
     error: Mapping[str, object] | None = None
@@ -2842,7 +2970,7 @@ class SwitchboardAcceptControlFailurePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardAcceptControlFailure:
+class SwitchboardAcceptControlFailure(Model):
     """A ``switchboard:acceptControl:failure`` webhook event.
 
     The ``switchboardAcceptControlFailure`` schema.
@@ -2861,7 +2989,7 @@ class SwitchboardAcceptControlFailure:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardOfferControlPayload:
+class SwitchboardOfferControlPayload(Model):
     """The ``payload`` object of ``switchboardOfferControl``."""
 
     conversation: ConversationTruncated | None = None
@@ -2873,7 +3001,7 @@ class SwitchboardOfferControlPayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardOfferControl:
+class SwitchboardOfferControl(Model):
     """A ``switchboard:offerControl`` webhook event. The ``switchboardOfferControl`` schema."""
 
     id: str | None = None
@@ -2887,7 +3015,7 @@ class SwitchboardOfferControl:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardOfferControlFailurePayload:
+class SwitchboardOfferControlFailurePayload(Model):
     """The ``payload`` object of ``switchboardOfferControlFailure``."""
 
     error: Mapping[str, object] | None = None
@@ -2900,7 +3028,7 @@ class SwitchboardOfferControlFailurePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardOfferControlFailure:
+class SwitchboardOfferControlFailure(Model):
     """A ``switchboard:offerControl:failure`` webhook event.
 
     The ``switchboardOfferControlFailure`` schema.
@@ -2919,7 +3047,7 @@ class SwitchboardOfferControlFailure:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardPassControlPayload:
+class SwitchboardPassControlPayload(Model):
     """The ``payload`` object of ``switchboardPassControl``."""
 
     conversation: ConversationTruncated | None = None
@@ -2932,7 +3060,7 @@ class SwitchboardPassControlPayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardPassControl:
+class SwitchboardPassControl(Model):
     """A ``switchboard:passControl`` webhook event. The ``switchboardPassControl`` schema."""
 
     id: str | None = None
@@ -2946,7 +3074,7 @@ class SwitchboardPassControl:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardPassControlFailurePayload:
+class SwitchboardPassControlFailurePayload(Model):
     """The ``payload`` object of ``switchboardPassControlFailure``."""
 
     error: Mapping[str, object] | None = None
@@ -2959,7 +3087,7 @@ class SwitchboardPassControlFailurePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardPassControlFailure:
+class SwitchboardPassControlFailure(Model):
     """A ``switchboard:passControl:failure`` webhook event.
 
     The ``switchboardPassControlFailure`` schema.
@@ -2978,7 +3106,7 @@ class SwitchboardPassControlFailure:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardReleaseControlPayload:
+class SwitchboardReleaseControlPayload(Model):
     """The ``payload`` object of ``switchboardReleaseControl``."""
 
     conversation: ConversationTruncated | None = None
@@ -2991,7 +3119,7 @@ class SwitchboardReleaseControlPayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class SwitchboardReleaseControl:
+class SwitchboardReleaseControl(Model):
     """A ``switchboard:releaseControl`` webhook event. The ``switchboardReleaseControl`` schema."""
 
     id: str | None = None
@@ -3007,7 +3135,7 @@ class SwitchboardReleaseControl:
 
 @final
 @attrs.frozen(kw_only=True)
-class UserMergePayloadMergedUsers:
+class UserMergePayloadMergedUsers(Model):
     """The ``payload.mergedUsers`` object of ``userMergeEvent``."""
 
     surviving: User | None = None
@@ -3019,7 +3147,7 @@ class UserMergePayloadMergedUsers:
 
 @final
 @attrs.frozen(kw_only=True)
-class UserMergePayloadMergedConversations:
+class UserMergePayloadMergedConversations(Model):
     """The ``payload.mergedConversations`` object of ``userMergeEvent``."""
 
     surviving: ConversationTruncated | None = None
@@ -3031,7 +3159,7 @@ class UserMergePayloadMergedConversations:
 
 @final
 @attrs.frozen(kw_only=True)
-class UserMergePayloadMergedClients:
+class UserMergePayloadMergedClients(Model):
     """The ``payload.mergedClients`` object of ``userMergeEvent``."""
 
     surviving: Client | None = None
@@ -3043,7 +3171,7 @@ class UserMergePayloadMergedClients:
 
 @final
 @attrs.frozen(kw_only=True)
-class UserMergePayload:
+class UserMergePayload(Model):
     """The ``payload`` object of ``userMergeEvent``."""
 
     merged_users: UserMergePayloadMergedUsers | None = None
@@ -3058,7 +3186,7 @@ class UserMergePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class UserMergeEvent:
+class UserMergeEvent(Model):
     """A ``user:merge`` webhook event. The ``userMergeEvent`` schema."""
 
     id: str | None = None
@@ -3072,7 +3200,7 @@ class UserMergeEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class UserUpdatePayload:
+class UserUpdatePayload(Model):
     """The ``payload`` object of ``userUpdateEvent``."""
 
     user: User | None = None
@@ -3085,7 +3213,7 @@ class UserUpdatePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class UserUpdateEvent:
+class UserUpdateEvent(Model):
     """A ``user:update`` webhook event. The ``userUpdateEvent`` schema."""
 
     id: str | None = None
@@ -3099,7 +3227,7 @@ class UserUpdateEvent:
 
 @final
 @attrs.frozen(kw_only=True)
-class UserRemovePayload:
+class UserRemovePayload(Model):
     """The ``payload`` object of ``userRemoveEvent``."""
 
     user: UserTruncated | None = None
@@ -3110,7 +3238,7 @@ class UserRemovePayload:
 
 @final
 @attrs.frozen(kw_only=True)
-class UserRemoveEvent:
+class UserRemoveEvent(Model):
     """A ``user:remove`` webhook event. The ``userRemoveEvent`` schema."""
 
     id: str | None = None
@@ -3369,6 +3497,16 @@ MODELS: Final[dict[str, type]] = {
 }
 #: The models of the webhook events' inline objects (their payloads).
 INLINE_MODELS: Final[tuple[type, ...]] = (
+    ExtraChannelOptionsMessenger,
+    CarouselMessageDisplaySettings,
+    LocationMessageCoordinates,
+    LocationMessageLocation,
+    DownloadMessageRefBodyAppleInteractiveDataRef,
+    DownloadMessageRefBodyApple,
+    MetaConversionPayload,
+    DefaultResponderDefaultResponder,
+    Confirmation,
+    Target,
     ClientAddPayload,
     ClientRemovePayload,
     ClientUpdatePayload,

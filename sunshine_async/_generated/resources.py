@@ -2051,7 +2051,9 @@ class ConversationActionsOperations(OperationsBase):
         /,
         *,
         user_id: str,
-        apple: wire.DownloadMessageRefBodyAppleJSON | Unset = UNSET,
+        apple: models.DownloadMessageRefBodyApple
+        | wire.DownloadMessageRefBodyAppleJSON
+        | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> None: ...
     async def download_message_ref(
@@ -2060,7 +2062,9 @@ class ConversationActionsOperations(OperationsBase):
         /,
         *,
         user_id: str | Unset = UNSET,
-        apple: wire.DownloadMessageRefBodyAppleJSON | Unset = UNSET,
+        apple: models.DownloadMessageRefBodyApple
+        | wire.DownloadMessageRefBodyAppleJSON
+        | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
         """Returns nothing.

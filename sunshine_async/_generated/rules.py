@@ -171,6 +171,7 @@ RULES: Final[dict[str, dict[str, Any]]] = {
                     "maxItems": 1,
                     "enum": ("AI", "activity", "agent", "bot"),
                 },
+                "maxItems": 1,
             },
             "userId": {"type": "string"},
             "userExternalId": {"type": "string"},

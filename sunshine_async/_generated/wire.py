@@ -13,16 +13,13 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, TypeAlias, TypedDict
 
 from sunshine_async._generated import models
+from sunshine_async._types import JSONValue
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired
 else:
     from typing_extensions import NotRequired
 
-#: Any JSON value.
-JSONValue: TypeAlias = (
-    "str | int | float | bool | Sequence[JSONValue] | Mapping[str, JSONValue] | None"
-)
 #: A free-form JSON object.
 JSONObject: TypeAlias = Mapping[str, JSONValue]
 #: Free-form metadata: a flat object of strings, numbers, booleans and nulls.
@@ -186,13 +183,7 @@ class ClientCreateJSON(TypedDict):
 
     matchCriteria: MatchCriteriaJSON
     confirmation: ConfirmationJSON
-    target: ClientCreateTargetJSON
-
-
-class ClientCreateTargetJSON(TypedDict):
-    """The JSON of a ClientCreateTarget."""
-
-    conversationId: str
+    target: TargetJSON
 
 
 class ConfirmationJSON(TypedDict):
@@ -692,11 +683,11 @@ class MessengerUpdateJSON(TypedDict):
 class MetaConversionEventJSON(TypedDict):
     """The JSON of ``metaConversionEvent``."""
 
-    payload: MetaConversionEventPayloadJSON
+    payload: MetaConversionPayloadJSON
 
 
-class MetaConversionEventPayloadJSON(TypedDict):
-    """The JSON of a MetaConversionEventPayload."""
+class MetaConversionPayloadJSON(TypedDict):
+    """The JSON of a MetaConversionPayload."""
 
     data: Sequence[JSONObject]
 
@@ -824,6 +815,12 @@ class SyncUserBodyJSON(TypedDict):
     """The JSON of ``syncUserBody``."""
 
     survivingZendeskId: NotRequired[str]
+
+
+class TargetJSON(TypedDict):
+    """The JSON of a Target."""
+
+    conversationId: str
 
 
 class TelegramJSON(TypedDict):
@@ -1161,6 +1158,18 @@ ParticipantLeaveBodyJSON: TypeAlias = (
     | ParticipantLeaveBodyParticipantIdJSON
 )
 ParticipantSubSchemaJSON: TypeAlias = ParticipantWithUserIdJSON | ParticipantWithUserExternalIdJSON
+ActionInput: TypeAlias = (
+    models.Buy
+    | models.Link
+    | models.LocationRequest
+    | models.Postback
+    | models.Reply
+    | models.Webview
+    | ActionJSON
+)
+ActionSubsetInput: TypeAlias = (
+    models.Buy | models.Link | models.Postback | models.Webview | ActionSubsetJSON
+)
 ContentInput: TypeAlias = (
     models.TextMessage
     | models.CarouselMessage
@@ -1173,10 +1182,19 @@ ContentInput: TypeAlias = (
     | models.TemplateMessage
     | ContentJSON
 )
+MatchCriteriaInput: TypeAlias = (
+    models.MatchCriteriaMailgun
+    | models.MatchCriteriaMessagebird
+    | models.MatchCriteriaTwilio
+    | models.MatchCriteriaWhatsapp
+    | MatchCriteriaJSON
+)
 
 __all__ = [
     "AcceptControlBodyJSON",
+    "ActionInput",
     "ActionJSON",
+    "ActionSubsetInput",
     "ActionSubsetJSON",
     "ActivityPostJSON",
     "AndroidJSON",
@@ -1194,7 +1212,6 @@ __all__ = [
     "CarouselMessageDisplaySettingsJSON",
     "CarouselMessageJSON",
     "ClientCreateJSON",
-    "ClientCreateTargetJSON",
     "ConfirmationJSON",
     "ContentInput",
     "ContentJSON",
@@ -1241,6 +1258,7 @@ __all__ = [
     "LocationRequestJSON",
     "MailgunJSON",
     "MailgunUpdateJSON",
+    "MatchCriteriaInput",
     "MatchCriteriaJSON",
     "MatchCriteriaMailgunJSON",
     "MatchCriteriaMessagebirdJSON",
@@ -1259,7 +1277,7 @@ __all__ = [
     "MessengerJSON",
     "MessengerUpdateJSON",
     "MetaConversionEventJSON",
-    "MetaConversionEventPayloadJSON",
+    "MetaConversionPayloadJSON",
     "Metadata",
     "OfferControlBodyJSON",
     "ParticipantLeaveBodyJSON",
@@ -1279,6 +1297,7 @@ __all__ = [
     "SwitchboardIntegrationUpdateBodyJSON",
     "SwitchboardUpdateBodyJSON",
     "SyncUserBodyJSON",
+    "TargetJSON",
     "TelegramJSON",
     "TelegramUpdateJSON",
     "TemplateMessageJSON",

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 import sunshine_async
 from sunshine_async import Client, ClientListResponse, Session, webhooks
 from sunshine_async.testing import FakeSunshine
+from sunshine_async.types import ClientCreateJSON
 
 
 async def types_of_calls(session: Session) -> None:
@@ -21,7 +22,11 @@ async def types_of_calls(session: Session) -> None:
         confirmation=sunshine_async.Confirmation(type="immediate"),
         target=sunshine_async.Target(conversation_id="c"),
     )
-    pasted: Mapping[str, object] = {"matchCriteria": {}}
+    pasted: ClientCreateJSON = {
+        "matchCriteria": {"type": "whatsapp", "integrationId": "i", "phoneNumber": "+15145555555"},
+        "confirmation": {"type": "immediate"},
+        "target": {"conversationId": "c"},
+    }
     from_json: Client = await clients.create(pasted)
     await clients.remove(created)
     async for client in each:
@@ -54,7 +59,11 @@ def types_of_fake() -> Session:
 
 async def types_of_link_tracking(session: Session, body: bytes) -> None:
     clients = session.apps["a"].users["u"].clients
-    created: Client = await clients.create({"matchCriteria": {}})
+    created: Client = await clients.create(
+        match_criteria={"type": "twilio", "integrationId": "i", "phoneNumber": "+1 5"},
+        confirmation={"type": "prompt"},
+        target={"conversationId": "c"},
+    )
     linked: Client = await clients.wait_for_link(created, timeout=60.0, poll_interval=1.0)
     watcher = sunshine_async.webhooks.LinkWatcher()
     by_webhook: Client = await clients.wait_for_link("client-id", watcher=watcher)
