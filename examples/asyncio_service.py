@@ -80,7 +80,6 @@ class LinkService:
             # queue.join() waiting forever. (Cancellation is not an Exception.)
             self.results.failed.append((job, f"{type(error).__name__}: {error}"))
         else:
-            assert client.id is not None
             self.results.linked.append(client.id)
 
     async def _worker(self) -> None:

@@ -42,15 +42,13 @@ async def find_or_create_user(app: sunshine_async.AppResource, external_id: str)
             user = await app.users.create(external_id=external_id)
         except sunshine_async.ConflictError:  # created meanwhile by another worker
             user = await app.users.get(external_id)
-    assert user.id is not None
     return user.id
 
 
 async def whatsapp_integration(app: sunshine_async.AppResource) -> str:
     """The id of the app's first WhatsApp integration."""
     async for integration in app.integrations.list(types=["whatsapp"]):
-        if integration.id is not None:
-            return integration.id
+        return integration.id
     raise LookupError("this app has no WhatsApp integration")
 
 
@@ -77,7 +75,6 @@ async def link_whatsapp(
     conversation = await app.conversations.create(
         type="personal", participants=[{"userId": user_id}]
     )
-    assert conversation.id is not None
     out.append(f"conversation {conversation.id}")
 
     clients = app.users[user_id].clients
@@ -103,8 +100,8 @@ async def link_whatsapp(
     if linked.status == sunshine_async.ClientStatus.ACTIVE:
         messages = app.conversations[conversation.id].messages
         await messages.post(
-            author={"type": "business"},
-            content={"type": "text", "text": "Welcome! You can write to us here any time."},
+            author=sunshine_async.Author(type="business", display_name="Acme"),
+            content=sunshine_async.TextMessage(text="Welcome! You can write to us here any time."),
         )
         out.append("welcome message posted")
     return out
@@ -129,7 +126,7 @@ async def with_fake(phone_number: str, external_id: str) -> list[str]:
     async def customer_answers(seconds: float) -> None:
         # while the service waits between two polls, the customer taps "yes"
         for client in fake.clients(FAKE_APP, external_id):
-            if client.status == "pending" and client.id is not None:
+            if client.status == "pending":
                 fake.confirm_link(FAKE_APP, external_id, client.id)
 
     async with fake.session() as session:

@@ -78,7 +78,6 @@ async def tour(
 
     if created:
         gone = created[0]
-        assert gone.id is not None
         await clients.remove(gone.id)
         out.append(f"removed client {gone.id}")
         try:

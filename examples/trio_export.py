@@ -54,7 +54,7 @@ async def export_clients(
                         {
                             "appId": app_id,
                             "userId": user_id,
-                            **sunshine_async.CONVERTER.unstructure(client),
+                            **client.to_dict(),
                         }
                     )
                     async for client in clients.list()

@@ -12,6 +12,7 @@ import ast
 import inspect
 import re
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -124,3 +125,23 @@ class Printed(list[str]):
 
     def __call__(self, *values: object, sep: str | None = " ", **_: object) -> None:
         self.append((" " if sep is None else sep).join(map(str, values)))
+
+
+def typed_module(found: Iterable[Block], parameters: str, header: Iterable[str] = ()) -> str:
+    """Blocks, in order, as the body of one async function that mypy can check.
+
+    ``parameters`` declares, with their types, the names the blocks read from elsewhere
+    (what a test's namespace gives them); ``header`` is the module's lines before the
+    function (its imports). A block's top-level ``await`` is fine in an async function.
+    """
+    lines = [
+        "from __future__ import annotations",
+        *header,
+        "",
+        "",
+        f"async def _blocks({parameters}) -> None:",
+    ]
+    for each in found:
+        lines.append(textwrap.indent(each.code, "    "))
+    lines.append("    return None")
+    return "\n".join(lines) + "\n"

@@ -1,4 +1,5 @@
-"""Every file in examples/ runs against the fake server and does what it says."""
+"""Every file in examples/ runs against the fake server, does what it says, and passes
+``mypy --strict`` as written."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import trio
 
 from sunshine_async.testing import FakeSunshine
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
 
 
 def clean_env() -> dict[str, str]:
@@ -178,3 +180,61 @@ def test_examples_run_as_scripts(tmp_path: Path, script: str, expected: str) -> 
     done = run_script(script, str(tmp_path / "out.jsonl"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert expected in done.stdout + done.stderr
+
+
+def run_mypy(target: Path, cache: Path) -> tuple[str, int]:
+    """``mypy --strict`` with the repository's config, as a user's own CI would run it."""
+    api = pytest.importorskip("mypy.api")
+    stdout, stderr, status = api.run(
+        [
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--strict",
+            "--no-incremental",
+            # a cache of our own keeps the checkout's .mypy_cache out of it
+            "--cache-dir",
+            str(cache),
+            "--show-error-codes",
+            "--no-color-output",
+            str(target),
+        ]
+    )
+    return stdout + stderr, status
+
+
+class TestTypes:
+    """The examples pass ``mypy --strict`` with no cast and no ``# type: ignore``: what
+    a user copies type-checks in their own strict project."""
+
+    def test_examples_pass_mypy_strict(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.chdir(ROOT)  # so that `sunshine_async` is this checkout's
+        report, status = run_mypy(EXAMPLES, tmp_path / "cache")
+        count = len(list(EXAMPLES.glob("*.py")))
+        assert status == 0, report
+        assert f"Success: no issues found in {count} source files" in report, report
+
+    def test_no_casts_or_ignores(self) -> None:
+        """Nothing is silenced: the examples type-check as written."""
+        for path in sorted(EXAMPLES.glob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            assert "type: ignore" not in text, path.name
+            assert "cast(" not in text, path.name
+
+    def test_the_check_can_fail(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Not vacuous: a file like the examples (outside any package, so no override of
+        the config's applies) with a body missing a required field fails."""
+        monkeypatch.chdir(ROOT)
+        bad = tmp_path / "examples" / "missing_field.py"
+        bad.parent.mkdir()
+        bad.write_text(
+            "import sunshine_async\n"
+            "\n"
+            "\n"
+            "async def link(clients: sunshine_async.ClientsResource) -> None:\n"
+            '    await clients.create(confirmation={"type": "immediate"})\n'
+        )
+        report, status = run_mypy(bad.parent, tmp_path / "cache")
+        assert status == 1, report
+        assert "missing_field.py:5: error:" in report, report

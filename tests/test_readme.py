@@ -10,15 +10,23 @@ block prints. Each block is one test case, by the id of its heading and place
 silently does nothing fails. A block that builds its own ``Session`` gets one bound to
 the fake (``sunshine_async.Session`` patched); ``anyio.run(main)`` runs ``main`` on the
 test's own event loop, from a worker thread. Nothing leaves the process.
+
+The same blocks, in order, as the body of one async function (the names they take from
+elsewhere as its typed parameters), pass plain ``mypy --strict``, with no cast and no
+ignore (`TestTypeCheck`).
 """
 
 from __future__ import annotations
 
 import ast
 import logging
+import os
 import queue
 import re
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -35,6 +43,8 @@ from sunshine_async.testing import FakeSunshine, RefuseConnection, Status
 
 from . import _readme_runner as readme
 from .conftest import APP_ID, KEY_ID
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: The user most examples are about.
 STEVE = "steveb@example.com"
@@ -343,6 +353,34 @@ async def _integrations(found: readme.Block, monkeypatch: pytest.MonkeyPatch) ->
     assert secret is not None
     assert printed(namespace) == [f"{made.id} {secret}", app]
     assert secret not in repr(made)
+
+
+# --- Models and their JSON ---
+
+
+@checks("models-and-their-json-1")
+async def _models(found: readme.Block, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model and its JSON are the same profile; the user reads back from its JSON;
+    the pasted JSON's typo is refused by its path, with nothing sent."""
+    world = World()
+    async with world.fake.session() as session:
+        namespace = world.namespace(session, app=session.apps[world.app])
+        await readme.run(found, namespace)
+
+    user = namespace["user"]
+    assert isinstance(user, sunshine_async.User)
+    assert user.profile is not None
+    assert (user.profile.given_name, user.profile.email) == ("Steve", STEVE)
+    (updated,) = world.fake.users(world.app)
+    assert updated.profile is not None
+    assert updated.profile.given_name == "Steve"
+    shown, refused = printed(namespace)
+    assert shown == user.to_json()
+    assert refused == (
+        "invalid CreateUser body: body.profile.givenname: unknown field (did you mean 'givenName'?)"
+    )
+    # the update was sent; the create with the typo never was
+    assert [r.method for r in world.fake.requests] == ["PATCH"]
 
 
 # --- Link a channel and follow it ---
@@ -720,3 +758,91 @@ def test_block_names_exist(found: readme.Block) -> None:
             and node.value.id in modules
         ):
             assert hasattr(modules[node.value.id], node.attr), node.attr
+
+
+# --- type-checking the blocks ---
+
+#: The names the README's fragments read from elsewhere, typed as the checks above give
+#: them (``WebhookReceiver`` is the one of examples/webhook_receiver.py).
+README_PARAMETERS = (
+    "session: Session, clients: sunshine_async.ClientsResource, APP_ID: str,"
+    " user_id: str, INTEGRATION_ID: str, conversation_id: str, client_id: str,"
+    " body: bytes, headers: dict[str, str], seen: set[str], links: webhooks.LinkWatcher,"
+    " queue: Queue[list[webhooks.WebhookEvent]],"
+    " WebhookReceiver: type[webhook_receiver.WebhookReceiver]"
+)
+#: What the README's fragments take as imported (the first block imports them).
+README_HEADER = [
+    "from queue import Queue",
+    "",
+    "import webhook_receiver",
+    "",
+    "import sunshine_async",
+    "from sunshine_async import Session, webhooks",
+]
+
+
+def mypy_strict(module: str, tmp_path: Path) -> tuple[str, int]:
+    """``mypy --strict`` on ``module`` as a file of its own, examples/ importable."""
+    pytest.importorskip("mypy")
+    target = tmp_path / "readme_blocks.py"
+    target.write_text(module)
+    env = {**os.environ, "MYPYPATH": str(ROOT / "examples")}
+    checked = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            # the SDK's own modules are checked by the typecheck session, with its flags
+            "--follow-imports=silent",
+            "--cache-dir",
+            str(tmp_path / ".mypy_cache"),
+            "--no-color-output",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env=env,
+    )
+    return checked.stdout + checked.stderr, checked.returncode
+
+
+class TestTypeCheck:
+    """mypy --strict accepts every README block, as the body of one async function."""
+
+    def test_mypy(self, tmp_path: Path) -> None:
+        """The blocks type-check as written, in order, under plain ``--strict``: an id a
+        response always has is a ``str``, and the fields that may be missing are read
+        with the check a reader's own code needs."""
+        found = readme.readme_blocks()
+        module = readme.typed_module(found, README_PARAMETERS, README_HEADER)
+        report, status = mypy_strict(module, tmp_path)
+        assert status == 0, report
+        assert "Success: no issues found in 1 source file" in report, report
+
+    def test_nothing_is_silenced(self) -> None:
+        """No block needs a cast or an ignore to pass."""
+        for found in readme.readme_blocks():
+            assert "type: ignore" not in found.code, found.id
+            assert "cast(" not in found.code, found.id
+
+    def test_the_check_can_fail(self, tmp_path: Path) -> None:
+        """Not vacuous: a block whose body misses a required field, or reads an optional
+        field without a check, fails."""
+        bad = readme.Block(
+            "bad-1",
+            "bad",
+            1,
+            'await clients.create(confirmation={"type": "immediate"})\n'
+            'user = await session.apps[APP_ID].users.get("x")\n'
+            "print(user.profile.given_name)\n",
+        )
+        found = [*readme.readme_blocks(), bad]
+        module = readme.typed_module(found, README_PARAMETERS, README_HEADER)
+        report, status = mypy_strict(module, tmp_path)
+        assert status == 1, report
+        assert "Found 2 errors in 1 file" in report, report
+        assert '"None" of "Profile | None" has no attribute "given_name"' in report, report
