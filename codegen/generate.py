@@ -29,6 +29,7 @@ import keyword
 import re
 import subprocess
 import sys
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -42,6 +43,8 @@ HERE = Path(__file__).resolve().parent
 SPEC = HERE.parent / "sunshine_async" / "testing" / "openapi-facts.json"
 OVERRIDES = HERE / "overrides.json"
 RESOURCES = HERE / "resources.json"
+# what the methods' docstrings say, written by hand (their facts from the spec)
+DOCSTRINGS = HERE / "docstrings.json"
 # the project's ruff settings (line length, target version) lay out what is written
 PYPROJECT = HERE.parent / "pyproject.toml"
 DEFAULT_OUT = HERE.parent / "sunshine_async" / "_generated"
@@ -458,12 +461,17 @@ class Models:
         self.date_fields = set(overrides.get("date_fields", []))
         self.secret_fields = set(overrides.get("secret_fields", []))
         self.union_tags: dict[str, str] = overrides.get("union_tags", {})
-        self.always_present: dict[str, list[str]] = overrides.get("always_present", {})
+        self.always_present: dict[str, list[str]] = {
+            name: list(fields) for name, fields in overrides.get("always_present", {}).items()
+        }
         self.empty_when_absent: dict[str, list[str]] = overrides.get("empty_when_absent", {})
         self.unions: dict[str, tuple[str, dict[str, str]]] = {}
         # schema name -> the class of sunshine_async._models that stands for it
         self.hand_written: dict[str, str] = overrides.get("hand_written", {})
         self.events = webhook_events(spec)
+        for event in self.events:  # every webhook event, by the fields it always has
+            fields = self.always_present.setdefault(event, [])
+            fields += overrides.get("always_present_in_events", [])
         # a base schema whose discriminator maps to schemas that extend it (``integration``
         # -> ``custom``, ``twilio``, ...): the base is a class, each branch its subclass
         self.subtypes: dict[str, dict[str, str]] = {
@@ -865,6 +873,20 @@ def is_class(annotation: str) -> bool:
     return annotation.isidentifier() and annotation[:1].isupper()
 
 
+def wrapped(text: str, indent: str = "", hang: str | None = None) -> list[str]:
+    """``text`` in lines that fit a method's docstring (8 spaces in), ``hang`` after the
+    first line."""
+    width = LINE_LENGTH - 8
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=indent if hang is None else hang,
+        break_on_hyphens=False,
+        break_long_words=False,
+    ) or [""]
+
+
 def docstring(sentences: Sequence[str]) -> list[str]:
     """A class's docstring: on one line if it fits, else its first sentence apart."""
     one = f'    """{" ".join(sentences)}"""'
@@ -1038,6 +1060,12 @@ class Wire:
     def model_input(self, name: str, json_type: str) -> str:
         """``models.Profile | wire.ProfileJSON``; a union's models and JSON, by alias."""
         members = self.models.union_members(name) if branches(self.schemas[name]) else None
+        # a union not told apart by type (integrationUpdate): still a union of models
+        classes = [
+            self.models.class_of(schema_name(b) or "") for b in branches(self.schemas[name]) or []
+        ]
+        if not members and classes and all(classes):
+            members = {str(index): cls for index, cls in enumerate(classes) if cls}
         if members:
             alias = f"{pascal(name)}Input"
             models = " | ".join(f"models.{cls}" for cls in dict.fromkeys(members.values()))
@@ -1155,6 +1183,7 @@ class Resources:
         self.ops = {op["id"]: op for op in operations(spec, overrides)}
         self.config = {k: v for k, v in config.items() if not k.startswith("_")}
         self.wire = Wire(spec, self.models, list(self.ops.values()))
+        self.docs: JSON = json.loads(DOCSTRINGS.read_text(encoding="utf-8"))
 
     def response_list_key(self, op: JSON) -> bool:
         """Whether the response key holds an array (``messages`` of PostMessage)."""
@@ -1211,10 +1240,22 @@ class Resources:
         if body.overloads:
             lines += ["    @overload", signature([body.body_type, "/"], []) + " ..."]
             lines += ["    @overload", signature(["/"], body.overload_keywords) + " ..."]
+        names = [
+            part.split(":")[0]
+            for part in [
+                *params[1:],
+                *body.positional,
+                *keywords,
+                *body.keywords,
+                *paging,
+                *options,
+            ]
+            if ":" in part
+        ]
         return [
             *lines,
             signature(body.positional, body.keywords),
-            *self.docstring(op, returns),
+            *self.docstring(op, returns, names),
             *(f"        {statement}" for statement in statements),
         ]
 
@@ -1338,7 +1379,7 @@ class Resources:
             before="before",
             options="options",
         )
-        return f"ItemIterator[Any, models.{item_model}]", [
+        return f"ItemIterator[models.{pascal(op['response'])}, models.{item_model}]", [
             f"pages = {pages}",
             f'return ItemIterator(pages, attrgetter("{item}"))',
         ]
@@ -1355,7 +1396,8 @@ class Resources:
             **arguments,
             options="options",
         )
-        return f"ItemIterator[Any, {item_model}]", [f"return {listing}"]
+        # a list the API does not page: its one "page" is the tuple of its items
+        return f"ItemIterator[tuple[{item_model}, ...], {item_model}]", [f"return {listing}"]
 
     def invoke_call(self, op: JSON, arguments: dict[str, str]) -> tuple[str, list[str]]:
         """One request, and what its response holds (the one key of its JSON)."""
@@ -1413,31 +1455,48 @@ class Resources:
             found += resolve(self.spec, part).get("required", [])
         return tuple(dict.fromkeys(found))
 
-    @staticmethod
-    def docstring(op: JSON, returns: str) -> list[str]:
-        """One line when it fits, else what it returns, then where it goes."""
-        if returns.startswith("ItemIterator"):
-            item = returns.split("models.")[1].rstrip("]")
-            what = f"Yields every `{item}`" + (", page after page." if op["paginated"] else ".")
-        elif returns == "None":
-            what = "Returns nothing."
-        elif returns.startswith("tuple["):
-            what = f"Returns the `{returns.split('models.')[1].split(',')[0]}` items."
-        elif returns.startswith("models."):
-            what = f"Returns the `{returns[len('models.') :]}`."
-        else:
-            what = "Returns the JSON object."
-        where = f"{op['method']} ``{op['path']}`` ({op['id']})"
-        one = f'        """{what} {where}"""'
-        if len(one) <= LINE_LENGTH:
-            return [one]
-        return [
-            f'        """{what}',
-            "",
-            f"        {op['method']} ({op['id']})",
-            f"        ``{op['path']}``",  # one word: a long path may pass the line length
-            '        """',
-        ]
+    def docstring(self, op: JSON, returns: str, names: Sequence[str]) -> list[str]:
+        """The method's docstring: what it does (``codegen/docstrings.json``), the request it
+        makes, then its arguments, what it returns and the errors worth catching."""
+        text = self.docs.get("operations", {}).get(op["id"])
+        if text is None:
+            raise ValueError(f"codegen/docstrings.json has no entry for {op['id']}")
+        # the first line shares its width with the opening quotes
+        lines = wrapped(text["summary"], indent="   ", hang="")
+        lines[0] = lines[0][3:]
+        request = f"``{op['method']} {op['path']}`` ({op['id']})."
+        if len(request) > LINE_LENGTH - 8:  # the path alone on its line: one word
+            request = f"{op['id']}: ``{op['method']}``\n``{op['path']}``"
+        lines += ["", *request.splitlines()]
+        described = {
+            name if name in names else snake(name): phrase
+            for name, phrase in text.get("params", {}).items()
+        }
+        described.setdefault("body", "the whole body at once: its model, or its JSON as a dict")
+        described["options"] = "this call's own settings (timeout, retries, headers)"
+        arguments = [(name, described[name]) for name in names if name in described]
+        if arguments:
+            lines += ["", "Args:"]
+            for name, phrase in arguments:
+                lines += wrapped(f"{name}: {phrase}", indent="    ", hang="        ")
+        if text.get("returns"):
+            label = "Yields" if returns.startswith("ItemIterator") else "Returns"
+            lines += ["", f"{label}:", *wrapped(text["returns"], indent="    ")]
+        if text.get("raises"):
+            lines += ["", "Raises:"]
+            for error, when in text["raises"].items():
+                lines += wrapped(f"{error}: {when}", indent="    ", hang="        ")
+        body = [f"        {line}" if line else "" for line in lines]
+        return ['        """' + body[0].lstrip(), *body[1:], '        """']
+
+    def class_docstring(self, class_name: str, doc: str) -> list[str]:
+        """A collection's docstring: what it holds, and an example of its use."""
+        example = self.docs.get("resources", {}).get(class_name)
+        lines = [f'    """{doc}']
+        if example:
+            lines += ["", "    Example::", ""]
+            lines += [f"        {line}" if line else "" for line in example.splitlines()]
+        return [*lines, '    """']
 
     def render(self) -> str:
         classes = "\n".join(line for name in self.config for line in self.render_class(name))
@@ -1472,7 +1531,7 @@ class Resources:
             "",
             "",
             f"class {class_name}(OperationsBase):",
-            f'    """{spec["doc"]}"""',
+            *self.class_docstring(class_name, spec["doc"]),
             "",
             "    __slots__ = ()",
         ]

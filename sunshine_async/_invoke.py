@@ -24,6 +24,7 @@ from ._models import Unset
 from ._operation import Operation
 from ._options import RequestOptions
 from ._pagination import ItemIterator, PageIterator
+from ._pagination import P as PageT
 from ._responses import ApiResponse, unexpected_body
 from ._text import short_repr
 from ._types import JSONObject
@@ -251,7 +252,7 @@ def decode_object(response: ApiResponse, key: str) -> dict[str, object]:
 def list_pages(
     requester: Requester,
     op: Operation,
-    page_type: type[P],
+    page_type: type[PageT],
     *,
     path: Mapping[str, str],
     query: Mapping[str, object],
@@ -259,7 +260,7 @@ def list_pages(
     after: str | None,
     before: str | None,
     options: RequestOptions | None = None,
-) -> PageIterator[Any]:
+) -> PageIterator[PageT]:
     """The pages of a paginated operation, following its cursors."""
     size, after, before = page_params(page_size, after, before)
     extra = operation_query(op, {k: v for k, v in query.items() if k != "page"})
@@ -327,7 +328,8 @@ def list_once(
     path: Mapping[str, str],
     query: Mapping[str, object],
     options: RequestOptions | None = None,
-) -> ItemIterator[Any, T]:
-    """The items of a list that is not paginated: fetched once, on first use."""
+) -> ItemIterator[tuple[T, ...], T]:
+    """The items of a list that is not paginated: fetched once, on first use (its one
+    page is the tuple of its items)."""
     pages = _OncePages(requester, op, path, query, key, item, options)
     return ItemIterator(pages, lambda page: page)  # type: ignore[arg-type]

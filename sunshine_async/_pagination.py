@@ -7,7 +7,7 @@ resumed; these hold no open request between pages and can say where to resume.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, runtime_checkable
 
 from ._converter import CONVERTER, describe_invalid
 from ._cursors import next_cursor
@@ -35,12 +35,15 @@ class _Meta(Protocol):
     def before_cursor(self) -> str | None: ...
 
 
+@runtime_checkable
 class _Page(Protocol):
     @property
     def meta(self) -> _Meta | None: ...
 
 
-P = TypeVar("P", bound=_Page)
+#: A page: a list response model (its items, ``meta`` and ``links``), or for a list the
+#: API does not page, the tuple of its items.
+P = TypeVar("P")
 
 
 def decode(response: ApiResponse, cls: type[T], *, key: str | None = None) -> T:
@@ -135,7 +138,9 @@ class PageIterator(Generic[P]):
             "GET", self._path, params=params, options=self._options, operation=self._operation
         )
         page = decode(response, self._page_type)
-        meta = page.meta
+        # a list response model has its meta; the one "page" of a list that is not paged
+        # (a tuple) has none: nothing follows it
+        meta: _Meta | None = page.meta if isinstance(page, _Page) else None
         if meta is None:
             # no paging information (the spec's own ListApps example): nothing follows
             self._done = True

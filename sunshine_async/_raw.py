@@ -29,6 +29,7 @@ __all__ = ["RawResponse", "RawResponses", "raw_call", "raw_first_page"]
 T = TypeVar("T")
 P = ParamSpec("P")
 Owner = TypeVar("Owner")
+Page_co = TypeVar("Page_co", covariant=True)
 
 
 @final
@@ -144,11 +145,11 @@ class _Recorder:
         return response
 
 
-class _Listing(Protocol):
+class _Listing(Protocol[Page_co]):
     """What a ``list()`` returns (an `ItemIterator`): its pages can be read one by one."""
 
     @property
-    def pages(self) -> AsyncIterator[Any]: ...
+    def pages(self) -> AsyncIterator[Page_co]: ...
 
 
 class _HasRequester(Protocol):
@@ -202,15 +203,17 @@ def raw_call(
 
 
 def raw_first_page(
-    fn: Callable[Concatenate[Owner, P], _Listing],
-) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, RawResponse[Any]]]:
+    fn: Callable[Concatenate[Owner, P], _Listing[Page_co]],
+) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, RawResponse[Page_co]]]:
     """A ``list`` method, made to fetch its first page only and return its `RawResponse`.
 
     ``.parse()`` gives that page: the list response model (its items and ``meta``), or
     for a list the API does not page, the tuple of items.
     """
 
-    async def method(self: RawResponses, /, *args: P.args, **kwargs: P.kwargs) -> RawResponse[Any]:
+    async def method(
+        self: RawResponses, /, *args: P.args, **kwargs: P.kwargs
+    ) -> RawResponse[Page_co]:
         clone, recorder = self._recording()
         items = fn(clone, *args, **kwargs)
         try:

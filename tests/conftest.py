@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -77,3 +78,16 @@ def api() -> Iterator[respx.MockRouter]:
     """A respx router for the default base URL that fails on any unmocked or unused route."""
     with respx.mock(base_url=BASE_URL, assert_all_called=True, assert_all_mocked=True) as router:
         yield router
+
+
+@pytest.fixture(autouse=True)
+def _recursion_limit_kept() -> Iterator[None]:
+    """Each test starts with the interpreter's recursion limit as it was.
+
+    The type tests run mypy in this process, and mypy raises the limit for itself; a
+    test after them that sends JSON nested past the usual limit (the fake's and the
+    webhook parser's "nested too deeply") would otherwise see it parse.
+    """
+    limit = sys.getrecursionlimit()
+    yield
+    sys.setrecursionlimit(limit)

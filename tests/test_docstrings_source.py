@@ -7,6 +7,7 @@ example that parses, and every error named is one the SDK exports.
 from __future__ import annotations
 
 import ast
+import builtins
 import json
 import textwrap
 from pathlib import Path
@@ -97,6 +98,48 @@ def test_example_parses(class_name: str) -> None:
     example = DOCS["resources"][class_name]
     assert isinstance(example, str)
     lines = example.splitlines()
-    assert 1 <= len(lines) <= 8
+    assert 1 <= len(lines) <= 12
     assert not any(line.lstrip().startswith((">>>", "...")) for line in lines)
     ast.parse("async def _():\n" + textwrap.indent(example, "    "))
+
+
+def _free_names(code: str) -> list[str]:
+    """The names an example uses without binding them (``session``, ``app_id``, ...)."""
+    tree = ast.parse("async def _():\n" + textwrap.indent(code, "    "))
+    bound = {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)
+    }
+    used = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    known = set(dir(builtins))
+    return sorted({name for name in used if name not in bound and name not in known} - {"_"})
+
+
+def test_examples_type_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every class example passes mypy --strict, as the body of a function whose free names
+    are its parameters: a session, ids as str, models from `sunshine_async.types`."""
+    mypy_api = pytest.importorskip("mypy.api")
+    models = set(sunshine_async.types.__all__)
+    blocks = ["from sunshine_async import Session", "from sunshine_async.types import *", ""]
+    for index, (name, code) in enumerate(sorted(DOCS["resources"].items())):
+        free = [n for n in _free_names(code) if n not in models and n != "Session"]
+        params = ", ".join(f"{n}: Session" if n == "session" else f"{n}: str" for n in free)
+        blocks += [
+            f"async def example_{index}({params}) -> None:  # {name}",
+            textwrap.indent(code, "    "),
+            "",
+        ]
+    target = tmp_path / "examples.py"
+    target.write_text("\n".join(blocks) + "\n", encoding="utf-8")
+    monkeypatch.chdir(ROOT)
+    stdout, stderr, status = mypy_api.run(
+        [
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            str(target),
+        ]
+    )
+    assert status == 0, stdout + stderr + "\n" + target.read_text(encoding="utf-8")

@@ -238,7 +238,7 @@ class AttachmentUploadBody(Model):
 class AttachmentSchema(Model):
     """The ``attachmentSchema`` schema."""
 
-    media_url: str | None = None
+    media_url: str = attrs.field(default="", metadata={"always_sent": True})
     media_type: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -2411,7 +2411,7 @@ class ClientAddPayload(Model):
 class ClientAddEvent(Model):
     """A ``client:add`` webhook event. The ``clientAddEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "client:add"
     created_at: datetime | str | None = None
     payload: ClientAddPayload = attrs.field(factory=ClientAddPayload)
@@ -2441,7 +2441,7 @@ class ClientRemovePayload(Model):
 class ClientRemoveEvent(Model):
     """A ``client:remove`` webhook event. The ``clientRemoveEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "client:remove"
     created_at: datetime | str | None = None
     payload: ClientRemovePayload = attrs.field(factory=ClientRemovePayload)
@@ -2469,7 +2469,7 @@ class ClientUpdatePayload(Model):
 class ClientUpdateEvent(Model):
     """A ``client:update`` webhook event. The ``clientUpdateEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "client:update"
     created_at: datetime | str | None = None
     payload: ClientUpdatePayload = attrs.field(factory=ClientUpdatePayload)
@@ -2550,7 +2550,7 @@ class ConversationCreatePayload(Model):
 class ConversationCreateEvent(Model):
     """A ``conversation:create`` webhook event. The ``conversationCreateEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "conversation:create"
     created_at: datetime | str | None = None
     payload: ConversationCreatePayload = attrs.field(factory=ConversationCreatePayload)
@@ -2576,7 +2576,7 @@ class ConversationJoinPayload(Model):
 class ConversationJoinEvent(Model):
     """A ``conversation:join`` webhook event. The ``conversationJoinEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "conversation:join"
     created_at: datetime | str | None = None
     payload: ConversationJoinPayload = attrs.field(factory=ConversationJoinPayload)
@@ -2602,7 +2602,7 @@ class ConversationLeavePayload(Model):
 class ConversationLeaveEvent(Model):
     """A ``conversation:leave`` webhook event. The ``conversationLeaveEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "conversation:leave"
     created_at: datetime | str | None = None
     payload: ConversationLeavePayload = attrs.field(factory=ConversationLeavePayload)
@@ -2627,7 +2627,7 @@ class ConversationRemovePayload(Model):
 class ConversationRemoveEvent(Model):
     """A ``conversation:remove`` webhook event. The ``conversationRemoveEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "conversation:remove"
     created_at: datetime | str | None = None
     payload: ConversationRemovePayload = attrs.field(factory=ConversationRemovePayload)
@@ -2660,7 +2660,7 @@ class ConversationMessageDeliveryChannelEvent(Model):
     The ``conversationMessageDeliveryChannelEvent`` schema.
     """
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "conversation:message:delivery:channel"
     created_at: datetime | str | None = None
     payload: ConversationMessageDeliveryPayload = attrs.field(
@@ -2708,7 +2708,7 @@ class ConversationMessageDeliveryFailureEvent(Model):
     The ``conversationMessageDeliveryFailureEvent`` schema.
     """
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "conversation:message:delivery:failure"
     created_at: datetime | str | None = None
     payload: ConversationMessageDeliveryFailurePayload = attrs.field(
@@ -2727,7 +2727,7 @@ class ConversationMessageDeliveryUserEvent(Model):
     The ``conversationMessageDeliveryUserEvent`` schema.
     """
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "conversation:message:delivery:user"
     created_at: datetime | str | None = None
     payload: ConversationMessageDeliveryPayload = attrs.field(
@@ -2787,7 +2787,7 @@ class ConversationMessagePayload(Model):
 class ConversationMessageEvent(Model):
     """A ``conversation:message`` webhook event. The ``conversationMessageEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "conversation:message"
     created_at: datetime | str | None = None
     payload: ConversationMessagePayload = attrs.field(factory=ConversationMessagePayload)
@@ -2827,7 +2827,7 @@ class ConversationPostbackPayload(Model):
 class ConversationPostbackEvent(Model):
     """A ``conversation:postback`` webhook event. The ``conversationPostbackEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "conversation:postback"
     created_at: datetime | str | None = None
     payload: ConversationPostbackPayload = attrs.field(factory=ConversationPostbackPayload)
@@ -2866,7 +2866,7 @@ class ConversationReadPayload(Model):
 class ConversationReadEvent(Model):
     """A ``conversation:read`` webhook event. The ``conversationReadEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "conversation:read"
     created_at: datetime | str | None = None
     payload: ConversationReadPayload = attrs.field(factory=ConversationReadPayload)
@@ -2894,7 +2894,7 @@ class ConversationReferralPayload(Model):
 class ConversationReferralEvent(Model):
     """A ``conversation:referral`` webhook event. The ``conversationReferralEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "conversation:referral"
     created_at: datetime | str | None = None
     payload: ConversationReferralPayload = attrs.field(factory=ConversationReferralPayload)
@@ -2920,7 +2920,7 @@ class ConversationTypingPayload(Model):
 class ConversationTypingEvent(Model):
     """A ``conversation:typing`` webhook event. The ``conversationTypingEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "conversation:typing"
     created_at: datetime | str | None = None
     payload: ConversationTypingPayload = attrs.field(factory=ConversationTypingPayload)
@@ -2946,7 +2946,7 @@ class SwitchboardAcceptControlPayload(Model):
 class SwitchboardAcceptControl(Model):
     """A ``switchboard:acceptControl`` webhook event. The ``switchboardAcceptControl`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "switchboard:acceptControl"
     created_at: datetime | str | None = None
     payload: SwitchboardAcceptControlPayload = attrs.field(factory=SwitchboardAcceptControlPayload)
@@ -2976,7 +2976,7 @@ class SwitchboardAcceptControlFailure(Model):
     The ``switchboardAcceptControlFailure`` schema.
     """
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "switchboard:acceptControl:failure"
     created_at: datetime | str | None = None
     payload: SwitchboardAcceptControlFailurePayload = attrs.field(
@@ -3004,7 +3004,7 @@ class SwitchboardOfferControlPayload(Model):
 class SwitchboardOfferControl(Model):
     """A ``switchboard:offerControl`` webhook event. The ``switchboardOfferControl`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "switchboard:offerControl"
     created_at: datetime | str | None = None
     payload: SwitchboardOfferControlPayload = attrs.field(factory=SwitchboardOfferControlPayload)
@@ -3034,7 +3034,7 @@ class SwitchboardOfferControlFailure(Model):
     The ``switchboardOfferControlFailure`` schema.
     """
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "switchboard:offerControl:failure"
     created_at: datetime | str | None = None
     payload: SwitchboardOfferControlFailurePayload = attrs.field(
@@ -3063,7 +3063,7 @@ class SwitchboardPassControlPayload(Model):
 class SwitchboardPassControl(Model):
     """A ``switchboard:passControl`` webhook event. The ``switchboardPassControl`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "switchboard:passControl"
     created_at: datetime | str | None = None
     payload: SwitchboardPassControlPayload = attrs.field(factory=SwitchboardPassControlPayload)
@@ -3093,7 +3093,7 @@ class SwitchboardPassControlFailure(Model):
     The ``switchboardPassControlFailure`` schema.
     """
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "switchboard:passControl:failure"
     created_at: datetime | str | None = None
     payload: SwitchboardPassControlFailurePayload = attrs.field(
@@ -3122,7 +3122,7 @@ class SwitchboardReleaseControlPayload(Model):
 class SwitchboardReleaseControl(Model):
     """A ``switchboard:releaseControl`` webhook event. The ``switchboardReleaseControl`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "switchboard:releaseControl"
     created_at: datetime | str | None = None
     payload: SwitchboardReleaseControlPayload = attrs.field(
@@ -3189,7 +3189,7 @@ class UserMergePayload(Model):
 class UserMergeEvent(Model):
     """A ``user:merge`` webhook event. The ``userMergeEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "user:merge"
     created_at: datetime | str | None = None
     payload: UserMergePayload = attrs.field(factory=UserMergePayload)
@@ -3216,7 +3216,7 @@ class UserUpdatePayload(Model):
 class UserUpdateEvent(Model):
     """A ``user:update`` webhook event. The ``userUpdateEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "user:update"
     created_at: datetime | str | None = None
     payload: UserUpdatePayload = attrs.field(factory=UserUpdatePayload)
@@ -3241,7 +3241,7 @@ class UserRemovePayload(Model):
 class UserRemoveEvent(Model):
     """A ``user:remove`` webhook event. The ``userRemoveEvent`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str = "user:remove"
     created_at: datetime | str | None = None
     payload: UserRemovePayload = attrs.field(factory=UserRemovePayload)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from operator import attrgetter
-from typing import Any, BinaryIO, Literal, overload
+from typing import BinaryIO, Literal, overload
 
 from sunshine_async._generated import models, wire
 from sunshine_async._generated.operations import OPERATIONS
@@ -64,7 +64,16 @@ __all__ = [
 
 
 class AppsOperations(OperationsBase):
-    """The apps of the account."""
+    """The apps of the account.
+
+    Example::
+
+        apps = session.apps
+        app = await apps.create(display_name="Support", metadata={"region": "eu"})
+        async for each in apps.list():
+            print(each.id, each.display_name)
+        await apps.update(app.id, settings={"maskCreditCardNumbers": True})
+    """
 
     __slots__ = ()
 
@@ -96,7 +105,26 @@ class AppsOperations(OperationsBase):
         metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.App:
-        """Returns the `App`. POST ``/v2/apps`` (CreateApp)"""
+        """Creates a new app in the account. Needs account-level credentials; a 402 (raised as
+        `ApiError`) means the plan allows no more apps.
+
+        ``POST /v2/apps`` (CreateApp).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            display_name: name of the new app (required)
+            settings: app-wide switches such as `conversationRetentionSeconds`,
+                `maskCreditCardNumbers` or `multiConvoEnabled`
+            metadata: free-form JSON object stored on the app (4 KB at most)
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the new `App`
+
+        Raises:
+            BadRequestError: when `displayName` is missing or a setting is invalid
+            InvalidArgumentError: when `display_name` is not given or a field has the wrong type
+        """
         response = await invoke(
             self._requester,
             OPERATIONS["CreateApp"],
@@ -122,8 +150,26 @@ class AppsOperations(OperationsBase):
         after: str | None = None,
         before: str | None = None,
         options: RequestOptions | None = None,
-    ) -> ItemIterator[Any, models.App]:
-        """Yields every `App`, page after page. GET ``/v2/apps`` (ListApps)"""
+    ) -> ItemIterator[models.AppListResponse, models.App]:
+        """Iterates over the apps of the account, fetching further pages as you go. Needs
+        account-level credentials.
+
+        ``GET /v2/apps`` (ListApps).
+
+        Args:
+            service_account_id: only the apps this service account may reach
+            page_size: how many items to fetch per request (the API's `page[size]`)
+            after: start after this cursor id
+            before: start before this cursor id
+            options: this call's own settings (timeout, retries, headers)
+
+        Yields:
+            an async iterator of `App`
+
+        Raises:
+            BadRequestError: when the paging arguments are invalid
+            PermissionDeniedError: when `service_account_id` does not match the credentials in use
+        """
         pages = list_pages(
             self._requester,
             OPERATIONS["ListApps"],
@@ -143,7 +189,20 @@ class AppsOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> models.App:
-        """Returns the `App`. GET ``/v2/apps/{appId}`` (GetApp)"""
+        """Fetches one app by id.
+
+        ``GET /v2/apps/{appId}`` (GetApp).
+
+        Args:
+            app_id: id of the app
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the `App`
+
+        Raises:
+            NotFoundError: when no app has this id
+        """
         response = await invoke(
             self._requester,
             OPERATIONS["GetApp"],
@@ -183,7 +242,26 @@ class AppsOperations(OperationsBase):
         metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.App:
-        """Returns the `App`. PATCH ``/v2/apps/{appId}`` (UpdateApp)"""
+        """Changes the name, settings or metadata of an app. Only the fields you pass are changed.
+
+        ``PATCH /v2/apps/{appId}`` (UpdateApp).
+
+        Args:
+            app_id: id of the app
+            body: the whole body at once: its model, or its JSON as a dict
+            display_name: name shown for the app in the dashboard
+            settings: app-wide switches such as `conversationRetentionSeconds`,
+                `maskCreditCardNumbers` or `multiConvoEnabled`
+            metadata: free-form JSON object stored on the app (4 KB at most)
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the updated `App`
+
+        Raises:
+            BadRequestError: when a value is rejected, e.g. metadata larger than 4 KB
+            NotFoundError: when no app has this id
+        """
         response = await invoke(
             self._requester,
             OPERATIONS["UpdateApp"],
@@ -207,7 +285,21 @@ class AppsOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing. DELETE ``/v2/apps/{appId}`` (DeleteApp)"""
+        """Deletes an app and all the data it holds. This cannot be undone and needs account-level
+        credentials.
+
+        ``DELETE /v2/apps/{appId}`` (DeleteApp).
+
+        Args:
+            app_id: id of the app to delete
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            NotFoundError: when no app has this id
+        """
         await invoke(
             self._requester,
             OPERATIONS["DeleteApp"],
@@ -234,7 +326,17 @@ class AppsOperationsWithRawResponse(RawResponses):
 
 
 class UsersOperations(OperationsBase):
-    """The users of an app, by id or external id."""
+    """The users of an app, by id or external id.
+
+    Example::
+
+        users = session.apps[app_id].users
+        user = await users.create(
+            external_id="steveb@example.com", profile={"givenName": "Steve", "surname": "B"}
+        )
+        same = await users.get("steveb@example.com")
+        await users.update(user.id, metadata={"plan": "pro"})
+    """
 
     __slots__ = ()
 
@@ -272,7 +374,27 @@ class UsersOperations(OperationsBase):
         metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.User:
-        """Returns the `User`. POST ``/v2/apps/{appId}/users`` (CreateUser)"""
+        """Creates a user in the app, normally with an `externalId` from your own system so that you
+        can find them again. A user with that external id already existing gives a 409.
+
+        ``POST /v2/apps/{appId}/users`` (CreateUser).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            external_id: your own stable id for the user
+            brand_id: brand the user belongs to, for brand-separated apps
+            signed_up_at: when the user signed up in your system (ISO 8601)
+            to_be_retained: keep the user past the app's retention period
+            profile: name, e-mail, avatar and locale, e.g. `{"givenName": "Jane", "email": ...}`
+            metadata: free-form JSON object stored on the user
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the new `User`
+
+        Raises:
+            ConflictError: when a user with this `externalId` already exists
+        """
         response = await invoke(
             self._requester,
             OPERATIONS["CreateUser"],
@@ -299,8 +421,24 @@ class UsersOperations(OperationsBase):
         brand_id: str | None = None,
         email: str | None = None,
         options: RequestOptions | None = None,
-    ) -> ItemIterator[Any, models.User]:
-        """Yields every `User`. GET ``/v2/apps/{appId}/users`` (ListUsers)"""
+    ) -> ItemIterator[tuple[models.User, ...], models.User]:
+        """Finds the users of the app with a given e-mail address. The API has no unfiltered
+        listing: `email` must be given, and the answer comes in one response.
+
+        ``GET /v2/apps/{appId}/users`` (ListUsers).
+
+        Args:
+            brand_id: brand of a brand-separated user; a user reached through `app.user(...,
+                brand_id=...)` sends it for you
+            email: e-mail address to look up (required)
+            options: this call's own settings (timeout, retries, headers)
+
+        Yields:
+            an async iterator of `User`
+
+        Raises:
+            InvalidArgumentError: when `email` is not given
+        """
         return list_once(
             self._requester,
             OPERATIONS["ListUsers"],
@@ -318,7 +456,23 @@ class UsersOperations(OperationsBase):
         brand_id: str | None = None,
         options: RequestOptions | None = None,
     ) -> models.User:
-        """Returns the `User`. GET ``/v2/apps/{appId}/users/{userIdOrExternalId}`` (GetUser)"""
+        """Fetches one user by the API's user id or by your external id; either is accepted in the
+        same place.
+
+        ``GET /v2/apps/{appId}/users/{userIdOrExternalId}`` (GetUser).
+
+        Args:
+            user_id_or_external_id: the user's id or external id
+            brand_id: brand of a brand-separated user; a user reached through `app.user(...,
+                brand_id=...)` sends it for you
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the `User`
+
+        Raises:
+            NotFoundError: when no user of the app has this id or external id
+        """
         response = await invoke(
             self._requester,
             OPERATIONS["GetUser"],
@@ -364,7 +518,28 @@ class UsersOperations(OperationsBase):
         metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.User:
-        """Returns the `User`. PATCH ``/v2/apps/{appId}/users/{userIdOrExternalId}`` (UpdateUser)"""
+        """Changes a user's profile, metadata or sign-up fields. Fields you leave out keep their
+        value; the external id cannot be changed.
+
+        ``PATCH /v2/apps/{appId}/users/{userIdOrExternalId}`` (UpdateUser).
+
+        Args:
+            user_id_or_external_id: the user's id or external id
+            body: the whole body at once: its model, or its JSON as a dict
+            brand_id: brand of a brand-separated user; a user reached through `app.user(...,
+                brand_id=...)` sends it for you
+            signed_up_at: when the user signed up in your system (ISO 8601)
+            to_be_retained: keep the user past the app's retention period
+            profile: name, e-mail, avatar and locale, e.g. `{"givenName": "Jane", "email": ...}`
+            metadata: free-form JSON object stored on the user
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the updated `User`
+
+        Raises:
+            NotFoundError: when no user of the app has this id or external id
+        """
         response = await invoke(
             self._requester,
             OPERATIONS["UpdateUser"],
@@ -391,7 +566,23 @@ class UsersOperations(OperationsBase):
         brand_id: str | None = None,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing. DELETE ``/v2/apps/{appId}/users/{userIdOrExternalId}`` (DeleteUser)"""
+        """Deletes the user permanently, with their clients and conversation history. This cannot be
+        undone; to erase only personal data and keep the record, use `delete_personal_information`.
+
+        ``DELETE /v2/apps/{appId}/users/{userIdOrExternalId}`` (DeleteUser).
+
+        Args:
+            user_id_or_external_id: the user's id or external id
+            brand_id: brand of a brand-separated user; a user reached through `app.user(...,
+                brand_id=...)` sends it for you
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            NotFoundError: when no user of the app has this id or external id
+        """
         await invoke(
             self._requester,
             OPERATIONS["DeleteUser"],
@@ -427,7 +618,20 @@ class UsersOperations(OperationsBase):
         surviving_zendesk_id: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.User:
-        """Returns the `User`. POST ``/v2/apps/{appId}/users/{zendeskId}/sync`` (SyncUser)"""
+        """Brings the user linked to a Zendesk user id up to date with Zendesk; after two Zendesk
+        users were merged, name the one that remains with `surviving_zendesk_id`.
+
+        ``POST /v2/apps/{appId}/users/{zendeskId}/sync`` (SyncUser).
+
+        Args:
+            zendesk_id: Zendesk id of the user to sync
+            body: the whole body at once: its model, or its JSON as a dict
+            surviving_zendesk_id: Zendesk id of the user that remains after a merge
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the synced `User`
+        """
         response = await invoke(
             self._requester,
             OPERATIONS["SyncUser"],
@@ -463,7 +667,17 @@ class UsersOperationsWithRawResponse(RawResponses):
 
 
 class ConversationsOperations(OperationsBase):
-    """The conversations of an app."""
+    """The conversations of an app.
+
+    Example::
+
+        conversations = session.apps[app_id].conversations
+        conv = await conversations.create(
+            type="personal", participants=[{"userExternalId": "steveb@example.com"}]
+        )
+        async for each in conversations.list(user_external_id="steveb@example.com"):
+            print(each.id, each.type)
+    """
 
     __slots__ = ()
 
@@ -501,10 +715,28 @@ class ConversationsOperations(OperationsBase):
         metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Conversation:
-        """Returns the `Conversation`.
+        """Starts a new conversation in the app. A `personal` conversation has exactly one user; an
+        `sdkGroup` conversation can have several (at most 10 participants at creation).
 
-        POST (CreateConversation)
-        ``/v2/apps/{appId}/conversations``
+        ``POST /v2/apps/{appId}/conversations`` (CreateConversation).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            type: `personal` or `sdkGroup` (required)
+            participants: users to add, each as `userId` or `userExternalId`, optionally with
+                `subscribeSDKClient`
+            display_name: title shown for the conversation
+            description: short description of the conversation
+            icon_url: URL of the conversation's icon
+            metadata: free-form JSON object stored on the conversation
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the new `Conversation`
+
+        Raises:
+            NotFoundError: when no app has this id
+            InvalidArgumentError: when `type` is missing or a field has the wrong type
         """
         response = await invoke(
             self._requester,
@@ -535,11 +767,27 @@ class ConversationsOperations(OperationsBase):
         after: str | None = None,
         before: str | None = None,
         options: RequestOptions | None = None,
-    ) -> ItemIterator[Any, models.Conversation]:
-        """Yields every `Conversation`, page after page.
+    ) -> ItemIterator[models.ConversationListResponse, models.Conversation]:
+        """Iterates over the conversations of one user, fetching further pages as you go. You must
+        name the user with `user_id` or `user_external_id`.
 
-        GET (ListConversations)
-        ``/v2/apps/{appId}/conversations``
+        ``GET /v2/apps/{appId}/conversations`` (ListConversations).
+
+        Args:
+            user_id: the conversations of the user with this id
+            user_external_id: the conversations of the user with this external id
+            page_size: how many items to fetch per request (the API's `page[size]`)
+            after: start after this cursor id
+            before: start before this cursor id
+            options: this call's own settings (timeout, retries, headers)
+
+        Yields:
+            an async iterator of `Conversation`
+
+        Raises:
+            NotFoundError: when the user does not exist
+            BadRequestError: when the paging arguments are invalid
+            InvalidArgumentError: when neither `user_id` nor `user_external_id` is given
         """
         pages = list_pages(
             self._requester,
@@ -560,10 +808,19 @@ class ConversationsOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> models.Conversation:
-        """Returns the `Conversation`.
+        """Fetches one conversation by id.
 
-        GET (GetConversation)
-        ``/v2/apps/{appId}/conversations/{conversationId}``
+        ``GET /v2/apps/{appId}/conversations/{conversationId}`` (GetConversation).
+
+        Args:
+            conversation_id: id of the conversation
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the `Conversation`
+
+        Raises:
+            NotFoundError: when the conversation does not exist in this app
         """
         response = await invoke(
             self._requester,
@@ -606,10 +863,25 @@ class ConversationsOperations(OperationsBase):
         metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Conversation:
-        """Returns the `Conversation`.
+        """Changes the display fields or metadata of a conversation; fields you leave out keep their
+        value.
 
-        PATCH (UpdateConversation)
-        ``/v2/apps/{appId}/conversations/{conversationId}``
+        ``PATCH /v2/apps/{appId}/conversations/{conversationId}`` (UpdateConversation).
+
+        Args:
+            conversation_id: id of the conversation
+            body: the whole body at once: its model, or its JSON as a dict
+            display_name: title shown for the conversation
+            description: short description of the conversation
+            icon_url: URL of the conversation's icon
+            metadata: free-form JSON object stored on the conversation
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the updated `Conversation`
+
+        Raises:
+            NotFoundError: when the conversation does not exist in this app
         """
         response = await invoke(
             self._requester,
@@ -635,10 +907,21 @@ class ConversationsOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Deletes a conversation and its messages for good. A user's default conversation cannot be
+        deleted (400).
 
-        DELETE (DeleteConversation)
-        ``/v2/apps/{appId}/conversations/{conversationId}``
+        ``DELETE /v2/apps/{appId}/conversations/{conversationId}`` (DeleteConversation).
+
+        Args:
+            conversation_id: id of the conversation to delete
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            BadRequestError: when the conversation is a user's default one
+            NotFoundError: when the conversation does not exist in this app
         """
         await invoke(
             self._requester,
@@ -666,7 +949,18 @@ class ConversationsOperationsWithRawResponse(RawResponses):
 
 
 class MessagesOperations(OperationsBase):
-    """The messages of a conversation."""
+    """The messages of a conversation.
+
+    Example::
+
+        messages = session.apps[app_id].conversations[conversation_id].messages
+        sent = await messages.post(
+            author={"type": "business"},
+            content={"type": "text", "text": "Hi, how can we help?"},
+        )
+        async for message in messages.list():
+            print(message.id)
+    """
 
     __slots__ = ()
 
@@ -704,10 +998,29 @@ class MessagesOperations(OperationsBase):
         schema: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> tuple[models.Message, ...]:
-        """Returns the `Message` items.
+        """Sends a message into the conversation as the business or as a user. The API allows at
+        most 30000 messages per conversation; past that it answers 423 (raised as `ApiError`).
 
-        POST (PostMessage)
-        ``/v2/apps/{appId}/conversations/{conversationId}/messages``
+        ``POST /v2/apps/{appId}/conversations/{conversationId}/messages`` (PostMessage).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            author: who sends it: `{"type": "business"}`, or `{"type": "user"}` with `userId` or
+                `userExternalId` (required)
+            content: the message body, tagged by `type` (`text`, `image`, `file`, `carousel`,
+                `list`, `location`, `form`, `template`, ...) (required)
+            destination: send only to one channel, by `integrationId` or `integrationType`
+            metadata: free-form JSON object stored on the message
+            override: channel-specific payload used instead of the converted content, per channel
+                (`apple`, `line`, `messenger`, `whatsapp`)
+            schema: set to `whatsapp` to give `content` in WhatsApp's own format
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            a list of the `Message` objects created (usually one)
+
+        Raises:
+            InvalidArgumentError: when `author` or `content` is missing or malformed
         """
         response = await invoke(
             self._requester,
@@ -736,11 +1049,23 @@ class MessagesOperations(OperationsBase):
         after: str | None = None,
         before: str | None = None,
         options: RequestOptions | None = None,
-    ) -> ItemIterator[Any, models.Message]:
-        """Yields every `Message`, page after page.
+    ) -> ItemIterator[models.MessageListResponse, models.Message]:
+        """Iterates over the messages of the conversation, a page at a time; the API pages through
+        history with `before`/`after` cursors.
 
-        GET (ListMessages)
-        ``/v2/apps/{appId}/conversations/{conversationId}/messages``
+        ``GET /v2/apps/{appId}/conversations/{conversationId}/messages`` (ListMessages).
+
+        Args:
+            page_size: how many items to fetch per request (the API's `page[size]`)
+            after: start after this cursor id
+            before: start before this cursor id
+            options: this call's own settings (timeout, retries, headers)
+
+        Yields:
+            an async iterator of `Message`
+
+        Raises:
+            NotFoundError: when the app or conversation does not exist
         """
         pages = list_pages(
             self._requester,
@@ -761,10 +1086,20 @@ class MessagesOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Deletes one message from the conversation's history.
 
-        DELETE (DeleteMessage)
+        DeleteMessage: ``DELETE``
         ``/v2/apps/{appId}/conversations/{conversationId}/messages/{messageId}``
+
+        Args:
+            message_id: id of the message to delete
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            NotFoundError: when the conversation or the message does not exist
         """
         await invoke(
             self._requester,
@@ -778,10 +1113,19 @@ class MessagesOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Deletes every message of the conversation; the conversation itself stays. This cannot be
+        undone.
 
-        DELETE (DeleteAllMessages)
-        ``/v2/apps/{appId}/conversations/{conversationId}/messages``
+        ``DELETE /v2/apps/{appId}/conversations/{conversationId}/messages`` (DeleteAllMessages).
+
+        Args:
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            NotFoundError: when the conversation does not exist in this app
         """
         await invoke(
             self._requester,
@@ -808,7 +1152,21 @@ class MessagesOperationsWithRawResponse(RawResponses):
 
 
 class IntegrationsOperations(OperationsBase):
-    """The integrations (channels) of an app."""
+    """The integrations (channels) of an app.
+
+    Example::
+
+        integrations = session.apps[app_id].integrations
+        custom = await integrations.create(
+            type="custom",
+            display_name="order bot",
+            webhooks=[
+                {"target": "https://example.com/hooks", "triggers": ["conversation:message"]}
+            ],
+        )
+        async for each in integrations.list(types=["custom", "web"]):
+            print(each.id, each.type)
+    """
 
     __slots__ = ()
 
@@ -1005,7 +1363,97 @@ class IntegrationsOperations(OperationsBase):
         account_management_access_token: str | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Integration:
-        """Returns the `Integration`. POST ``/v2/apps/{appId}/integrations`` (CreateIntegration)"""
+        """Connects a new channel (or a `custom` webhook integration) to the app. The fields you may
+        and must pass depend on `type`; the SDK checks them against that type before sending, and
+        credentials such as tokens and secrets are write-only and do not come back.
+
+        ``POST /v2/apps/{appId}/integrations`` (CreateIntegration).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            type: channel type: `android`, `apple`, `custom`, `instagram`, `ios`, `line`, `mailgun`,
+                `messagebird`, `messenger`, `telegram`, `twilio`, `twitter`, `unity`, `viber`, `web`
+                or `whatsapp` (required)
+            display_name: label for the integration (100 characters at most)
+            project_id: `android`: Firebase project id
+            client_email: `android`: Firebase service account e-mail
+            private_key: `android`: Firebase service account private key
+            server_key: `android`: legacy FCM server key
+            sender_id: `android`: FCM sender id
+            can_user_see_conversation_list: `android`/`ios`/`unity`/`web`: whether users see their
+                conversation list
+            can_user_create_more_conversations: `android`/`ios`/`unity`/`web`: whether users may
+                start more conversations
+            default_responder_id: switchboard integration that answers new conversations on this
+                channel
+            show_ai_disclaimer: whether AI-generated replies carry a disclaimer (default true)
+            business_id: `apple`: Messages for Business id (read-only on `instagram`)
+            api_secret: `apple`: API secret
+            msp_id: `apple`: messaging service provider id
+            authentication_message_secret: `apple`: secret for authentication messages
+            webhooks: `custom`: exactly one webhook, with `target` and `triggers` (required)
+            page_access_token: `messenger`/`instagram`: Facebook page access token
+            app_id: `messenger`/`instagram`: Facebook app id
+            app_secret: `messenger`/`instagram`: Facebook app secret
+            story_replies_enabled: `instagram`: receive replies to stories (default true)
+            story_mentions_enabled: `instagram`: receive story mentions (default true)
+            certificate: `ios`: APNs certificate, base64-encoded
+            password: `ios`: password of the APNs certificate
+            production: `ios`: use the production APNs environment
+            auto_update_badge: `ios`: keep the app badge in step with unread messages
+            channel_id: `line`: channel id
+            channel_secret: `line`: channel secret
+            channel_access_token: `line`: channel access token
+            service_code: `line`: service code
+            switcher_secret: `line`: switcher secret
+            qr_code_url: `line`: URL of the channel's QR code
+            api_key: `mailgun`: API key
+            signing_key: `mailgun`/`messagebird`: key for verifying inbound webhooks
+            domain: `mailgun`: sending domain
+            incoming_address: `mailgun`: address that receives users' e-mails
+            hide_unsubscribe_link: `mailgun`: leave the unsubscribe link out of e-mails
+            from_address: `mailgun`: sender address of outgoing e-mails
+            access_key: `messagebird`: access key
+            originator: `messagebird`: sender number or name
+            page_id: `messenger`: Facebook page id (read-only on `instagram`)
+            page_name: `messenger`: Facebook page name
+            token: `telegram`/`viber`: bot token
+            account_sid: `twilio`: account SID
+            auth_token: `twilio`: auth token
+            phone_number_sid: `twilio`: SID of the sending phone number
+            messaging_service_sid: `twilio`: SID of a messaging service, instead of a number
+            tier: `twitter`: API tier, `enterprise`
+            consumer_key: `twitter`: consumer key
+            consumer_secret: `twitter`: consumer secret
+            access_token_key: `twitter`: access token
+            access_token_secret: `twitter`: access token secret
+            brand_color: `web`: header colour, hex without `#` (default `65758e`)
+            fixed_intro_pane: `web`: keep the intro pane visible
+            conversation_color: `web`: colour of the user's messages (default `0099ff`)
+            action_color: `web`: colour of buttons and links (default `0099ff`)
+            display_style: `web`: `button` (default) or `tab`
+            button_icon_url: `web`: icon of the launcher button
+            button_width: `web`: launcher width in pixels (default `58`)
+            button_height: `web`: launcher height in pixels (default `58`)
+            integration_order: `web`: order of the channels offered to users, by integration id
+            business_name: `web`: business name shown in the widget (read-only on `instagram`)
+            business_icon_url: `web`: business icon shown in the widget
+            background_image_url: `web`: background image of the conversation
+            origin_whitelist: `web`: origins allowed to load the widget
+            prechat_capture: `web`: form shown before the first message: `enabled`, `fields`, ...
+            hsm_fallback_language: `whatsapp`: template language used when the user's is unknown
+                (default `en_US`)
+            account_id: `whatsapp`: WhatsApp Business account id (read-only on `viber`)
+            account_management_access_token: `whatsapp`: token for managing the WhatsApp account
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the new integration, as the class of its `type` (`Custom`, `Twilio`, ...)
+
+        Raises:
+            BadRequestError: when the type is unknown or the channel's credentials are refused
+            InvalidArgumentError: when `type` is missing or a field does not belong to that type
+        """
         response = await invoke(
             self._requester,
             OPERATIONS["CreateIntegration"],
@@ -1096,11 +1544,24 @@ class IntegrationsOperations(OperationsBase):
         after: str | None = None,
         before: str | None = None,
         options: RequestOptions | None = None,
-    ) -> ItemIterator[Any, models.Integration]:
-        """Yields every `Integration`, page after page.
+    ) -> ItemIterator[models.IntegrationListResponse, models.Integration]:
+        """Iterates over the integrations of the app, fetching further pages as you go; `types`
+        narrows the list to some channel types.
 
-        GET (ListIntegrations)
-        ``/v2/apps/{appId}/integrations``
+        ``GET /v2/apps/{appId}/integrations`` (ListIntegrations).
+
+        Args:
+            types: comma-separated channel types to keep, e.g. `"android,ios"`
+            page_size: how many items to fetch per request (the API's `page[size]`)
+            after: start after this cursor id
+            before: start before this cursor id
+            options: this call's own settings (timeout, retries, headers)
+
+        Yields:
+            an async iterator of integrations, each as the class of its `type`
+
+        Raises:
+            BadRequestError: when the filter or paging arguments are invalid
         """
         pages = list_pages(
             self._requester,
@@ -1121,10 +1582,19 @@ class IntegrationsOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> models.Integration:
-        """Returns the `Integration`.
+        """Fetches one integration by id. Secret credentials are not included.
 
-        GET (GetIntegration)
-        ``/v2/apps/{appId}/integrations/{integrationId}``
+        ``GET /v2/apps/{appId}/integrations/{integrationId}`` (GetIntegration).
+
+        Args:
+            integration_id: id of the integration
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the integration, as the class of its `type`
+
+        Raises:
+            NotFoundError: when the app has no integration with this id
         """
         response = await invoke(
             self._requester,
@@ -1138,7 +1608,7 @@ class IntegrationsOperations(OperationsBase):
     async def update(
         self,
         integration_id: str,
-        body: wire.IntegrationUpdateJSON,
+        body: wire.IntegrationUpdateInput,
         /,
         *,
         options: RequestOptions | None = None,
@@ -1191,7 +1661,7 @@ class IntegrationsOperations(OperationsBase):
     async def update(
         self,
         integration_id: str,
-        body: wire.IntegrationUpdateJSON | None = None,
+        body: wire.IntegrationUpdateInput | None = None,
         /,
         *,
         display_name: str | Unset | None = UNSET,
@@ -1233,10 +1703,63 @@ class IntegrationsOperations(OperationsBase):
         account_management_access_token: str | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Integration:
-        """Returns the `Integration`.
+        """Changes the settings of an integration. Which fields are accepted depends on the
+        integration's type (e.g. colours only on `web`, `pageAccessToken` only on `messenger` and
+        `instagram`); the type itself cannot be changed.
 
-        PATCH (UpdateIntegration)
-        ``/v2/apps/{appId}/integrations/{integrationId}``
+        ``PATCH /v2/apps/{appId}/integrations/{integrationId}`` (UpdateIntegration).
+
+        Args:
+            integration_id: id of the integration
+            body: the whole body at once: its model, or its JSON as a dict
+            display_name: label for the integration (100 characters at most)
+            default_responder_id: switchboard integration that answers new conversations on this
+                channel
+            show_ai_disclaimer: whether AI-generated replies carry a disclaimer (default true)
+            project_id: `android`: Firebase project id
+            client_email: `android`: Firebase service account e-mail
+            private_key: `android`: Firebase service account private key
+            server_key: `android`: legacy FCM server key
+            sender_id: `android`: FCM sender id
+            can_user_see_conversation_list: `android`/`ios`/`unity`/`web`: whether users see their
+                conversation list
+            can_user_create_more_conversations: `android`/`ios`/`unity`/`web`: whether users may
+                start more conversations
+            authentication_message_secret: `apple`: secret for authentication messages
+            page_access_token: `messenger`/`instagram`: Facebook page access token
+            story_replies_enabled: `instagram`: receive replies to stories (default true)
+            story_mentions_enabled: `instagram`: receive story mentions (default true)
+            certificate: `ios`: APNs certificate, base64-encoded
+            password: `ios`: password of the APNs certificate
+            production: `ios`: use the production APNs environment
+            auto_update_badge: `ios`: keep the app badge in step with unread messages
+            hide_unsubscribe_link: `mailgun`: leave the unsubscribe link out of e-mails
+            from_address: `mailgun`: sender address of outgoing e-mails
+            brand_color: `web`: header colour, hex without `#` (default `65758e`)
+            fixed_intro_pane: `web`: keep the intro pane visible
+            conversation_color: `web`: colour of the user's messages (default `0099ff`)
+            action_color: `web`: colour of buttons and links (default `0099ff`)
+            display_style: `web`: `button` (default) or `tab`
+            button_icon_url: `web`: icon of the launcher button
+            button_width: `web`: launcher width in pixels (default `58`)
+            button_height: `web`: launcher height in pixels (default `58`)
+            integration_order: `web`: order of the channels offered to users, by integration id
+            business_name: `web`: business name shown in the widget (read-only on `instagram`)
+            business_icon_url: `web`: business icon shown in the widget
+            background_image_url: `web`: background image of the conversation
+            origin_whitelist: `web`: origins allowed to load the widget
+            prechat_capture: `web`: form shown before the first message: `enabled`, `fields`, ...
+            hsm_fallback_language: `whatsapp`: template language used when the user's is unknown
+                (default `en_US`)
+            account_id: `whatsapp`: WhatsApp Business account id (read-only on `viber`)
+            account_management_access_token: `whatsapp`: token for managing the WhatsApp account
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the updated integration
+
+        Raises:
+            NotFoundError: when the app has no integration with this id
         """
         response = await invoke(
             self._requester,
@@ -1295,10 +1818,21 @@ class IntegrationsOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Disconnects and deletes an integration; its channel stops receiving and sending messages.
+        SDK integrations set up in Admin Center cannot be deleted this way (400).
 
-        DELETE (DeleteIntegration)
-        ``/v2/apps/{appId}/integrations/{integrationId}``
+        ``DELETE /v2/apps/{appId}/integrations/{integrationId}`` (DeleteIntegration).
+
+        Args:
+            integration_id: id of the integration to delete
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            BadRequestError: when the integration is an SDK channel managed in Admin Center
+            NotFoundError: when the app has no integration with this id
         """
         await invoke(
             self._requester,
@@ -1326,7 +1860,17 @@ class IntegrationsOperationsWithRawResponse(RawResponses):
 
 
 class WebhooksOperations(OperationsBase):
-    """The webhooks of an integration."""
+    """The webhooks of an integration.
+
+    Example::
+
+        webhooks = session.apps[app_id].integrations[integration_id].webhooks
+        hook = await webhooks.create(
+            target="https://example.com/hooks", triggers=["conversation:message"]
+        )
+        await webhooks.update(hook.id, include_full_user=True)
+        await webhooks.delete(hook.id)
+    """
 
     __slots__ = ()
 
@@ -1360,10 +1904,26 @@ class WebhooksOperations(OperationsBase):
         include_full_source: bool | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Webhook:
-        """Returns the `Webhook`.
+        """Adds a webhook to a `custom` integration. The response holds the webhook's `secret`,
+        which signs each delivery. Needs app- or integration-level credentials.
 
-        POST (CreateWebhook)
-        ``/v2/apps/{appId}/integrations/{integrationId}/webhooks``
+        ``POST /v2/apps/{appId}/integrations/{integrationId}/webhooks`` (CreateWebhook).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            target: HTTPS URL the events are POSTed to (required)
+            triggers: event types to deliver, e.g. `conversation:message` (required)
+            include_full_user: include the whole user in each payload (default false)
+            include_full_source: include the whole source client in each payload (default false)
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the new `Webhook`, with its `secret`
+
+        Raises:
+            BadRequestError: when the target or a trigger is invalid
+            PermissionDeniedError: when the credentials may not manage webhooks
+            NotFoundError: when the app has no integration with this id
         """
         response = await invoke(
             self._requester,
@@ -1387,11 +1947,20 @@ class WebhooksOperations(OperationsBase):
         self,
         *,
         options: RequestOptions | None = None,
-    ) -> ItemIterator[Any, models.Webhook]:
-        """Yields every `Webhook`.
+    ) -> ItemIterator[tuple[models.Webhook, ...], models.Webhook]:
+        """Lists the webhooks of a `custom` integration in one response (no paging).
 
-        GET (ListWebhooks)
-        ``/v2/apps/{appId}/integrations/{integrationId}/webhooks``
+        ``GET /v2/apps/{appId}/integrations/{integrationId}/webhooks`` (ListWebhooks).
+
+        Args:
+            options: this call's own settings (timeout, retries, headers)
+
+        Yields:
+            an async iterator of `Webhook`
+
+        Raises:
+            PermissionDeniedError: when the credentials may not manage webhooks
+            NotFoundError: when the app has no integration with this id
         """
         return list_once(
             self._requester,
@@ -1409,10 +1978,19 @@ class WebhooksOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> models.Webhook:
-        """Returns the `Webhook`.
+        """Fetches one webhook of the integration, including its `secret`.
 
-        GET (GetWebhook)
-        ``/v2/apps/{appId}/integrations/{integrationId}/webhooks/{webhookId}``
+        ``GET /v2/apps/{appId}/integrations/{integrationId}/webhooks/{webhookId}`` (GetWebhook).
+
+        Args:
+            webhook_id: id of the webhook
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the `Webhook`
+
+        Raises:
+            NotFoundError: when the webhook does not exist
         """
         response = await invoke(
             self._requester,
@@ -1455,10 +2033,27 @@ class WebhooksOperations(OperationsBase):
         include_full_source: bool | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Webhook:
-        """Returns the `Webhook`.
+        """Changes the target, triggers or payload options of a webhook; fields you leave out keep
+        their value.
 
-        PATCH (UpdateWebhook)
+        UpdateWebhook: ``PATCH``
         ``/v2/apps/{appId}/integrations/{integrationId}/webhooks/{webhookId}``
+
+        Args:
+            webhook_id: id of the webhook
+            body: the whole body at once: its model, or its JSON as a dict
+            target: HTTPS URL the events are POSTed to
+            triggers: event types to deliver, e.g. `conversation:message`
+            include_full_user: include the whole user in each payload (default false)
+            include_full_source: include the whole source client in each payload (default false)
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the updated `Webhook`
+
+        Raises:
+            BadRequestError: when the target or a trigger is invalid
+            NotFoundError: when the webhook does not exist
         """
         response = await invoke(
             self._requester,
@@ -1484,10 +2079,20 @@ class WebhooksOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Deletes a webhook; no further events are sent to its target.
 
-        DELETE (DeleteWebhook)
+        DeleteWebhook: ``DELETE``
         ``/v2/apps/{appId}/integrations/{integrationId}/webhooks/{webhookId}``
+
+        Args:
+            webhook_id: id of the webhook to delete
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            NotFoundError: when the webhook does not exist
         """
         await invoke(
             self._requester,
@@ -1515,7 +2120,15 @@ class WebhooksOperationsWithRawResponse(RawResponses):
 
 
 class UserActionsOperations(OperationsBase):
-    """What can be done to one user."""
+    """What can be done to one user.
+
+    Example::
+
+        user = session.apps[app_id].users["steveb@example.com"]
+        erased = await user.delete_personal_information()
+        branded = session.apps[app_id].user("customer-42", brand_id="9477922990333")
+        await branded.delete_personal_information()
+    """
 
     __slots__ = ()
 
@@ -1525,10 +2138,22 @@ class UserActionsOperations(OperationsBase):
         brand_id: str | None = None,
         options: RequestOptions | None = None,
     ) -> models.User:
-        """Returns the `User`.
+        """Erases the personal data of a user (profile fields, metadata, client details) but keeps
+        the user record and their conversation history, e.g. to answer a privacy request.
 
-        DELETE (DeleteUserPersonalInformation)
+        DeleteUserPersonalInformation: ``DELETE``
         ``/v2/apps/{appId}/users/{userIdOrExternalId}/personalinformation``
+
+        Args:
+            brand_id: brand of a brand-separated user; a user reached through `app.user(...,
+                brand_id=...)` sends it for you
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the `User` as it is after the erasure
+
+        Raises:
+            NotFoundError: when no user of the app has this id or external id
         """
         response = await invoke(
             self._requester,
@@ -1554,7 +2179,15 @@ class UserActionsOperationsWithRawResponse(RawResponses):
 
 
 class DevicesOperations(OperationsBase):
-    """The devices of a user."""
+    """The devices of a user.
+
+    Example::
+
+        devices = session.apps[app_id].users["steveb@example.com"].devices
+        async for device in devices.list():
+            print(device.id, device.type, device.status)
+            one = await devices.get(device.id)
+    """
 
     __slots__ = ()
 
@@ -1563,11 +2196,18 @@ class DevicesOperations(OperationsBase):
         *,
         brand_id: str | None = None,
         options: RequestOptions | None = None,
-    ) -> ItemIterator[Any, models.Device]:
-        """Yields every `Device`.
+    ) -> ItemIterator[tuple[models.Device, ...], models.Device]:
+        """Lists the SDK devices (`android`, `ios`, `web`) the user has used, in one response.
 
-        GET (ListDevices)
-        ``/v2/apps/{appId}/users/{userIdOrExternalId}/devices``
+        ``GET /v2/apps/{appId}/users/{userIdOrExternalId}/devices`` (ListDevices).
+
+        Args:
+            brand_id: brand of a brand-separated user; a user reached through `app.user(...,
+                brand_id=...)` sends it for you
+            options: this call's own settings (timeout, retries, headers)
+
+        Yields:
+            an async iterator of `Device`
         """
         return list_once(
             self._requester,
@@ -1586,10 +2226,21 @@ class DevicesOperations(OperationsBase):
         brand_id: str | None = None,
         options: RequestOptions | None = None,
     ) -> models.Device:
-        """Returns the `Device`.
+        """Fetches one SDK device of the user.
 
-        GET (GetDevice)
-        ``/v2/apps/{appId}/users/{userIdOrExternalId}/devices/{deviceId}``
+        ``GET /v2/apps/{appId}/users/{userIdOrExternalId}/devices/{deviceId}`` (GetDevice).
+
+        Args:
+            device_id: id of the device
+            brand_id: brand of a brand-separated user; a user reached through `app.user(...,
+                brand_id=...)` sends it for you
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the `Device`
+
+        Raises:
+            NotFoundError: when the user has no device with this id
         """
         response = await invoke(
             self._requester,
@@ -1616,7 +2267,15 @@ class DevicesOperationsWithRawResponse(RawResponses):
 
 
 class AppKeysOperations(OperationsBase):
-    """The API keys of an app."""
+    """The API keys of an app.
+
+    Example::
+
+        keys = session.apps[app_id].keys
+        key = await keys.create(display_name="backend")
+        print(key.id)  # keep key.secret somewhere safe
+        await keys.delete(key.id)
+    """
 
     __slots__ = ()
 
@@ -1644,7 +2303,22 @@ class AppKeysOperations(OperationsBase):
         display_name: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.AppKey:
-        """Returns the `AppKey`. POST ``/v2/apps/{appId}/keys`` (CreateAppKey)"""
+        """Creates an API key scoped to this app. The response carries the key's `secret`; store it,
+        since it is what you authenticate with. Needs account-level credentials.
+
+        ``POST /v2/apps/{appId}/keys`` (CreateAppKey).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            display_name: label for the key (required)
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the new `AppKey`, with its `id` and `secret`
+
+        Raises:
+            InvalidArgumentError: when `display_name` is not given
+        """
         response = await invoke(
             self._requester,
             OPERATIONS["CreateAppKey"],
@@ -1664,8 +2338,18 @@ class AppKeysOperations(OperationsBase):
         self,
         *,
         options: RequestOptions | None = None,
-    ) -> ItemIterator[Any, models.AppKey]:
-        """Yields every `AppKey`. GET ``/v2/apps/{appId}/keys`` (ListAppKeys)"""
+    ) -> ItemIterator[tuple[models.AppKey, ...], models.AppKey]:
+        """Lists the API keys of the app in a single response (no paging). Needs account-level
+        credentials.
+
+        ``GET /v2/apps/{appId}/keys`` (ListAppKeys).
+
+        Args:
+            options: this call's own settings (timeout, retries, headers)
+
+        Yields:
+            an async iterator of `AppKey`
+        """
         return list_once(
             self._requester,
             OPERATIONS["ListAppKeys"],
@@ -1682,7 +2366,20 @@ class AppKeysOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> models.AppKey:
-        """Returns the `AppKey`. GET ``/v2/apps/{appId}/keys/{keyId}`` (GetAppKey)"""
+        """Fetches one API key of the app, including its `secret`.
+
+        ``GET /v2/apps/{appId}/keys/{keyId}`` (GetAppKey).
+
+        Args:
+            key_id: id of the key, e.g. `app_...`
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the `AppKey`
+
+        Raises:
+            NotFoundError: when the app has no key with this id
+        """
         response = await invoke(
             self._requester,
             OPERATIONS["GetAppKey"],
@@ -1697,7 +2394,21 @@ class AppKeysOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing. DELETE ``/v2/apps/{appId}/keys/{keyId}`` (DeleteAppKey)"""
+        """Revokes an API key of the app; requests signed with it stop working. Needs account-level
+        credentials.
+
+        ``DELETE /v2/apps/{appId}/keys/{keyId}`` (DeleteAppKey).
+
+        Args:
+            key_id: id of the key to revoke
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            NotFoundError: when the app or the key does not exist
+        """
         await invoke(
             self._requester,
             OPERATIONS["DeleteAppKey"],
@@ -1723,7 +2434,16 @@ class AppKeysOperationsWithRawResponse(RawResponses):
 
 
 class AttachmentsOperations(OperationsBase):
-    """The attachments of an app: upload a file, delete one."""
+    """The attachments of an app: upload a file, delete one.
+
+    Example::
+
+        attachments = session.apps[app_id].attachments
+        with open("invoice.pdf", "rb") as f:
+            stored = await attachments.upload(f, for_="message", conversation_id=conversation_id)
+        print(stored.media_url)
+        await attachments.delete(media_url=stored.media_url)
+    """
 
     __slots__ = ()
 
@@ -1739,10 +2459,26 @@ class AttachmentsOperations(OperationsBase):
         content_type: str = "application/octet-stream",
         options: RequestOptions | None = None,
     ) -> models.AttachmentSchema:
-        """Returns the `AttachmentSchema`.
+        """Uploads a file as multipart form data and stores it for use in messages. With
+        `for_="message"` and a `conversation_id` the file is associated with that conversation.
 
-        POST (UploadAttachment)
-        ``/v2/apps/{appId}/attachments``
+        ``POST /v2/apps/{appId}/attachments`` (UploadAttachment).
+
+        Args:
+            source: the file: bytes or a file opened in binary mode
+            access: visibility of the stored file; `public` is the default and the usual value
+            for_: what the file is for, e.g. `message`
+            conversation_id: conversation the file belongs to (with `for_="message"`)
+            filename: file name sent in the form data
+            content_type: MIME type sent for the file
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            an `AttachmentSchema` with the file's `mediaUrl` and `mediaType`
+
+        Raises:
+            BadRequestError: when the server rejects the file or the query
+            InvalidArgumentError: when `source` is neither bytes nor a binary file
         """
         response = await invoke(
             self._requester,
@@ -1778,7 +2514,23 @@ class AttachmentsOperations(OperationsBase):
         media_url: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing. POST ``/v2/apps/{appId}/attachments/remove`` (DeleteAttachment)"""
+        """Removes a previously uploaded file, identified by its URL. This is a POST to
+        `/attachments/remove`, not an HTTP DELETE.
+
+        ``POST /v2/apps/{appId}/attachments/remove`` (DeleteAttachment).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            media_url: the `mediaUrl` returned by the upload (required)
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            BadRequestError: when the URL is not one the API stores attachments under
+            NotFoundError: when no attachment exists at that URL
+        """
         await invoke(
             self._requester,
             OPERATIONS["DeleteAttachment"],
@@ -1809,7 +2561,15 @@ class AttachmentsOperationsWithRawResponse(RawResponses):
 
 
 class ConversationActionsOperations(OperationsBase):
-    """What can be done in one conversation."""
+    """What can be done in one conversation.
+
+    Example::
+
+        conv = session.apps[app_id].conversations[conversation_id]
+        await conv.post_activity(author={"type": "business"}, type="typing:start")
+        await conv.pass_control(switchboard_integration="next", metadata={"reason": "escalation"})
+        await conv.release_control()
+    """
 
     __slots__ = ()
 
@@ -1839,10 +2599,22 @@ class ConversationActionsOperations(OperationsBase):
         type: Literal["conversation:read", "typing:start", "typing:stop"] | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Sends a non-message activity into the conversation: marks it read, or shows or hides the
+        typing indicator.
 
-        POST (PostActivity)
-        ``/v2/apps/{appId}/conversations/{conversationId}/activity``
+        ``POST /v2/apps/{appId}/conversations/{conversationId}/activity`` (PostActivity).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            author: who performs the activity; `type` is `business` or `user`
+            type: `conversation:read`, `typing:start` or `typing:stop`
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            InvalidArgumentError: when `author` or `type` is missing
         """
         await invoke(
             self._requester,
@@ -1885,10 +2657,23 @@ class ConversationActionsOperations(OperationsBase):
         metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Hands the conversation to another switchboard integration, which becomes its active
+        responder right away.
 
-        POST (PassControl)
-        ``/v2/apps/{appId}/conversations/{conversationId}/passControl``
+        ``POST /v2/apps/{appId}/conversations/{conversationId}/passControl`` (PassControl).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            switchboard_integration: id or name of the switchboard integration to hand over to, or
+                `next` (required)
+            metadata: free-form JSON object passed along to the receiving integration
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            NotFoundError: when the conversation does not exist in this app
         """
         await invoke(
             self._requester,
@@ -1929,10 +2714,22 @@ class ConversationActionsOperations(OperationsBase):
         metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Gives up control of the conversation, so that the switchboard's default integration can
+        take it again. A 403 means the caller may not release it.
 
-        POST (ReleaseControl)
-        ``/v2/apps/{appId}/conversations/{conversationId}/releaseControl``
+        ``POST /v2/apps/{appId}/conversations/{conversationId}/releaseControl`` (ReleaseControl).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            metadata: free-form JSON object passed along to the receiving integration
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            PermissionDeniedError: when the caller may not release control of this conversation
+            NotFoundError: when the conversation does not exist in this app
         """
         await invoke(
             self._requester,
@@ -1974,10 +2771,23 @@ class ConversationActionsOperations(OperationsBase):
         metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Offers the conversation to another switchboard integration. Unlike passing control, the
+        current responder keeps it until the other side accepts.
 
-        POST (OfferControl)
-        ``/v2/apps/{appId}/conversations/{conversationId}/offerControl``
+        ``POST /v2/apps/{appId}/conversations/{conversationId}/offerControl`` (OfferControl).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            switchboard_integration: id or name of the switchboard integration to offer control to
+                (required)
+            metadata: free-form JSON object passed along to the receiving integration
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            NotFoundError: when the conversation does not exist in this app
         """
         await invoke(
             self._requester,
@@ -2018,10 +2828,23 @@ class ConversationActionsOperations(OperationsBase):
         metadata: wire.Metadata | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Accepts control of a conversation that was offered to the calling integration, ending the
+        offer.
 
-        POST (AcceptControl)
-        ``/v2/apps/{appId}/conversations/{conversationId}/acceptControl``
+        ``POST /v2/apps/{appId}/conversations/{conversationId}/acceptControl`` (AcceptControl).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            metadata: free-form JSON object passed along to the receiving integration
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            PermissionDeniedError: when the caller may not accept control (e.g. nothing was offered
+                to it)
+            NotFoundError: when the conversation does not exist in this app
         """
         await invoke(
             self._requester,
@@ -2067,10 +2890,23 @@ class ConversationActionsOperations(OperationsBase):
         | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Asks the API to fetch an Apple Messages for Business interactive message whose data is
+        only referenced (`interactiveDataRef`), so it can be read as a regular message.
 
-        POST (DownloadMessageRef)
-        ``/v2/apps/{appId}/conversations/{conversationId}/download``
+        ``POST /v2/apps/{appId}/conversations/{conversationId}/download`` (DownloadMessageRef).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            user_id: id of the user who sent the referenced message (required)
+            apple: the `interactiveDataRef` object as received: `url`, `bid`, `key`, `signature`,
+                `owner`
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing (the API answers with an empty object)
+
+        Raises:
+            InvalidArgumentError: when `user_id` is missing
         """
         await invoke(
             self._requester,
@@ -2115,10 +2951,21 @@ class ConversationActionsOperations(OperationsBase):
         whatsapp: models.MetaConversionEvent | wire.MetaConversionEventJSON | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.ConversionEvents:
-        """Returns the `ConversionEvents`.
+        """Reports conversion events for the conversation to Meta, for a Messenger, Instagram or
+        WhatsApp channel. Give exactly one of the three.
 
-        POST (PostConversionEvents)
+        PostConversionEvents: ``POST``
         ``/v2/apps/{appId}/conversations/{conversationId}/conversionEvents``
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            messenger: events for Messenger, as `{"payload": {"data": [...]}}`
+            instagram: events for Instagram, same shape
+            whatsapp: events for WhatsApp, same shape
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the `ConversionEvents` as recorded
         """
         response = await invoke(
             self._requester,
@@ -2158,7 +3005,16 @@ class ConversationActionsOperationsWithRawResponse(RawResponses):
 
 
 class ParticipantsOperations(OperationsBase):
-    """The participants of a conversation."""
+    """The participants of a conversation.
+
+    Example::
+
+        participants = session.apps[app_id].conversations[conversation_id].participants
+        joined = await participants.join(user_external_id="steveb@example.com")
+        async for each in participants.list():
+            print(each.user_id, each.unread_count)
+        await participants.leave(participant_id=joined.id)
+    """
 
     __slots__ = ()
 
@@ -2169,11 +3025,23 @@ class ParticipantsOperations(OperationsBase):
         after: str | None = None,
         before: str | None = None,
         options: RequestOptions | None = None,
-    ) -> ItemIterator[Any, models.Participant]:
-        """Yields every `Participant`, page after page.
+    ) -> ItemIterator[models.ParticipantListResponse, models.Participant]:
+        """Iterates over the participants of the conversation, fetching further pages as you go.
 
-        GET (ListParticipants)
-        ``/v2/apps/{appId}/conversations/{conversationId}/participants``
+        ``GET /v2/apps/{appId}/conversations/{conversationId}/participants`` (ListParticipants).
+
+        Args:
+            page_size: how many items to fetch per request (the API's `page[size]`)
+            after: start after this cursor id
+            before: start before this cursor id
+            options: this call's own settings (timeout, retries, headers)
+
+        Yields:
+            an async iterator of `Participant`
+
+        Raises:
+            NotFoundError: when the conversation does not exist in this app
+            BadRequestError: when the paging arguments are invalid
         """
         pages = list_pages(
             self._requester,
@@ -2216,10 +3084,23 @@ class ParticipantsOperations(OperationsBase):
         user_external_id: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Participant:
-        """Returns the `Participant`.
+        """Adds a user to an `sdkGroup` conversation. Name the user by `userId` or `userExternalId`.
 
-        POST (JoinConversation)
-        ``/v2/apps/{appId}/conversations/{conversationId}/join``
+        ``POST /v2/apps/{appId}/conversations/{conversationId}/join`` (JoinConversation).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            user_id: id of the user to add
+            subscribe_sdk_client: subscribe the user's SDK client to the conversation right away
+            user_external_id: external id of the user to add
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the new `Participant`
+
+        Raises:
+            BadRequestError: when the conversation already has the maximum number of participants
+            NotFoundError: when the conversation does not exist in this app
         """
         response = await invoke(
             self._requester,
@@ -2266,10 +3147,23 @@ class ParticipantsOperations(OperationsBase):
         participant_id: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Removes a participant from an `sdkGroup` conversation. Give exactly one of `userId`,
+        `userExternalId` or `participantId`.
 
-        POST (LeaveConversation)
-        ``/v2/apps/{appId}/conversations/{conversationId}/leave``
+        ``POST /v2/apps/{appId}/conversations/{conversationId}/leave`` (LeaveConversation).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            user_id: id of the user to remove
+            user_external_id: external id of the user to remove
+            participant_id: id of the participant to remove
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            NotFoundError: when the user is not a member of the conversation
         """
         await invoke(
             self._requester,
@@ -2304,7 +3198,16 @@ class ParticipantsOperationsWithRawResponse(RawResponses):
 
 
 class IntegrationKeysOperations(OperationsBase):
-    """The API keys of a custom integration."""
+    """The API keys of a custom integration.
+
+    Example::
+
+        keys = session.apps[app_id].integrations[integration_id].keys
+        key = await keys.create(display_name="order bot")
+        async for each in keys.list():
+            print(each.id, each.display_name)
+        await keys.delete(key.id)
+    """
 
     __slots__ = ()
 
@@ -2332,10 +3235,21 @@ class IntegrationKeysOperations(OperationsBase):
         display_name: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.ApiKey:
-        """Returns the `ApiKey`.
+        """Creates an API key for a `custom` integration, letting it call the API with integration
+        scope.
 
-        POST (CreateCustomIntegrationKey)
-        ``/v2/apps/{appId}/integrations/{integrationId}/keys``
+        ``POST /v2/apps/{appId}/integrations/{integrationId}/keys`` (CreateCustomIntegrationKey).
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            display_name: label for the key (required)
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the new `ApiKey`, with its `secret`
+
+        Raises:
+            InvalidArgumentError: when `display_name` is not given
         """
         response = await invoke(
             self._requester,
@@ -2356,11 +3270,20 @@ class IntegrationKeysOperations(OperationsBase):
         self,
         *,
         options: RequestOptions | None = None,
-    ) -> ItemIterator[Any, models.ApiKey]:
-        """Yields every `ApiKey`.
+    ) -> ItemIterator[tuple[models.ApiKey, ...], models.ApiKey]:
+        """Lists the API keys of a `custom` integration in one response (no paging). Other
+        integration types have no keys (400).
 
-        GET (ListCustomIntegrationKeys)
-        ``/v2/apps/{appId}/integrations/{integrationId}/keys``
+        ``GET /v2/apps/{appId}/integrations/{integrationId}/keys`` (ListCustomIntegrationKeys).
+
+        Args:
+            options: this call's own settings (timeout, retries, headers)
+
+        Yields:
+            an async iterator of `ApiKey`
+
+        Raises:
+            BadRequestError: when the integration is not of type `custom`
         """
         return list_once(
             self._requester,
@@ -2378,10 +3301,20 @@ class IntegrationKeysOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> models.ApiKey:
-        """Returns the `ApiKey`.
+        """Fetches one API key of a `custom` integration, including its `secret`.
 
-        GET (GetCustomIntegrationKey)
+        GetCustomIntegrationKey: ``GET``
         ``/v2/apps/{appId}/integrations/{integrationId}/keys/{keyId}``
+
+        Args:
+            key_id: id of the key, e.g. `int_...`
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the `ApiKey`
+
+        Raises:
+            NotFoundError: when the integration has no key with this id
         """
         response = await invoke(
             self._requester,
@@ -2397,10 +3330,20 @@ class IntegrationKeysOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Revokes an API key of a `custom` integration.
 
-        DELETE (DeleteCustomIntegrationKey)
+        DeleteCustomIntegrationKey: ``DELETE``
         ``/v2/apps/{appId}/integrations/{integrationId}/keys/{keyId}``
+
+        Args:
+            key_id: id of the key to revoke
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            NotFoundError: when the integration has no key with this id
         """
         await invoke(
             self._requester,
@@ -2427,7 +3370,16 @@ class IntegrationKeysOperationsWithRawResponse(RawResponses):
 
 
 class SwitchboardsOperations(OperationsBase):
-    """The switchboards of an app."""
+    """The switchboards of an app.
+
+    Example::
+
+        switchboards = session.apps[app_id].switchboards
+        board = await switchboards.create()
+        await switchboards.update(
+            board.id, enabled=True, default_switchboard_integration_id=bot_sbi_id
+        )
+    """
 
     __slots__ = ()
 
@@ -2436,7 +3388,21 @@ class SwitchboardsOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> models.Switchboard:
-        """Returns the `Switchboard`. POST ``/v2/apps/{appId}/switchboards`` (CreateSwitchboard)"""
+        """Creates the switchboard of the app, which decides which integration is in control of each
+        conversation. An app can have only one (400 for a second).
+
+        ``POST /v2/apps/{appId}/switchboards`` (CreateSwitchboard).
+
+        Args:
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the new `Switchboard`
+
+        Raises:
+            BadRequestError: when the app already has a switchboard
+            NotFoundError: when no app has this id
+        """
         response = await invoke(
             self._requester,
             OPERATIONS["CreateSwitchboard"],
@@ -2449,8 +3415,20 @@ class SwitchboardsOperations(OperationsBase):
         self,
         *,
         options: RequestOptions | None = None,
-    ) -> ItemIterator[Any, models.Switchboard]:
-        """Yields every `Switchboard`. GET ``/v2/apps/{appId}/switchboards`` (ListSwitchboards)"""
+    ) -> ItemIterator[tuple[models.Switchboard, ...], models.Switchboard]:
+        """Lists the switchboards of the app (at most one) in one response.
+
+        ``GET /v2/apps/{appId}/switchboards`` (ListSwitchboards).
+
+        Args:
+            options: this call's own settings (timeout, retries, headers)
+
+        Yields:
+            an async iterator of `Switchboard`
+
+        Raises:
+            NotFoundError: when no app has this id
+        """
         return list_once(
             self._requester,
             OPERATIONS["ListSwitchboards"],
@@ -2490,10 +3468,23 @@ class SwitchboardsOperations(OperationsBase):
         default_switchboard_integration_id: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> models.Switchboard:
-        """Returns the `Switchboard`.
+        """Enables or disables the switchboard or changes its default integration. Enabling it needs
+        a default switchboard integration.
 
-        PATCH (UpdateSwitchboard)
-        ``/v2/apps/{appId}/switchboards/{switchboardId}``
+        ``PATCH /v2/apps/{appId}/switchboards/{switchboardId}`` (UpdateSwitchboard).
+
+        Args:
+            switchboard_id: id of the switchboard
+            body: the whole body at once: its model, or its JSON as a dict
+            enabled: turn the switchboard on or off
+            default_switchboard_integration_id: switchboard integration that gets new conversations
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the updated `Switchboard`
+
+        Raises:
+            NotFoundError: when the switchboard does not exist
         """
         response = await invoke(
             self._requester,
@@ -2517,10 +3508,19 @@ class SwitchboardsOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Deletes the switchboard of the app.
 
-        DELETE (DeleteSwitchboard)
-        ``/v2/apps/{appId}/switchboards/{switchboardId}``
+        ``DELETE /v2/apps/{appId}/switchboards/{switchboardId}`` (DeleteSwitchboard).
+
+        Args:
+            switchboard_id: id of the switchboard to delete
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            NotFoundError: when the switchboard does not exist
         """
         await invoke(
             self._requester,
@@ -2547,7 +3547,15 @@ class SwitchboardsOperationsWithRawResponse(RawResponses):
 
 
 class SwitchboardIntegrationsOperations(OperationsBase):
-    """The integrations of a switchboard."""
+    """The integrations of a switchboard.
+
+    Example::
+
+        sbis = session.apps[app_id].switchboards[switchboard_id].integrations
+        bot = await sbis.create(name="bot", integration_id=integration_id, message_history_count=5)
+        agents = await sbis.create(name="agent", integration_type="zd:agentWorkspace")
+        await sbis.update(bot.id, next_switchboard_integration_id=agents.id)
+    """
 
     __slots__ = ()
 
@@ -2587,10 +3595,30 @@ class SwitchboardIntegrationsOperations(OperationsBase):
         message_history_count: int | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.SwitchboardIntegration:
-        """Returns the `SwitchboardIntegration`.
+        """Adds an integration to the switchboard so that it can take control of conversations. A
+        switchboard holds at most 10 of them (400).
 
-        POST (CreateSwitchboardIntegration)
+        CreateSwitchboardIntegration: ``POST``
         ``/v2/apps/{appId}/switchboards/{switchboardId}/switchboardIntegrations``
+
+        Args:
+            body: the whole body at once: its model, or its JSON as a dict
+            name: name other integrations use to pass control to it, e.g. `bot` (required)
+            integration_id: integration it stands for (give this or `integrationType`)
+            integration_type: type of the integration, e.g. `zd:agentWorkspace` (instead of
+                `integrationId`)
+            deliver_standby_events: whether it receives events while not in control (default true)
+            next_switchboard_integration_id: where control goes when it passes to `next`
+            message_history_count: how many recent messages (1 to 10) go with a handover
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the new `SwitchboardIntegration`
+
+        Raises:
+            BadRequestError: when the switchboard already has 10 switchboard integrations
+            NotFoundError: when the switchboard does not exist
+            InvalidArgumentError: when `name` is not given
         """
         response = await invoke(
             self._requester,
@@ -2616,11 +3644,20 @@ class SwitchboardIntegrationsOperations(OperationsBase):
         self,
         *,
         options: RequestOptions | None = None,
-    ) -> ItemIterator[Any, models.SwitchboardIntegration]:
-        """Yields every `SwitchboardIntegration`.
+    ) -> ItemIterator[tuple[models.SwitchboardIntegration, ...], models.SwitchboardIntegration]:
+        """Lists the switchboard integrations of the switchboard in one response.
 
-        GET (ListSwitchboardIntegrations)
+        ListSwitchboardIntegrations: ``GET``
         ``/v2/apps/{appId}/switchboards/{switchboardId}/switchboardIntegrations``
+
+        Args:
+            options: this call's own settings (timeout, retries, headers)
+
+        Yields:
+            an async iterator of `SwitchboardIntegration`
+
+        Raises:
+            NotFoundError: when the switchboard does not exist
         """
         return list_once(
             self._requester,
@@ -2671,10 +3708,31 @@ class SwitchboardIntegrationsOperations(OperationsBase):
         message_history_count: int | Unset | None = UNSET,
         options: RequestOptions | None = None,
     ) -> models.SwitchboardIntegration:
-        """Returns the `SwitchboardIntegration`.
+        """Changes a switchboard integration; fields you leave out keep their value. The API also
+        answers 404 when the change would leave an enabled switchboard without a default switchboard
+        integration.
 
-        PATCH (UpdateSwitchboardIntegration)
+        UpdateSwitchboardIntegration: ``PATCH``
         ``/v2/apps/{appId}/switchboards/{switchboardId}/switchboardIntegrations/{switchboardIntegrationId}``
+
+        Args:
+            switchboard_integration_id: id of the switchboard integration
+            body: the whole body at once: its model, or its JSON as a dict
+            name: name other integrations use to pass control to it, e.g. `bot`
+            integration_id: integration it stands for (give this or `integrationType`)
+            integration_type: type of the integration, e.g. `zd:agentWorkspace` (instead of
+                `integrationId`)
+            deliver_standby_events: whether it receives events while not in control (default true)
+            next_switchboard_integration_id: where control goes when it passes to `next`
+            message_history_count: how many recent messages (1 to 10) go with a handover
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the updated `SwitchboardIntegration`
+
+        Raises:
+            NotFoundError: when the switchboard integration does not exist, or an enabled
+                switchboard would be left without a default
         """
         response = await invoke(
             self._requester,
@@ -2702,10 +3760,20 @@ class SwitchboardIntegrationsOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> None:
-        """Returns nothing.
+        """Removes an integration from the switchboard.
 
-        DELETE (DeleteSwitchboardIntegration)
+        DeleteSwitchboardIntegration: ``DELETE``
         ``/v2/apps/{appId}/switchboards/{switchboardId}/switchboardIntegrations/{switchboardIntegrationId}``
+
+        Args:
+            switchboard_integration_id: id of the switchboard integration to remove
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            nothing
+
+        Raises:
+            NotFoundError: when the switchboard integration does not exist
         """
         await invoke(
             self._requester,
@@ -2732,7 +3800,13 @@ class SwitchboardIntegrationsOperationsWithRawResponse(RawResponses):
 
 
 class TokenInfoOperations(OperationsBase):
-    """What the session's own credentials give access to (``session.token_info()``)."""
+    """What the session's own credentials give access to (``session.token_info()``).
+
+    Example::
+
+        app = await session.token_info()
+        print(app.id, app.display_name)
+    """
 
     __slots__ = ()
 
@@ -2741,7 +3815,20 @@ class TokenInfoOperations(OperationsBase):
         *,
         options: RequestOptions | None = None,
     ) -> models.App:
-        """Returns the `App`. GET ``/v2/tokenInfo`` (GetTokenInfo)"""
+        """Tells you which app the session's token belongs to, including its subdomain. Meant for
+        tokens obtained through the OAuth flow.
+
+        ``GET /v2/tokenInfo`` (GetTokenInfo).
+
+        Args:
+            options: this call's own settings (timeout, retries, headers)
+
+        Returns:
+            the `App` the token is for
+
+        Raises:
+            AuthenticationError: when the token is not valid
+        """
         response = await invoke(
             self._requester,
             OPERATIONS["GetTokenInfo"],

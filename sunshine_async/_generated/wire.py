@@ -1182,6 +1182,25 @@ ContentInput: TypeAlias = (
     | models.TemplateMessage
     | ContentJSON
 )
+IntegrationUpdateInput: TypeAlias = (
+    models.AndroidUpdate
+    | models.AppleUpdate
+    | models.CustomUpdate
+    | models.InstagramUpdate
+    | models.IosUpdate
+    | models.LineUpdate
+    | models.MailgunUpdate
+    | models.MessageBirdUpdate
+    | models.MessengerUpdate
+    | models.TelegramUpdate
+    | models.TwilioUpdate
+    | models.TwitterUpdate
+    | models.UnityUpdate
+    | models.ViberUpdate
+    | models.WebUpdate
+    | models.WhatsAppUpdate
+    | IntegrationUpdateJSON
+)
 MatchCriteriaInput: TypeAlias = (
     models.MatchCriteriaMailgun
     | models.MatchCriteriaMessagebird
@@ -1242,6 +1261,7 @@ __all__ = [
     "IntegrationIdJSON",
     "IntegrationJSON",
     "IntegrationTypeJSON",
+    "IntegrationUpdateInput",
     "IntegrationUpdateJSON",
     "IosJSON",
     "IosUpdateJSON",

@@ -11,7 +11,7 @@ One ``async def`` per collection; the clients (``users[u].clients``) are left ou
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from typing_extensions import assert_type
 
@@ -25,6 +25,7 @@ from sunshine_async.types import (
     AppCreateBodyJSON,
     AppKey,
     AppKeyCreateBodyJSON,
+    AppListResponse,
     AppSettings,
     AppSettingsJSON,
     AppUpdateBody,
@@ -39,6 +40,7 @@ from sunshine_async.types import (
     Conversation,
     ConversationCreateBody,
     ConversationCreateBodyJSON,
+    ConversationListResponse,
     ConversationUpdateBody,
     ConversionEvents,
     Custom,
@@ -55,8 +57,10 @@ from sunshine_async.types import (
     Integration,
     IntegrationApiKeyJSON,
     IntegrationJSON,
+    IntegrationListResponse,
     Item,
     Message,
+    MessageListResponse,
     MessagePost,
     MessagePostJSON,
     MetaConversionEvent,
@@ -64,6 +68,7 @@ from sunshine_async.types import (
     OfferControlBody,
     Participant,
     ParticipantLeaveBodyJSON,
+    ParticipantListResponse,
     ParticipantSubSchemaJSON,
     PassControlBody,
     PrechatCapture,
@@ -125,7 +130,7 @@ async def apps(session: Session) -> None:
     async for app in apps.list(service_account_id="sa", page_size=10):
         assert_type(app, App)
         assert_type(app.id, str)
-    assert_type(apps.list(), ItemIterator[Any, App])
+    assert_type(apps.list(), ItemIterator[AppListResponse, App])
     assert_type(await apps.get("a"), App)
     assert_type(await apps.update("a", display_name="Shop 2", settings=settings), App)
     assert_type(await apps.update("a", {"settings": {"multiConvoEnabled": True}}), App)
@@ -159,7 +164,7 @@ async def app_keys(session: Session) -> None:
     async for key in keys.list():
         assert_type(key, AppKey)
         assert_type(key.id, str)
-    assert_type(keys.list(), ItemIterator[Any, AppKey])
+    assert_type(keys.list(), ItemIterator[tuple[AppKey, ...], AppKey])
     assert_type(await keys.get("k"), AppKey)
     assert_type(await keys.delete("k"), None)
 
@@ -195,7 +200,7 @@ async def users(session: Session) -> None:
     async for user in users.list(brand_id="b", email="steve@example.com"):
         assert_type(user, User)
         assert_type(user.id, str)
-    assert_type(users.list(), ItemIterator[Any, User])
+    assert_type(users.list(), ItemIterator[tuple[User, ...], User])
     assert_type(await users.get("steve", brand_id="b"), User)
     assert_type(await users.update("steve", profile={"surname": "B"}, brand_id="b"), User)
     assert_type(await users.update("steve", profile=profile, to_be_retained=False), User)
@@ -241,7 +246,7 @@ async def devices(session: Session) -> None:
     async for device in devices.list(brand_id="b"):
         assert_type(device, Device)
         assert_type(device.id, str)
-    assert_type(devices.list(), ItemIterator[Any, Device])
+    assert_type(devices.list(), ItemIterator[tuple[Device, ...], Device])
     got = await devices.get("d", brand_id="b")
     assert_type(got, Device)
     assert_type(got.id, str)
@@ -274,7 +279,9 @@ async def conversations(session: Session) -> None:
     async for conversation in convs.list(user_id="u", page_size=50):
         assert_type(conversation, Conversation)
         assert_type(conversation.id, str)
-    assert_type(convs.list(user_external_id="steve"), ItemIterator[Any, Conversation])
+    assert_type(
+        convs.list(user_external_id="steve"), ItemIterator[ConversationListResponse, Conversation]
+    )
     assert_type(await convs.get("c"), Conversation)
     assert_type(await convs.update("c", display_name="Help", icon_url=None), Conversation)
     assert_type(await convs.update("c", {"description": "desk"}), Conversation)
@@ -381,7 +388,7 @@ async def participants(session: Session) -> None:
     async for participant in participants.list(page_size=10):
         assert_type(participant, Participant)
         assert_type(participant.id, str)
-    assert_type(participants.list(), ItemIterator[Any, Participant])
+    assert_type(participants.list(), ItemIterator[ParticipantListResponse, Participant])
     joined = await participants.join(user_id="u", subscribe_sdk_client=True)
     assert_type(joined, Participant)
     assert_type(joined.id, str)
@@ -466,7 +473,7 @@ async def messages(session: Session) -> None:
     async for message in messages.list(page_size=25, before="cursor"):
         assert_type(message, Message)
         assert_type(message.id, str)
-    assert_type(messages.list(), ItemIterator[Any, Message])
+    assert_type(messages.list(), ItemIterator[MessageListResponse, Message])
     assert_type(await messages.delete("m"), None)
     assert_type(await messages.delete_all(), None)
     assert_type(await messages.with_raw_response.post(body), RawResponse[tuple[Message, ...]])
@@ -495,7 +502,7 @@ async def attachments(session: Session, file: BinaryIO) -> None:
 
     uploaded = await attachments.upload(b"\x89PNG", for_="message", conversation_id="c")
     assert_type(uploaded, AttachmentSchema)
-    assert_type(uploaded.media_url, str | None)
+    assert_type(uploaded.media_url, str)
     png = await attachments.upload(file, filename="logo.png", content_type="image/png")
     assert_type(png, AttachmentSchema)
     assert_type(await attachments.delete(media_url="https://x/a.png"), None)
@@ -549,7 +556,7 @@ async def integrations(session: Session) -> None:
     async for integration in integrations.list(types=["web", "ios"], page_size=10):
         assert_type(integration, Integration)
         assert_type(integration.id, str)
-    assert_type(integrations.list(), ItemIterator[Any, Integration])
+    assert_type(integrations.list(), ItemIterator[IntegrationListResponse, Integration])
     assert_type(await integrations.get("i"), Integration)
     assert_type(
         await integrations.update("i", display_name="Web", brand_color="ff0000"), Integration
@@ -589,7 +596,7 @@ async def integration_keys(session: Session) -> None:
     async for key in keys.list():
         assert_type(key, ApiKey)
         assert_type(key.id, str)
-    assert_type(keys.list(), ItemIterator[Any, ApiKey])
+    assert_type(keys.list(), ItemIterator[tuple[ApiKey, ...], ApiKey])
     assert_type(await keys.get("k"), ApiKey)
     assert_type(await keys.delete("k"), None)
 
@@ -621,7 +628,7 @@ async def webhooks(session: Session) -> None:
     async for webhook in webhooks.list():
         assert_type(webhook, Webhook)
         assert_type(webhook.id, str)
-    assert_type(webhooks.list(), ItemIterator[Any, Webhook])
+    assert_type(webhooks.list(), ItemIterator[tuple[Webhook, ...], Webhook])
     assert_type(await webhooks.get("w"), Webhook)
     assert_type(await webhooks.update("w", triggers=["conversation:message"]), Webhook)
     assert_type(await webhooks.update("w", {"includeFullSource": True}), Webhook)
@@ -648,7 +655,7 @@ async def switchboards(session: Session) -> None:
     async for switchboard in switchboards.list():
         assert_type(switchboard, Switchboard)
         assert_type(switchboard.id, str)
-    assert_type(switchboards.list(), ItemIterator[Any, Switchboard])
+    assert_type(switchboards.list(), ItemIterator[tuple[Switchboard, ...], Switchboard])
     assert_type(await switchboards.update("s", enabled=True), Switchboard)
     assert_type(
         await switchboards.update("s", default_switchboard_integration_id="si"), Switchboard
@@ -689,7 +696,10 @@ async def switchboard_integrations(session: Session) -> None:
     async for integration in integrations.list():
         assert_type(integration, SwitchboardIntegration)
         assert_type(integration.id, str)
-    assert_type(integrations.list(), ItemIterator[Any, SwitchboardIntegration])
+    assert_type(
+        integrations.list(),
+        ItemIterator[tuple[SwitchboardIntegration, ...], SwitchboardIntegration],
+    )
     assert_type(await integrations.update("si", message_history_count=None), SwitchboardIntegration)
     assert_type(await integrations.update("si", {"name": "bot2"}), SwitchboardIntegration)
     update = SwitchboardIntegrationUpdateBody(deliver_standby_events=True)
