@@ -592,9 +592,9 @@ class Models:
         if "allOf" in node and len(node["allOf"]) == 1:
             return self.annotation(node["allOf"][0], field)
         if "allOf" in node or node.get("properties"):
-            return "Mapping[str, object]"  # an inline object: kept as the JSON it is
+            return "JSONObject"  # an inline object: kept as the JSON it is
         if branches(node) is not None:
-            return "Mapping[str, object]"
+            return "JSONObject"
         kind = node.get("type")
         if kind == "array":
             return f"Sequence[{self.annotation(node.get('items', {}), field)}]"
@@ -604,7 +604,7 @@ class Models:
         if kind == "string":
             return "datetime | str" if field in self.date_fields else "str"
         return {"integer": "int", "number": "float", "boolean": "bool"}.get(
-            kind or "", "Mapping[str, object]" if kind == "object" else "object"
+            kind or "", "JSONObject" if kind == "object" else "JSONValue"
         )
 
     def render_class(self, name: str, defined: set[str]) -> list[str]:
@@ -760,6 +760,7 @@ class Models:
                 for cls in sorted(set(self.hand_written.values()))
             ),
             "from sunshine_async._models import Model, redacted",
+            "from sunshine_async._types import JSONObject, JSONValue",
         ]
         defined: set[str] = set()
         for name in classes:
@@ -767,7 +768,7 @@ class Models:
         lines += ["", ""]
         for name, members in unions.items():
             # open: a type this version does not know is kept as the JSON it is
-            parts = [*dict.fromkeys(members.values()), "Mapping[str, object]"]
+            parts = [*dict.fromkeys(members.values()), "JSONObject"]
             lines.append(f"{pascal(name)}: TypeAlias = {' | '.join(parts)}")
         if self.events:
             lines += [
@@ -1108,15 +1109,13 @@ class Wire:
             "from typing import Literal, TypeAlias, TypedDict",
             "",
             "from sunshine_async._generated import models",
-            "from sunshine_async._types import JSONValue",
+            "from sunshine_async._types import JSONObject, JSONValue",
             "",
             "if sys.version_info >= (3, 11):",
             "    from typing import NotRequired",
             "else:",
             "    from typing_extensions import NotRequired",
             "",
-            "#: A free-form JSON object.",
-            "JSONObject: TypeAlias = Mapping[str, JSONValue]",
             "#: Free-form metadata: a flat object of strings, numbers, booleans and nulls.",
             "Metadata: TypeAlias = Mapping[str, str | int | float | bool | None]",
         ]

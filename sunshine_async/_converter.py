@@ -79,7 +79,7 @@ def register_open_unions(unions: Mapping[object, Mapping[str, type]]) -> None:
         unions: each union alias, and its members by the value of their ``type``.
     """
     for alias, members in unions.items():
-        _OPEN_UNIONS[frozenset(typing.get_args(alias))] = dict(members)
+        _OPEN_UNIONS[_union_key(typing.get_args(alias))] = dict(members)
 
 
 def register_subtypes(subtypes: Mapping[type, Mapping[str, type]]) -> None:
@@ -379,11 +379,18 @@ def _is_optional(tp: object) -> bool:
     return len(rest) == 1
 
 
+def _union_key(members: tuple[object, ...]) -> frozenset[object]:
+    """An open union, known by its models: its JSON fallback (``Mapping[str, JSONValue]``)
+    may resolve to an object that is equal in meaning but not in ``==``."""
+    if not any(_is_mapping(member) for member in members):
+        return frozenset()
+    return frozenset(m for m in members if isinstance(m, type) and attrs.has(m))
+
+
 def _open_union(tp: object) -> Mapping[str, type] | None:
     """The members by ``type`` of a generated union (``| None`` or not), else None."""
-    members: set[object] = set(_union_members(tp) or ())
-    members.discard(type(None))
-    return _OPEN_UNIONS.get(frozenset(members)) if members else None
+    key = _union_key(_union_members(tp) or ())
+    return _OPEN_UNIONS.get(key) if key else None
 
 
 def _register_unions(converter: cattrs.Converter) -> None:
@@ -1083,7 +1090,7 @@ def _fast_read(
     if _is_open_enum(inner):
         ns[f"e{i}"] = _open_enum_values(inner)
         return "type(v) is str", f"e{i}.get(v, v)"
-    if _is_mapping(inner) and typing.get_args(inner)[1:] == (object,):
+    if _is_mapping(inner):  # any JSON object, read as a dict (as `_structure_mapping` does)
         return "type(v) is dict", "dict(v)"
     origin = typing.get_origin(inner)
     args = typing.get_args(inner)

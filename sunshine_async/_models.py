@@ -21,7 +21,7 @@ from typing import Any, Final, TypeVar, final
 
 import attrs
 
-from ._types import JSONValue
+from ._types import JSONObject, JSONValue
 
 __all__ = [
     "UNSET",
@@ -202,8 +202,8 @@ class Client(Model):
     linked_at: datetime | str | None = None
     display_name: str | None = None
     avatar_url: str | None = None
-    info: Mapping[str, object] | None = None
-    raw: Mapping[str, object] | None = None
+    info: JSONObject | None = None
+    raw: JSONObject | None = None
     extra: Mapping[str, object] = _extra()
     nulls: frozenset[str] = _nulls()
     problems: tuple[str, ...] = _recorded()

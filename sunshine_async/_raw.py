@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ._options import RequestOptions
     from ._requester import Requester
     from ._responses import ApiResponse
-    from ._types import JSONObject, Method, QueryParams
+    from ._types import JSONObject, JSONValue, Method, QueryParams
 
 __all__ = ["RawResponse", "RawResponses", "raw_call", "raw_first_page"]
 
@@ -85,7 +85,7 @@ class RawResponse(Generic[T]):
         """The body as it came (after decompression)."""
         return self._response.body
 
-    def json(self) -> dict[str, object]:
+    def json(self) -> dict[str, JSONValue]:
         """The body as a JSON object (``{}`` for an empty body)."""
         return self._response.data
 
@@ -152,7 +152,9 @@ class _Listing(Protocol[Page_co]):
     def pages(self) -> AsyncIterator[Page_co]: ...
 
 
-class _HasRequester(Protocol):
+class HasRequester(Protocol):
+    """A resource: what sends its requests (a copy of it may be given another)."""
+
     _requester: Requester
 
 
@@ -161,14 +163,13 @@ class RawResponses:
 
     __slots__ = ("_of",)
 
-    def __init__(self, of: object) -> None:
+    def __init__(self, of: HasRequester) -> None:
         self._of = of
 
     def _recording(self) -> tuple[Any, _Recorder]:
         """A copy of the resource whose requests go through a recorder."""
-        resource: _HasRequester = self._of  # type: ignore[assignment]
-        recorder = _Recorder(resource._requester)
-        clone = copy.copy(resource)
+        recorder = _Recorder(self._of._requester)
+        clone = copy.copy(self._of)
         clone._requester = recorder
         return clone, recorder
 

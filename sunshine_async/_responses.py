@@ -30,6 +30,7 @@ from ._exceptions import (
 )
 from ._json import loads as json_loads
 from ._text import excerpt
+from ._types import JSONValue
 
 if TYPE_CHECKING:
     import httpx
@@ -50,7 +51,7 @@ class ApiResponse:
 
     status_code: int
     headers: httpx.Headers
-    data: dict[str, object]
+    data: dict[str, JSONValue]
     request: RequestInfo
     #: The raw body, for the error if ``data`` turns out not to be what was expected.
     body: bytes = b""
@@ -58,7 +59,7 @@ class ApiResponse:
     attempts: int = attrs.field(default=1, kw_only=True)
 
 
-def parse_json_object(body: bytes) -> dict[str, object] | None:
+def parse_json_object(body: bytes) -> dict[str, JSONValue] | None:
     """The body as a JSON object, or None when it is not one (HTML, empty, a list)."""
     try:
         value = json_loads(body)

@@ -37,6 +37,7 @@ from ._generated.models import (
 )
 from ._models import _extra, _nulls, _recorded
 from ._text import excerpt, short_repr
+from ._types import JSONObject
 
 __all__ = [
     "API_KEY_HEADER",
@@ -85,7 +86,7 @@ class UnknownEvent:
     id: str | None = None
     type: str
     created_at: datetime | str | None = None
-    payload: Mapping[str, object] | None = None
+    payload: JSONObject | None = None
     #: Why a known type could not be typed (a JSON path and what was wrong), or None.
     problem: str | None = None
     extra: Mapping[str, object] = _extra()

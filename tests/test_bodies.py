@@ -20,7 +20,7 @@ class TestEncodeBody:
     def test_not_json(self, body: dict[str, object]) -> None:
         """Sets, NaN and lone surrogates are refused before sending."""
         with pytest.raises(InvalidArgumentError, match="not valid JSON"):
-            encode_body(body)
+            encode_body(body)  # type: ignore[arg-type]
 
     def test_size_limit(self) -> None:
         """Bodies over 100 kB are refused before sending."""

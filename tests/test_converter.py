@@ -46,7 +46,7 @@ class TestCamelCase:
         assert camel_case(name) == expected
 
 
-def _create_body(body: object) -> dict[str, object]:
+def _create_body(body: object) -> Mapping[str, object]:
     """What `clients.create(body)` sends, checked by the spec's rules."""
     return check_body(OPERATIONS["CreateClient"], body, {})
 

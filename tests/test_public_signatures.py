@@ -11,9 +11,9 @@ types: ``Any``, bare ``object`` (so ``Mapping[str, object]``, ``Sequence[object]
 ``Callable[..., Any]`` are flagged wherever they sit.
 
 An offender is printed as ``qualified.name(param): the type``. `ALLOWED` holds the few
-that are honest, each with its reason; `TO_FIX` the groups that are known offenders,
-each its own strict xfail (CI stays green; the xfail flips to a failure once fixed, and
-then the group is removed). Anything else fails `test_no_untyped_public_signature`.
+that are honest, each with its reason; `TO_FIX` (empty now) would hold groups of known
+offenders by exact name while they are being fixed. Anything else fails
+`test_no_untyped_public_signature`.
 """
 
 from __future__ import annotations
@@ -62,10 +62,15 @@ _CALLBACK = "a callback whose result is ignored: Awaitable[object] takes any cor
 
 # Offenders that are honest, by fnmatch pattern on "qualified.name(param)", each with why.
 ALLOWED: dict[str, str] = {
-    "*(metadata)": "free-form flat metadata the user owns (the TypedDicts type it "
-    "Mapping[str, str | int | float | bool | None]; the models read it as Mapping[str, object])",
     "*.__init__(extra)": "a model's fields this version does not know, kept as they came",
     "*.from_dict(data)": "Model.from_dict reads any JSON object; the model is what checks it",
+    "sunshine_async.RequestEvent.__init__(state)": "a hook's own scratch space: any value",
+    "sunshine_async.problems_in(value)": "inspects any value: a model, a tuple of them, or else",
+    "sunshine_async.testing.*.json(return)": "like httpx.Response.json(): test code indexes it",
+    "sunshine_async.testing.FakeSunshine.__call__(*)": "the ASGI interface, typed as ASGI is",
+    "sunshine_async.testing.FakeSunshine.deliver_to(receiver)": "an ASGI app or a callback",
+    "sunshine_async.testing.FakeSunshine.__init__(sleep)": _CALLBACK,
+    "sunshine_async.testing.FakeSunshine.session(retry_sleep)": _CALLBACK,
     "sunshine_async.ClientsResource.wait_for_link(sleep)": _CALLBACK,
     "sunshine_async.Hooks.__init__(on_error)": _CALLBACK,
     "sunshine_async.Hooks.__init__(on_request)": _CALLBACK,
@@ -77,113 +82,7 @@ ALLOWED: dict[str, str] = {
 # Known offenders the SDK must fix, by exact "qualified.name(param)": one strict xfail per
 # group (it flips to a failure once the group is fixed; then delete the group). A new
 # offender is in no group, so it fails test_no_untyped_public_signature.
-TO_FIX: dict[str, tuple[tuple[str, ...], str]] = {
-    "open-union-fallback": (
-        (
-            "sunshine_async.ClientCreate.__init__(match_criteria)",
-            "sunshine_async.Content",
-            "sunshine_async.ImageMessage.__init__(actions)",
-            "sunshine_async.MatchCriteria",
-            "sunshine_async.Message.__init__(activity)",
-            "sunshine_async.Message.__init__(content)",
-            "sunshine_async.Message.__init__(quoted_message)",
-            "sunshine_async.MessagePost.__init__(content)",
-            "sunshine_async.TextMessage.__init__(actions)",
-            "sunshine_async._generated.models.Item.__init__(actions)",
-            "sunshine_async._generated.models.ListMessage.__init__(actions)",
-            "sunshine_async._generated.models.MessageWebhook.__init__(content)",
-            "sunshine_async._generated.models.MessageWebhook.__init__(quoted_message)",
-            "sunshine_async.types.Action",
-            "sunshine_async.types.ActionSubset",
-            "sunshine_async.types.ActivityMessage",
-            "sunshine_async.types.Content",
-            "sunshine_async.types.MatchCriteria",
-            "sunshine_async.types.QuotedMessage",
-        ),
-        "oneOf unions (Content, Action, MatchCriteria, ...) end in Mapping[str, object]"
-        " for an unknown variant",
-    ),
-    "spec-free-form-object": (
-        (
-            "sunshine_async.Client.__init__(info)",
-            "sunshine_async.Client.__init__(raw)",
-            "sunshine_async._generated.models.AppleMessageOverridePayload.__init__(payload)",
-            "sunshine_async._generated.models.Device.__init__(info)",
-            "sunshine_async._generated.models.EndedByUser.__init__(data)",
-            "sunshine_async._generated.models.Field.__init__(select)",
-            "sunshine_async._generated.models.FormMessageField.__init__(select)",
-            "sunshine_async._generated.models.FormResponseMessageField.__init__(select)",
-            "sunshine_async._generated.models.MessageOverridePayload.__init__(payload)",
-            "sunshine_async._generated.models.TemplateMessage.__init__(template)",
-            "sunshine_async._generated.models.TicketClosed.__init__(data)",
-            "sunshine_async._generated.models.TransferToEmail.__init__(data)",
-        ),
-        "the spec types these as a free-form object: Mapping[str, JSONValue] would pass,"
-        " Mapping[str, object] does not",
-    ),
-    "spec-structured-object": (
-        (
-            "sunshine_async.MessagePost.__init__(destination)",
-            "sunshine_async.MessagePost.__init__(override)",
-            "sunshine_async._generated.models.AppResponseWithSubdomain.__init__(app)",
-            "sunshine_async._generated.models.ConversationCreateBody.__init__(participants)",
-            "sunshine_async._generated.models.ConversationMessageDeliveryPayload.__init__(destination)",
-            "sunshine_async._generated.models.ConversationMessageDeliveryPayload.__init__(external_messages)",
-            "sunshine_async._generated.models.ConversationMessageDeliveryPayload.__init__(message)",
-            "sunshine_async._generated.models.FormMessageField.__init__(options)",
-            "sunshine_async._generated.models.MessageWebhook.__init__(source)",
-            "sunshine_async._generated.models.MetaConversionPayload.__init__(data)",
-            "sunshine_async._generated.models.Referral.__init__(details)",
-        ),
-        "the spec gives these objects properties (or a schema):"
-        " they are read as Mapping[str, object]",
-    ),
-    "webhook-payload-objects": (
-        (
-            "sunshine_async.webhooks.ClientRemovePayload.__init__(error)",
-            "sunshine_async.webhooks.ConversationMessageDeliveryFailurePayload.__init__(destination)",
-            "sunshine_async.webhooks.ConversationMessageDeliveryFailurePayload.__init__(external_messages)",
-            "sunshine_async.webhooks.ConversationMessageDeliveryFailurePayload.__init__(message)",
-            "sunshine_async.webhooks.SwitchboardAcceptControlFailurePayload.__init__(error)",
-            "sunshine_async.webhooks.SwitchboardOfferControlFailurePayload.__init__(error)",
-            "sunshine_async.webhooks.SwitchboardPassControlFailurePayload.__init__(error)",
-            "sunshine_async.webhooks.UnknownEvent.__init__(payload)",
-            "sunshine_async.webhooks.UserMergePayload.__init__(discarded_metadata)",
-        ),
-        "webhook payload objects (error, destination, message, payload) typed Mapping[str, object]",
-    ),
-    "plumbing-object": (
-        (
-            "sunshine_async.ApiResponse.__init__(data)",
-            "sunshine_async.RawResponse.json(return)",
-            "sunshine_async.RequestEvent.__init__(state)",
-            "sunshine_async._engine.Engine.request(body)",
-            "sunshine_async._engine.EngineView.request(body)",
-            "sunshine_async._raw.RawResponses.__init__(of)",
-            "sunshine_async._requester.Requester.request(body)",
-            "sunshine_async.problems_in(value)",
-        ),
-        "JSON bodies typed by JSONObject (= Mapping[str, object]),"
-        " and object parameters, on public methods",
-    ),
-    "testing-fake": (
-        (
-            "sunshine_async.testing.Delivery.json(return)",
-            "sunshine_async.testing.FakeSunshine.__call__(receive)",
-            "sunshine_async.testing.FakeSunshine.__call__(scope)",
-            "sunshine_async.testing.FakeSunshine.__call__(send)",
-            "sunshine_async.testing.FakeSunshine.__init__(sleep)",
-            "sunshine_async.testing.FakeSunshine.add_integration(fields)",
-            "sunshine_async.testing.FakeSunshine.add_user(profile)",
-            "sunshine_async.testing.FakeSunshine.deliver_to(receiver)",
-            "sunshine_async.testing.FakeSunshine.session(retry_sleep)",
-            "sunshine_async.testing.RecordedRequest.json(return)",
-            "sunshine_async.testing._core.FakeResponse.json(return)",
-        ),
-        "the fake's public helpers take or return Any"
-        " (json(), ASGI __call__, add_integration, add_user, deliver_to)",
-    ),
-}
+TO_FIX: dict[str, tuple[tuple[str, ...], str]] = {}
 
 
 @dataclass(frozen=True)
@@ -537,21 +436,6 @@ def test_no_untyped_public_signature() -> None:
     assert not found.unresolved, "\n".join(found.unresolved)
     unexplained = [o for o in found.offenders if not _allowed(o) and not _group(o)]
     assert not unexplained, "untyped public signatures:\n" + "\n".join(map(str, unexplained))
-
-
-@pytest.mark.parametrize(
-    "group",
-    [
-        pytest.param(group, marks=pytest.mark.xfail(strict=True, reason=reason))
-        for group, (_patterns, reason) in TO_FIX.items()
-    ],
-)
-def test_known_offenders_fixed(group: str) -> None:
-    """One known group to fix: fails (xfail) while any of it remains."""
-    remaining = [o for o in surface().offenders if _group(o) == group and not _allowed(o)]
-    for offender in remaining:
-        print(offender)
-    assert not remaining
 
 
 def test_every_allowance_and_group_is_used() -> None:

@@ -19,6 +19,7 @@ import attrs
 from sunshine_async._converter import register_open_unions, register_subtypes
 from sunshine_async._models import Client as Client
 from sunshine_async._models import Model, redacted
+from sunshine_async._types import JSONObject
 
 
 @final
@@ -61,7 +62,7 @@ class App(Model):
     id: str = attrs.field(default="", metadata={"always_sent": True})
     display_name: str | None = None
     settings: AppSettings | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -135,7 +136,7 @@ class AppCreateBody(Model):
 
     display_name: str
     settings: AppSettings | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -168,7 +169,7 @@ class AppSubdomain(Model):
 class AppResponseWithSubdomain(Model):
     """The ``appResponseWithSubdomain`` schema."""
 
-    app: Mapping[str, object] | None = None
+    app: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -181,7 +182,7 @@ class AppUpdateBody(Model):
 
     display_name: str | None = None
     settings: AppSettings | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -288,7 +289,7 @@ class ConversationTruncated(Model):
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
     type: Literal["personal", "sdkGroup"] | str | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     active_switchboard_integration: SwitchboardIntegrationWebhook | None = None
     pending_switchboard_integration: SwitchboardIntegrationWebhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -303,7 +304,7 @@ class Conversation(Model):
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
     type: Literal["personal", "sdkGroup"] | str | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     active_switchboard_integration: SwitchboardIntegrationWebhook | None = None
     pending_switchboard_integration: SwitchboardIntegrationWebhook | None = None
     is_default: bool | None = None
@@ -337,11 +338,11 @@ class ConversationCreateBody(Model):
     """The ``conversationCreateBody`` schema."""
 
     type: Literal["personal", "sdkGroup"] | str
-    participants: Sequence[Mapping[str, object]] | None = None
+    participants: Sequence[JSONObject] | None = None
     display_name: str | None = None
     description: str | None = None
     icon_url: str | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -366,7 +367,7 @@ class ConversationUpdateBody(Model):
     display_name: str | None = None
     description: str | None = None
     icon_url: str | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -458,7 +459,7 @@ class TicketClosed(Model):
     """The ``ticketClosed`` schema."""
 
     type: Literal["ticket:closed"] = "ticket:closed"
-    data: Mapping[str, object] | None = None
+    data: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -470,7 +471,7 @@ class TransferToEmail(Model):
     """The ``transferToEmail`` schema."""
 
     type: Literal["ticket:transfer:email"] = "ticket:transfer:email"
-    data: Mapping[str, object] | None = None
+    data: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -482,7 +483,7 @@ class EndedByUser(Model):
     """The ``endedByUser`` schema."""
 
     type: Literal["conversation:endedByUser"] = "conversation:endedByUser"
-    data: Mapping[str, object] | None = None
+    data: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -497,7 +498,7 @@ class Buy(Model):
     text: str
     amount: int
     currency: str | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -539,7 +540,7 @@ class Link(Model):
     uri: str
     text: str
     default: bool | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra_channel_options: ExtraChannelOptions | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -553,7 +554,7 @@ class LocationRequest(Model):
 
     type: Literal["locationRequest"] = "locationRequest"
     text: str
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -567,7 +568,7 @@ class Postback(Model):
     type: Literal["postback"] = "postback"
     text: str
     payload: str
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -581,7 +582,7 @@ class Reply(Model):
     type: Literal["reply"] = "reply"
     text: str
     payload: str
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     icon_url: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -597,7 +598,7 @@ class Webview(Model):
     uri: str
     text: str
     default: bool | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra_channel_options: ExtraChannelOptions | None = None
     size: Literal["compact", "tall", "full"] | str | None = None
     fallback: str
@@ -636,7 +637,7 @@ class Item(Model):
     alt_text: str | None = None
     size: Literal["compact", "large"] | str | None = None
     actions: Sequence[ActionSubset]
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -698,7 +699,7 @@ class Field(Model):
     label: str
     text: str | None = None
     email: str | None = None
-    select: Sequence[Mapping[str, object]] | None = None
+    select: Sequence[JSONObject] | None = None
     format: Literal["integer", "decimal"] | str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -715,12 +716,12 @@ class FormMessageField(Model):
     label: str
     text: str | None = None
     email: str | None = None
-    select: Sequence[Mapping[str, object]] | None = None
+    select: Sequence[JSONObject] | None = None
     format: Literal["integer", "decimal"] | str | None = None
     placeholder: str | None = None
     min_size: int | None = None
     max_size: int | None = None
-    options: Sequence[Mapping[str, object]] | None = None
+    options: Sequence[JSONObject] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -751,7 +752,7 @@ class FormResponseMessageField(Model):
     label: str
     text: str | None = None
     email: str | None = None
-    select: Sequence[Mapping[str, object]] | None = None
+    select: Sequence[JSONObject] | None = None
     format: Literal["integer", "decimal"] | str | None = None
     quoted_message_id: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -853,7 +854,7 @@ class TemplateMessage(Model):
 
     type: Literal["template"] = "template"
     block_chat_input: bool | None = None
-    template: Mapping[str, object]
+    template: JSONObject
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -872,7 +873,7 @@ class Device(Model):
     integration_id: str | None = None
     last_seen: datetime | str | None = None
     push_notification_token: str | None = attrs.field(default=None, repr=redacted)
-    info: Mapping[str, object] | None = None
+    info: JSONObject | None = None
     app_version: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -907,7 +908,7 @@ class Message(Model):
     content: Content | None = None
     source: Source | None = None
     quoted_message: QuotedMessage | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     deleted: bool | None = None
     references: Sequence[Reference] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -970,7 +971,7 @@ class MessageListResponse(Model):
 class AppleMessageOverridePayload(Model):
     """The ``appleMessageOverridePayload`` schema."""
 
-    payload: Mapping[str, object] | None = None
+    payload: JSONObject | None = None
     with_capabilities: Sequence[Literal["LIST", "TIME", "FORM", "QUICK", "AUTH2"] | str] | None = (
         None
     )
@@ -984,7 +985,7 @@ class AppleMessageOverridePayload(Model):
 class MessageOverridePayload(Model):
     """The ``messageOverridePayload`` schema."""
 
-    payload: Mapping[str, object] | None = None
+    payload: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -997,9 +998,9 @@ class MessagePost(Model):
 
     author: Author
     content: Content
-    destination: Mapping[str, object] | None = None
-    metadata: Mapping[str, object] | None = None
-    override: Mapping[str, object] | None = None
+    destination: JSONObject | None = None
+    metadata: JSONObject | None = None
+    override: JSONObject | None = None
     schema: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -1046,7 +1047,7 @@ class PassControlBody(Model):
     """The ``passControlBody`` schema."""
 
     switchboard_integration: str
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1057,7 +1058,7 @@ class PassControlBody(Model):
 class ReleaseControlBody(Model):
     """The ``releaseControlBody`` schema."""
 
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1069,7 +1070,7 @@ class OfferControlBody(Model):
     """The ``offerControlBody`` schema."""
 
     switchboard_integration: str
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1080,7 +1081,7 @@ class OfferControlBody(Model):
 class AcceptControlBody(Model):
     """The ``acceptControlBody`` schema."""
 
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -1129,7 +1130,7 @@ class DownloadMessageRefBody(Model):
 class MetaConversionPayload(Model):
     """The ``payload`` object of ``metaConversionEvent``."""
 
-    data: Sequence[Mapping[str, object]]
+    data: Sequence[JSONObject]
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2128,7 +2129,7 @@ class User(Model):
     signed_up_at: datetime | str | None = None
     to_be_retained: bool | None = None
     profile: Profile | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     identities: Sequence[Identity] | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -2156,7 +2157,7 @@ class UserCreateBody(Model):
     signed_up_at: datetime | str | None = None
     to_be_retained: bool | None = None
     profile: Profile | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2181,7 +2182,7 @@ class UserUpdateBody(Model):
     signed_up_at: datetime | str | None = None
     to_be_retained: bool | None = None
     profile: Profile | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2429,7 +2430,7 @@ class ClientRemovePayload(Model):
     user: UserTruncated | None = None
     client: Client | None = None
     reason: Literal["api", "linkCancelled", "linkFailed", "sdk", "theft"] | str | None = None
-    error: Mapping[str, object] | None = None
+    error: JSONObject | None = None
     source: SourceWebhook | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -2512,7 +2513,7 @@ class Referral(Model):
     """The ``referral`` schema."""
 
     code: str | None = None
-    details: Mapping[str, object] | None = None
+    details: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2643,9 +2644,9 @@ class ConversationMessageDeliveryPayload(Model):
 
     user: User | None = None
     conversation: ConversationTruncated | None = None
-    message: Mapping[str, object] | None = None
-    destination: Mapping[str, object] | None = None
-    external_messages: Sequence[Mapping[str, object]] | None = None
+    message: JSONObject | None = None
+    destination: JSONObject | None = None
+    external_messages: Sequence[JSONObject] | None = None
     is_final_event: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -2690,9 +2691,9 @@ class ConversationMessageDeliveryFailurePayload(Model):
 
     user: User | None = None
     conversation: ConversationTruncated | None = None
-    message: Mapping[str, object] | None = None
-    destination: Mapping[str, object] | None = None
-    external_messages: Sequence[Mapping[str, object]] | None = None
+    message: JSONObject | None = None
+    destination: JSONObject | None = None
+    external_messages: Sequence[JSONObject] | None = None
     is_final_event: bool | None = None
     error: ConversationMessageDeliveryFailurePayloadError | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -2760,9 +2761,9 @@ class MessageWebhook(Model):
     received: datetime | str | None = None
     author: AuthorWebhook | None = None
     content: Content | None = None
-    source: Mapping[str, object] | None = None
+    source: JSONObject | None = None
     quoted_message: QuotedMessage | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     deleted: bool | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -2802,7 +2803,7 @@ class PostbackWebhook(Model):
     """The ``postbackWebhook`` schema."""
 
     payload: str | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2935,7 +2936,7 @@ class SwitchboardAcceptControlPayload(Model):
     """The ``payload`` object of ``switchboardAcceptControl``."""
 
     conversation: ConversationTruncated | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2960,9 +2961,9 @@ class SwitchboardAcceptControl(Model):
 class SwitchboardAcceptControlFailurePayload(Model):
     """The ``payload`` object of ``switchboardAcceptControlFailure``."""
 
-    error: Mapping[str, object] | None = None
+    error: JSONObject | None = None
     conversation: ConversationTruncated | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2993,7 +2994,7 @@ class SwitchboardOfferControlPayload(Model):
     """The ``payload`` object of ``switchboardOfferControl``."""
 
     conversation: ConversationTruncated | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -3018,9 +3019,9 @@ class SwitchboardOfferControl(Model):
 class SwitchboardOfferControlFailurePayload(Model):
     """The ``payload`` object of ``switchboardOfferControlFailure``."""
 
-    error: Mapping[str, object] | None = None
+    error: JSONObject | None = None
     conversation: ConversationTruncated | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -3051,7 +3052,7 @@ class SwitchboardPassControlPayload(Model):
     """The ``payload`` object of ``switchboardPassControl``."""
 
     conversation: ConversationTruncated | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     reason: Literal["ticketClosed", "transferToEmail"] | str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -3077,9 +3078,9 @@ class SwitchboardPassControl(Model):
 class SwitchboardPassControlFailurePayload(Model):
     """The ``payload`` object of ``switchboardPassControlFailure``."""
 
-    error: Mapping[str, object] | None = None
+    error: JSONObject | None = None
     conversation: ConversationTruncated | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -3110,7 +3111,7 @@ class SwitchboardReleaseControlPayload(Model):
     """The ``payload`` object of ``switchboardReleaseControl``."""
 
     conversation: ConversationTruncated | None = None
-    metadata: Mapping[str, object] | None = None
+    metadata: JSONObject | None = None
     reason: Literal["ticketClosed", "transferToEmail"] | str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -3177,7 +3178,7 @@ class UserMergePayload(Model):
     merged_users: UserMergePayloadMergedUsers | None = None
     merged_conversations: UserMergePayloadMergedConversations | None = None
     merged_clients: UserMergePayloadMergedClients | None = None
-    discarded_metadata: Mapping[str, object] | None = None
+    discarded_metadata: JSONObject | None = None
     reason: Literal["api", "channelLinking", "sdkLogin"] | str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -3250,9 +3251,9 @@ class UserRemoveEvent(Model):
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
-ActivityMessage: TypeAlias = TicketClosed | TransferToEmail | EndedByUser | Mapping[str, object]
-Action: TypeAlias = Buy | Link | LocationRequest | Postback | Reply | Webview | Mapping[str, object]
-ActionSubset: TypeAlias = Buy | Link | Postback | Webview | Mapping[str, object]
+ActivityMessage: TypeAlias = TicketClosed | TransferToEmail | EndedByUser | JSONObject
+Action: TypeAlias = Buy | Link | LocationRequest | Postback | Reply | Webview | JSONObject
+ActionSubset: TypeAlias = Buy | Link | Postback | Webview | JSONObject
 Content: TypeAlias = (
     TextMessage
     | CarouselMessage
@@ -3263,17 +3264,15 @@ Content: TypeAlias = (
     | ListMessage
     | LocationMessage
     | TemplateMessage
-    | Mapping[str, object]
+    | JSONObject
 )
-QuotedMessage: TypeAlias = (
-    QuotedMessageMessage | QuotedMessageExternalMessageId | Mapping[str, object]
-)
+QuotedMessage: TypeAlias = QuotedMessageMessage | QuotedMessageExternalMessageId | JSONObject
 MatchCriteria: TypeAlias = (
     MatchCriteriaMailgun
     | MatchCriteriaMessagebird
     | MatchCriteriaTwilio
     | MatchCriteriaWhatsapp
-    | Mapping[str, object]
+    | JSONObject
 )
 
 #: An event of a webhook delivery, of a type this version knows.

@@ -13,15 +13,13 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, TypeAlias, TypedDict
 
 from sunshine_async._generated import models
-from sunshine_async._types import JSONValue
+from sunshine_async._types import JSONObject, JSONValue
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired
 else:
     from typing_extensions import NotRequired
 
-#: A free-form JSON object.
-JSONObject: TypeAlias = Mapping[str, JSONValue]
 #: Free-form metadata: a flat object of strings, numbers, booleans and nulls.
 Metadata: TypeAlias = Mapping[str, str | int | float | bool | None]
 

@@ -42,6 +42,7 @@ from sunshine_async._config import (
     DEFAULT_TIMEOUT,
     MAX_BODY_BYTES,
 )
+from sunshine_async._types import JSONObject, JSONValue
 
 from ._core import FakeCore, FakeRequest, FakeResponse, error_response, json_response
 from ._delivery import (
@@ -474,7 +475,7 @@ class FakeSunshine:
         *,
         user_id: str | None = None,
         external_id: str | None = None,
-        profile: Mapping[str, Any] | None = None,
+        profile: JSONObject | None = None,
     ) -> str:
         """Create a user, and its app when missing; return the user's id.
 
@@ -638,7 +639,7 @@ class FakeSunshine:
         *,
         integration_id: str | None = None,
         display_name: str | None = None,
-        **fields: Any,
+        **fields: JSONValue,
     ) -> str:
         """Create an integration (a channel: ``"whatsapp"``, ``"custom"``...); return its id.
 
