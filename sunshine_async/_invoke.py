@@ -196,6 +196,8 @@ def check_body(op: Operation, body: object, fields: Mapping[str, object]) -> JSO
         raise InvalidArgumentError(f"{op.id} needs a request body")
     rule = BODIES.get(op.id)
     if rule is not None:
+        # a model the API returned, sent back: without the fields the server set
+        given = validate.sendable(given, rule, RULES)  # type: ignore[assignment]
         validate.check_body(given, rule, RULES, what=op.id)
     # checked against the spec's rules: JSON values only (the rules know no others)
     return cast("JSONObject", given)
@@ -222,7 +224,7 @@ def _wire(value: object) -> object:
     """A value as the API's JSON: models (at any depth of a list or a mapping) turned into
     their JSON objects, everything else as it is (it is checked as JSON next)."""
     if attrs.has(type(value)):
-        return CONVERTER.unstructure(value)
+        return validate.ModelJSON(CONVERTER.unstructure(value))
     if isinstance(value, list | tuple):
         return [_wire(item) for item in value]
     if isinstance(value, Mapping):

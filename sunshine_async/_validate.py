@@ -32,7 +32,7 @@ from ._exceptions import InvalidArgumentError
 from ._text import short_repr
 from ._urls import is_absolute_url
 
-__all__ = ["MAX_DEPTH", "body_problems", "check_body", "json_type"]
+__all__ = ["MAX_DEPTH", "ModelJSON", "body_problems", "check_body", "json_type", "sendable"]
 
 #: A body nested deeper than this is refused: no real request comes close.
 MAX_DEPTH = 64
@@ -317,3 +317,43 @@ def _check_flat(value: Any, limit: int, path: str, out: list[str]) -> None:
     size = len(text.encode())
     if size > limit:
         out.append(f"{path}: must be at most {limit} bytes of JSON, got {size}")
+
+
+class ModelJSON(dict[str, object]):
+    """The JSON of a model, as the caller handed it over (``webhooks=[hook]``): unlike a
+    dict the caller wrote, it may hold fields the server set, which `sendable` drops."""
+
+    __slots__ = ()
+
+
+def sendable(value: object, rule: object, rules: Mapping[str, object]) -> object:
+    """``value`` with the fields the rules mark read-only left out of every `ModelJSON`
+    in it, at any depth: a model the API returned can be sent back where the API takes
+    that shape. A dict the caller wrote keeps them, and `check_body` refuses them."""
+    return _sendable(value, rule, rules, 0, inside_model=False)
+
+
+def _sendable(value: Any, rule: Any, rules: Any, depth: int, *, inside_model: bool) -> Any:
+    if depth > MAX_DEPTH or rule is None:
+        return value
+    while isinstance(rule, str):
+        rule = rules[rule]
+    inside_model = inside_model or isinstance(value, ModelJSON)
+    if isinstance(value, list | tuple):
+        items = rule.get("items")
+        return [_sendable(v, items, rules, depth + 1, inside_model=inside_model) for v in value]
+    if not isinstance(value, Mapping):
+        return value
+    if "tags" in rule:  # the branch its tag names
+        tag = value.get(rule["tag"])
+        branch = rule["tags"].get(tag) if isinstance(tag, str) else None
+        return _sendable(value, branch, rules, depth + 1, inside_model=inside_model)
+    props = rule.get("props")
+    if props is None:  # free-form, or a union of untagged shapes: as it is
+        return value
+    dropped = set(rule.get("read_only", ())) if inside_model else set()
+    return {
+        key: _sendable(item, props.get(key), rules, depth + 1, inside_model=inside_model)
+        for key, item in value.items()
+        if key not in dropped
+    }

@@ -296,3 +296,51 @@ async def test_a_mocked_response_reaches_the_caller() -> None:
     ) as session:
         found = await session.apps["a1"].integrations.get("i1")
     assert isinstance(found, models.Custom)
+
+
+# --- a model the SDK returned, sent back ------------------------------------------------
+
+
+async def test_models_the_api_returned_can_be_sent_back(fake: FakeSunshine) -> None:
+    """A profile, a message's author and content, a webhook: each goes back where the API
+    takes that shape, without the fields the server set (a webhook's id and version)."""
+    app = fake.add_app()
+    integration = fake.add_integration(app, "custom")
+    async with fake.session() as session:
+        users = session.apps[app].users
+        user = await users.create(external_id="steve", profile={"givenName": "Steve"})
+        assert user.profile is not None
+        again = await users.update(user.id, profile=user.profile)
+        assert again.profile == user.profile
+        conversation = await session.apps[app].conversations.create(
+            type="personal", participants=[{"userId": user.id}]
+        )
+        messages = session.apps[app].conversations[conversation.id].messages
+        (first,) = await messages.post(
+            author={"type": "business"}, content={"type": "text", "text": "Hi"}
+        )
+        assert first.author is not None
+        # a content of a type this version knows is a model (one it does not: its JSON)
+        assert isinstance(first.content, models.TextMessage)
+        (echo,) = await messages.post(author=first.author, content=first.content)
+        assert echo.content == first.content
+        hooks = session.apps[app].integrations[integration].webhooks
+        hook = await hooks.create(target="https://example.com/h", triggers=["client:add"])
+        assert hook.id
+        made = await session.apps[app].integrations.create(type="custom", webhooks=[hook])
+        assert isinstance(made, models.Custom)
+    (sent_hook,) = fake.requests[-1].json["webhooks"]
+    assert sent_hook["target"] == "https://example.com/h"
+    assert "id" not in sent_hook
+    assert "version" not in sent_hook
+
+
+async def test_read_only_fields_written_by_hand_are_refused(fake: FakeSunshine) -> None:
+    """The same field in a dict the caller wrote is a mistake, said before sending."""
+    app = fake.add_app()
+    async with fake.session() as session:
+        integrations = session.apps[app].integrations
+        hook = {"id": "w1", "target": "https://example.com/h", "triggers": ["client:add"]}
+        with pytest.raises(InvalidArgumentError, match=r"body\.webhooks\[0\]\.id: is read-only"):
+            await integrations.create(type="custom", webhooks=[hook])  # type: ignore[call-overload]
+    assert fake.requests == []

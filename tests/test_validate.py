@@ -26,7 +26,14 @@ from hypothesis_jsonschema import from_schema
 from sunshine_async._config import MAX_METADATA_BYTES, MAX_PROBLEMS_SHOWN
 from sunshine_async._exceptions import InvalidArgumentError
 from sunshine_async._generated.rules import BODIES, RULES
-from sunshine_async._validate import MAX_DEPTH, body_problems, check_body, json_type
+from sunshine_async._validate import (
+    MAX_DEPTH,
+    ModelJSON,
+    body_problems,
+    check_body,
+    json_type,
+    sendable,
+)
 from tests import _spec_oracle as oracle
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -653,3 +660,28 @@ class TestInterpreter:
             )
         )
         assert best / runs < 200e-6  # generous: CI machines are slow and shared
+
+
+class TestSendable:
+    """The JSON of a model the API returned loses the fields the server set; a dict the
+    caller wrote keeps them (and `check_body` refuses them there)."""
+
+    def test_read_only_fields_of_a_model_are_left_out_at_depth(self) -> None:
+        hook = ModelJSON(
+            {"id": "w1", "version": "v2", "target": "https://example.com/h", "triggers": []}
+        )
+        body = {"type": "custom", "webhooks": [hook]}
+        sent = sendable(body, BODIES["CreateIntegration"], RULES)
+        assert sent == {
+            "type": "custom",
+            "webhooks": [{"target": "https://example.com/h", "triggers": []}],
+        }
+        assert problems("CreateIntegration", sent) == []
+
+    def test_a_dict_written_by_hand_keeps_them(self) -> None:
+        hook = {"id": "w1", "target": "https://example.com/h", "triggers": []}
+        body = {"type": "custom", "webhooks": [hook]}
+        assert sendable(body, BODIES["CreateIntegration"], RULES) == body
+        assert problems("CreateIntegration", body) == [
+            "body.webhooks[0].id: is read-only (the server sets it): leave it out"
+        ]
