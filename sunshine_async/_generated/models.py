@@ -273,7 +273,7 @@ class AttachmentDeleteBody(Model):
 class SwitchboardIntegrationWebhook(Model):
     """The ``switchboardIntegrationWebhook`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     name: str | None = None
     integration_id: str | None = None
     integration_type: str | None = None
@@ -2345,7 +2345,7 @@ class SyncUserBody(Model):
 class AppSubSchema(Model):
     """The ``appSubSchema`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2356,7 +2356,7 @@ class AppSubSchema(Model):
 class WebhookSubSchema(Model):
     """The ``webhookSubSchema`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     version: str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -2368,7 +2368,7 @@ class WebhookSubSchema(Model):
 class EventSubSchema(Model):
     """The ``eventSubSchema`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str | None = None
     created_at: datetime | str | None = None
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
@@ -2484,7 +2484,7 @@ class ClientUpdateEvent(Model):
 class Campaign(Model):
     """The ``campaign`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
@@ -2757,7 +2757,7 @@ class AuthorWebhook(Model):
 class MessageWebhook(Model):
     """The ``messageWebhook`` schema."""
 
-    id: str | None = None
+    id: str = attrs.field(default="", metadata={"always_sent": True})
     received: datetime | str | None = None
     author: AuthorWebhook | None = None
     content: Content | None = None
