@@ -72,3 +72,25 @@ def test_bad_arguments_are_value_errors() -> None:
 def test_version() -> None:
     """The version is a non-empty string matching the package metadata when installed."""
     assert sunshine_async.__version__.count(".") == 2
+
+
+def test_one_name_is_one_class_across_the_public_modules() -> None:
+    """No two public classes share a name: a name exported by several public modules is
+    the same object in each (`sunshine_async.Author is sunshine_async.types.Author`)."""
+    import sunshine_async.testing
+    import sunshine_async.types
+    import sunshine_async.webhooks
+
+    seen: dict[str, object] = {}
+    modules = [
+        sunshine_async,
+        sunshine_async.types,
+        sunshine_async.webhooks,
+        sunshine_async.testing,
+    ]
+    for module in modules:
+        for name in module.__all__:
+            value = getattr(module, name)
+            if isinstance(value, type):
+                assert seen.setdefault(name, value) is value, f"two classes named {name}"
+    assert len(seen) > 300

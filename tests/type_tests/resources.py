@@ -5,11 +5,12 @@ Each valid call must type-check; each ``# type: ignore[code]`` marks a call that
 an error with exactly that code, and since an unneeded ignore is itself an error under
 ``--warn-unused-ignores``, every one of them proves that mypy still refuses the call.
 
-One ``async def`` per collection; the clients (``users[u].clients``) are left out here.
+One ``async def`` per collection, the clients (``users[u].clients``) last.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import BinaryIO
 
@@ -724,3 +725,67 @@ async def token_info(session: Session) -> None:
 
     await session.token_info(timeout=1.0)  # type: ignore[call-arg]
     await session.token_info(options={"timeout": 1.0})  # type: ignore[arg-type]
+
+
+async def clients(session: Session) -> None:
+    import sunshine_async as sa
+    from sunshine_async import ClientIterator, ClientPageIterator
+    from sunshine_async.types import ClientCreateJSON, MatchCriteriaWhatsappJSON
+
+    clients = session.apps["a"].users["u"].clients
+    whatsapp = sa.MatchCriteriaWhatsapp(integration_id="i", phone_number="+15145555555")
+    # valid: keywords as models, as JSON, and the whole body as one model or its JSON
+    made = await clients.create(
+        match_criteria=whatsapp,
+        confirmation=sa.Confirmation(type="immediate"),
+        target=sa.Target(conversation_id="c"),
+    )
+    assert_type(made, sa.Client)
+    assert_type(made.id, str)
+    as_json: MatchCriteriaWhatsappJSON = {
+        "type": "whatsapp",
+        "integrationId": "i",
+        "phoneNumber": "+1 212-555-2368",
+    }
+    await clients.create(
+        match_criteria=as_json, confirmation={"type": "prompt"}, target={"conversationId": "c"}
+    )
+    whole: ClientCreateJSON = {
+        "matchCriteria": as_json,
+        "confirmation": {"type": "userActivity"},
+        "target": {"conversationId": "c"},
+    }
+    await clients.create(whole)
+    await clients.create(
+        sa.ClientCreate(
+            match_criteria=whatsapp,
+            confirmation=sa.Confirmation(type="prompt"),
+            target=sa.Target(conversation_id="c"),
+        )
+    )
+    # a missing required field
+    await clients.create(match_criteria=whatsapp, confirmation={"type": "prompt"})  # type: ignore[call-overload]
+    # a misspelled nested key
+    await clients.create(  # type: ignore[call-overload]
+        match_criteria=whatsapp, confirmation={"type": "prompt"}, target={"conversation_id": "c"}
+    )
+    # a wrong enum value
+    await clients.create(  # type: ignore[call-overload]
+        match_criteria=whatsapp, confirmation={"type": "instant"}, target={"conversationId": "c"}
+    )
+    # a wrong nested type
+    await clients.create(  # type: ignore[call-overload]
+        match_criteria={"type": "whatsapp", "integrationId": "i", "phoneNumber": 15145555555},
+        confirmation={"type": "prompt"},
+        target={"conversationId": "c"},
+    )
+    # a required field of a model
+    sa.Target()  # type: ignore[call-arg]
+    assert_type(clients.list(), ClientIterator)
+    assert_type(clients.pages(page_size=10), ClientPageIterator)
+    async for page in clients.pages():
+        assert_type(page.meta.has_more, bool | None)
+        assert_type(page.clients, Sequence[sa.Client])
+    assert_type(await clients.remove(made), None)
+    raw = await clients.with_raw_response.list()
+    assert_type(raw.parse(), sa.ClientListResponse)
