@@ -334,7 +334,7 @@ def sendable(value: object, rule: object, rules: Mapping[str, object]) -> object
 
 
 def _sendable(value: Any, rule: Any, rules: Any, depth: int, *, inside_model: bool) -> Any:
-    if depth > MAX_DEPTH or rule is None:
+    if depth > MAX_DEPTH or rule is None or not _reaches_read_only(rule, rules):
         return value
     while isinstance(rule, str):
         rule = rules[rule]
@@ -357,3 +357,25 @@ def _sendable(value: Any, rule: Any, rules: Any, depth: int, *, inside_model: bo
         for key, item in value.items()
         if key not in dropped
     }
+
+
+#: Whether a named rule has read-only keys at any depth, by name (the table is fixed).
+_READ_ONLY_BELOW: dict[str, bool] = {}
+
+
+def _reaches_read_only(rule: Any, rules: Any, depth: int = 0) -> bool:
+    """Whether a value under ``rule`` may hold a key the server sets, at any depth: most
+    bodies cannot, and `sendable` then leaves them as they are without walking them."""
+    if isinstance(rule, str):
+        known = _READ_ONLY_BELOW.get(rule)
+        if known is None:
+            _READ_ONLY_BELOW[rule] = False  # a rule that holds itself: not through itself
+            known = _READ_ONLY_BELOW[rule] = _reaches_read_only(rules[rule], rules, depth)
+        return known
+    if depth > MAX_DEPTH or not isinstance(rule, Mapping):
+        return False
+    if rule.get("read_only"):
+        return True
+    below = [*rule.get("props", {}).values(), *rule.get("tags", {}).values()]
+    below += [rule.get("items"), rule.get("ref"), *rule.get("any", ())]
+    return any(_reaches_read_only(r, rules, depth + 1) for r in below if r is not None)
