@@ -359,23 +359,46 @@ def _sendable(value: Any, rule: Any, rules: Any, depth: int, *, inside_model: bo
     }
 
 
-#: Whether a named rule has read-only keys at any depth, by name (the table is fixed).
-_READ_ONLY_BELOW: dict[str, bool] = {}
+#: The named rules under which a key the server sets may be found, at any depth, for
+#: each table (there is one: the generated one), found once.
+_READ_ONLY_BELOW: dict[int, frozenset[str]] = {}
 
 
-def _reaches_read_only(rule: Any, rules: Any, depth: int = 0) -> bool:
+def _reaches_read_only(rule: Any, rules: Any) -> bool:
     """Whether a value under ``rule`` may hold a key the server sets, at any depth: most
     bodies cannot, and `sendable` then leaves them as they are without walking them."""
+    marked = _READ_ONLY_BELOW.get(id(rules))
+    if marked is None:
+        marked = _READ_ONLY_BELOW[id(rules)] = _read_only_names(rules)
+    names, own = _names_in(rule, 0)
+    return own or not marked.isdisjoint(names)
+
+
+def _read_only_names(rules: Mapping[str, Any]) -> frozenset[str]:
+    """The names whose rule, or a rule it names, has read-only keys: to a fixed point,
+    as rules name one another (and themselves)."""
+    parts = {name: _names_in(rule, 0) for name, rule in rules.items()}
+    marked = {name for name, (_, own) in parts.items() if own}
+    for _ in range(len(parts) + 1):  # each round marks one more name at least, or ends
+        more = {n for n, (names, _) in parts.items() if n not in marked and names & marked}
+        if not more:
+            break
+        marked |= more
+    return frozenset(marked)
+
+
+def _names_in(rule: Any, depth: int) -> tuple[set[str], bool]:
+    """The names an inline rule refers to, and whether it has read-only keys itself."""
     if isinstance(rule, str):
-        known = _READ_ONLY_BELOW.get(rule)
-        if known is None:
-            _READ_ONLY_BELOW[rule] = False  # a rule that holds itself: not through itself
-            known = _READ_ONLY_BELOW[rule] = _reaches_read_only(rules[rule], rules, depth)
-        return known
+        return {rule}, False
     if depth > MAX_DEPTH or not isinstance(rule, Mapping):
-        return False
-    if rule.get("read_only"):
-        return True
+        return set(), False
+    names: set[str] = set()
+    own = bool(rule.get("read_only"))
     below = [*rule.get("props", {}).values(), *rule.get("tags", {}).values()]
     below += [rule.get("items"), rule.get("ref"), *rule.get("any", ())]
-    return any(_reaches_read_only(r, rules, depth + 1) for r in below if r is not None)
+    for part in below:
+        found, has = _names_in(part, depth + 1)
+        names |= found
+        own = own or has
+    return names, own
