@@ -43,6 +43,7 @@ import sunshine_async
 from sunshine_async.testing import FakeSunshine
 
 from . import _readme_runner as runner
+from ._mypy import mypy_strict
 
 pytest_plugins = ["pytester"]
 
@@ -572,28 +573,16 @@ class TestGuidesTypeCheck:
         """Each page's blocks type-check against the SDK's annotations, under plain
         ``--strict``: an id a response always has is a ``str``, and a field that may be
         missing is read with the check a reader's own code would need."""
-        pytest.importorskip("mypy")
         for page in PAGES:
             if any(not b.code.startswith(NOT_RUN) for b in blocks(page)):
                 (tmp_path / f"guide_{page.stem}.py").write_text(typed_module(page))
-        checked = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mypy",
-                "--strict",
-                # the SDK's own modules are checked by the typecheck session, with its flags
-                "--follow-imports=silent",
-                "--cache-dir",
-                str(tmp_path / ".mypy_cache"),
-                *sorted(str(p) for p in tmp_path.glob("guide_*.py")),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=ROOT,
+        # the SDK's own modules are checked by the typecheck session, with its flags
+        report, status = mypy_strict(
+            sorted(tmp_path.glob("guide_*.py")),
+            tmp_path / ".mypy_cache",
+            flags=["--follow-imports=silent"],
         )
-        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert status == 0, report
 
     def test_nothing_is_silenced(self) -> None:
         """No block of a page needs a cast or an ignore to pass."""

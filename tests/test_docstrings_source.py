@@ -17,6 +17,8 @@ import pytest
 
 import sunshine_async
 
+from ._mypy import mypy_strict
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCSTRINGS = ROOT / "codegen" / "docstrings.json"
 RESOURCES = ROOT / "codegen" / "resources.json"
@@ -114,10 +116,9 @@ def _free_names(code: str) -> list[str]:
     return sorted({name for name in used if name not in bound and name not in known} - {"_"})
 
 
-def test_examples_type_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_examples_type_check(tmp_path: Path) -> None:
     """Every class example passes mypy --strict, as the body of a function whose free names
     are its parameters: a session, ids as str, models from `sunshine_async.types`."""
-    mypy_api = pytest.importorskip("mypy.api")
     models = set(sunshine_async.types.__all__)
     blocks = ["from sunshine_async import Session", "from sunshine_async.types import *", ""]
     for index, (name, code) in enumerate(sorted(DOCS["resources"].items())):
@@ -130,16 +131,5 @@ def test_examples_type_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         ]
     target = tmp_path / "examples.py"
     target.write_text("\n".join(blocks) + "\n", encoding="utf-8")
-    monkeypatch.chdir(ROOT)
-    stdout, stderr, status = mypy_api.run(
-        [
-            "--config-file",
-            str(ROOT / "pyproject.toml"),
-            "--strict",
-            "--no-incremental",
-            "--cache-dir",
-            str(tmp_path / "cache"),
-            str(target),
-        ]
-    )
-    assert status == 0, stdout + stderr + "\n" + target.read_text(encoding="utf-8")
+    report, status = mypy_strict([target], tmp_path / "cache")
+    assert status == 0, report + "\n" + target.read_text(encoding="utf-8")

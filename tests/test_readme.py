@@ -20,11 +20,8 @@ from __future__ import annotations
 
 import ast
 import logging
-import os
 import queue
 import re
-import subprocess
-import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -42,6 +39,7 @@ from sunshine_async import webhooks
 from sunshine_async.testing import FakeSunshine, RefuseConnection, Status
 
 from . import _readme_runner as readme
+from ._mypy import mypy_strict
 from .conftest import APP_ID, KEY_ID
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -782,32 +780,13 @@ README_HEADER = [
 ]
 
 
-def mypy_strict(module: str, tmp_path: Path) -> tuple[str, int]:
+def readme_mypy(module: str, tmp_path: Path) -> tuple[str, int]:
     """``mypy --strict`` on ``module`` as a file of its own, examples/ importable."""
-    pytest.importorskip("mypy")
     target = tmp_path / "readme_blocks.py"
     target.write_text(module)
-    env = {**os.environ, "MYPYPATH": str(ROOT / "examples")}
-    checked = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            # the SDK's own modules are checked by the typecheck session, with its flags
-            "--follow-imports=silent",
-            "--cache-dir",
-            str(tmp_path / ".mypy_cache"),
-            "--no-color-output",
-            str(target),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        env=env,
-    )
-    return checked.stdout + checked.stderr, checked.returncode
+    # the SDK's own modules are checked by the typecheck session, with its flags
+    flags = ["--follow-imports=silent"]
+    return mypy_strict([target], tmp_path / ".mypy_cache", flags=flags, path=[ROOT / "examples"])
 
 
 class TestTypeCheck:
@@ -819,7 +798,7 @@ class TestTypeCheck:
         with the check a reader's own code needs."""
         found = readme.readme_blocks()
         module = readme.typed_module(found, README_PARAMETERS, README_HEADER)
-        report, status = mypy_strict(module, tmp_path)
+        report, status = readme_mypy(module, tmp_path)
         assert status == 0, report
         assert "Success: no issues found in 1 source file" in report, report
 
@@ -842,7 +821,7 @@ class TestTypeCheck:
         )
         found = [*readme.readme_blocks(), bad]
         module = readme.typed_module(found, README_PARAMETERS, README_HEADER)
-        report, status = mypy_strict(module, tmp_path)
+        report, status = readme_mypy(module, tmp_path)
         assert status == 1, report
         assert "Found 2 errors in 1 file" in report, report
         assert '"None" of "Profile | None" has no attribute "given_name"' in report, report
