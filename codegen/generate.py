@@ -1170,7 +1170,10 @@ class BodyArguments:
         self.sent = sent
         self.body_type = body_type
         self.overload_keywords = overload_keywords or []
-        self.overloads = bool(body_type and sent)
+        # two signatures only where keywords are required (then a whole body must not
+        # need them too); else one, whose errors name the argument that is wrong
+        required = any("=" not in keyword for keyword in self.overload_keywords)
+        self.overloads = bool(body_type and sent and required)
 
 
 class Resources:

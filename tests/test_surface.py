@@ -162,11 +162,11 @@ async def test_bodies_are_checked_before_sending(session: Session) -> None:
             sa.InvalidArgumentError,
             match=re.escape("body.externalID: unknown field (did you mean 'externalId'?)"),
         ):
-            await users.create({"externalID": "x"})  # type: ignore[call-overload]
+            await users.create({"externalID": "x"})  # type: ignore[arg-type]
         with pytest.raises(sa.InvalidArgumentError, match="externalId"):
-            await users.create(external_id=5)  # type: ignore[call-overload]
+            await users.create(external_id=5)  # type: ignore[arg-type]
         with pytest.raises(sa.InvalidArgumentError, match="not both"):
-            await users.create({"externalId": "x"}, profile={})  # type: ignore[call-overload]
+            await users.create({"externalId": "x"}, profile={})
         hooks = session.apps[APP].integrations[INTEGRATION].webhooks
         with pytest.raises(sa.InvalidArgumentError, match="needs the field 'target'"):
             await hooks.create(triggers=["client:add"])  # type: ignore[call-overload]

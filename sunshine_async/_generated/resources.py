@@ -211,26 +211,6 @@ class AppsOperations(OperationsBase):
         )
         return decode(response, models.App, key="app")
 
-    @overload
-    async def update(
-        self,
-        app_id: str,
-        body: models.AppUpdateBody | wire.AppUpdateBodyJSON,
-        /,
-        *,
-        options: RequestOptions | None = None,
-    ) -> models.App: ...
-    @overload
-    async def update(
-        self,
-        app_id: str,
-        /,
-        *,
-        display_name: str | Unset = UNSET,
-        settings: models.AppSettings | wire.AppSettingsJSON | Unset = UNSET,
-        metadata: wire.Metadata | Unset | None = UNSET,
-        options: RequestOptions | None = None,
-    ) -> models.App: ...
     async def update(
         self,
         app_id: str,
@@ -340,27 +320,6 @@ class UsersOperations(OperationsBase):
 
     __slots__ = ()
 
-    @overload
-    async def create(
-        self,
-        body: models.UserCreateBody | wire.UserCreateBodyJSON,
-        /,
-        *,
-        options: RequestOptions | None = None,
-    ) -> models.User: ...
-    @overload
-    async def create(
-        self,
-        /,
-        *,
-        external_id: str | Unset = UNSET,
-        brand_id: str | Unset | None = UNSET,
-        signed_up_at: datetime | str | Unset = UNSET,
-        to_be_retained: bool | Unset = UNSET,
-        profile: models.Profile | wire.ProfileJSON | Unset = UNSET,
-        metadata: wire.Metadata | Unset | None = UNSET,
-        options: RequestOptions | None = None,
-    ) -> models.User: ...
     async def create(
         self,
         body: models.UserCreateBody | wire.UserCreateBodyJSON | None = None,
@@ -482,29 +441,6 @@ class UsersOperations(OperationsBase):
         )
         return decode(response, models.User, key="user")
 
-    @overload
-    async def update(
-        self,
-        user_id_or_external_id: str,
-        body: models.UserUpdateBody | wire.UserUpdateBodyJSON,
-        /,
-        *,
-        brand_id: str | None = None,
-        options: RequestOptions | None = None,
-    ) -> models.User: ...
-    @overload
-    async def update(
-        self,
-        user_id_or_external_id: str,
-        /,
-        *,
-        brand_id: str | None = None,
-        signed_up_at: datetime | str | Unset = UNSET,
-        to_be_retained: bool | Unset = UNSET,
-        profile: models.Profile | wire.ProfileJSON | Unset = UNSET,
-        metadata: wire.Metadata | Unset | None = UNSET,
-        options: RequestOptions | None = None,
-    ) -> models.User: ...
     async def update(
         self,
         user_id_or_external_id: str,
@@ -591,24 +527,6 @@ class UsersOperations(OperationsBase):
             options=options,
         )
 
-    @overload
-    async def sync(
-        self,
-        zendesk_id: str,
-        body: models.SyncUserBody | wire.SyncUserBodyJSON,
-        /,
-        *,
-        options: RequestOptions | None = None,
-    ) -> models.User: ...
-    @overload
-    async def sync(
-        self,
-        zendesk_id: str,
-        /,
-        *,
-        surviving_zendesk_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> models.User: ...
     async def sync(
         self,
         zendesk_id: str,
@@ -830,27 +748,6 @@ class ConversationsOperations(OperationsBase):
         )
         return decode(response, models.Conversation, key="conversation")
 
-    @overload
-    async def update(
-        self,
-        conversation_id: str,
-        body: models.ConversationUpdateBody | wire.ConversationUpdateBodyJSON,
-        /,
-        *,
-        options: RequestOptions | None = None,
-    ) -> models.Conversation: ...
-    @overload
-    async def update(
-        self,
-        conversation_id: str,
-        /,
-        *,
-        display_name: str | Unset | None = UNSET,
-        description: str | Unset | None = UNSET,
-        icon_url: str | Unset | None = UNSET,
-        metadata: wire.Metadata | Unset | None = UNSET,
-        options: RequestOptions | None = None,
-    ) -> models.Conversation: ...
     async def update(
         self,
         conversation_id: str,
@@ -1604,60 +1501,6 @@ class IntegrationsOperations(OperationsBase):
         )
         return decode(response, models.Integration, key="integration")
 
-    @overload
-    async def update(
-        self,
-        integration_id: str,
-        body: wire.IntegrationUpdateInput,
-        /,
-        *,
-        options: RequestOptions | None = None,
-    ) -> models.Integration: ...
-    @overload
-    async def update(
-        self,
-        integration_id: str,
-        /,
-        *,
-        display_name: str | Unset | None = UNSET,
-        default_responder_id: str | Unset | None = UNSET,
-        show_ai_disclaimer: bool | Unset = UNSET,
-        project_id: str | Unset | None = UNSET,
-        client_email: str | Unset | None = UNSET,
-        private_key: str | Unset | None = UNSET,
-        server_key: str | Unset | None = UNSET,
-        sender_id: str | Unset | None = UNSET,
-        can_user_see_conversation_list: bool | Unset = UNSET,
-        can_user_create_more_conversations: bool | Unset = UNSET,
-        authentication_message_secret: str | Unset = UNSET,
-        page_access_token: str | Unset = UNSET,
-        story_replies_enabled: bool | Unset = UNSET,
-        story_mentions_enabled: bool | Unset = UNSET,
-        certificate: str | Unset | None = UNSET,
-        password: str | Unset = UNSET,
-        production: bool | Unset = UNSET,
-        auto_update_badge: bool | Unset = UNSET,
-        hide_unsubscribe_link: bool | Unset = UNSET,
-        from_address: str | Unset | None = UNSET,
-        brand_color: str | Unset = UNSET,
-        fixed_intro_pane: bool | Unset = UNSET,
-        conversation_color: str | Unset = UNSET,
-        action_color: str | Unset = UNSET,
-        display_style: str | Unset = UNSET,
-        button_icon_url: str | Unset | None = UNSET,
-        button_width: str | Unset = UNSET,
-        button_height: str | Unset = UNSET,
-        integration_order: Sequence[str] | Unset | None = UNSET,
-        business_name: str | Unset = UNSET,
-        business_icon_url: str | Unset = UNSET,
-        background_image_url: str | Unset = UNSET,
-        origin_whitelist: Sequence[str] | Unset | None = UNSET,
-        prechat_capture: models.PrechatCapture | wire.PrechatCaptureJSON | Unset = UNSET,
-        hsm_fallback_language: str | Unset | None = UNSET,
-        account_id: str | Unset | None = UNSET,
-        account_management_access_token: str | Unset | None = UNSET,
-        options: RequestOptions | None = None,
-    ) -> models.Integration: ...
     async def update(
         self,
         integration_id: str,
@@ -2000,27 +1843,6 @@ class WebhooksOperations(OperationsBase):
         )
         return decode(response, models.Webhook, key="webhook")
 
-    @overload
-    async def update(
-        self,
-        webhook_id: str,
-        body: models.WebhookBody | wire.WebhookBodyJSON,
-        /,
-        *,
-        options: RequestOptions | None = None,
-    ) -> models.Webhook: ...
-    @overload
-    async def update(
-        self,
-        webhook_id: str,
-        /,
-        *,
-        target: str | Unset = UNSET,
-        triggers: Sequence[str] | Unset = UNSET,
-        include_full_user: bool | Unset = UNSET,
-        include_full_source: bool | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> models.Webhook: ...
     async def update(
         self,
         webhook_id: str,
@@ -2690,22 +2512,6 @@ class ConversationActionsOperations(OperationsBase):
             options=options,
         )
 
-    @overload
-    async def release_control(
-        self,
-        body: models.ReleaseControlBody | wire.ReleaseControlBodyJSON,
-        /,
-        *,
-        options: RequestOptions | None = None,
-    ) -> None: ...
-    @overload
-    async def release_control(
-        self,
-        /,
-        *,
-        metadata: wire.Metadata | Unset | None = UNSET,
-        options: RequestOptions | None = None,
-    ) -> None: ...
     async def release_control(
         self,
         body: models.ReleaseControlBody | wire.ReleaseControlBodyJSON | None = None,
@@ -2804,22 +2610,6 @@ class ConversationActionsOperations(OperationsBase):
             options=options,
         )
 
-    @overload
-    async def accept_control(
-        self,
-        body: models.AcceptControlBody | wire.AcceptControlBodyJSON,
-        /,
-        *,
-        options: RequestOptions | None = None,
-    ) -> None: ...
-    @overload
-    async def accept_control(
-        self,
-        /,
-        *,
-        metadata: wire.Metadata | Unset | None = UNSET,
-        options: RequestOptions | None = None,
-    ) -> None: ...
     async def accept_control(
         self,
         body: models.AcceptControlBody | wire.AcceptControlBodyJSON | None = None,
@@ -2923,24 +2713,6 @@ class ConversationActionsOperations(OperationsBase):
             options=options,
         )
 
-    @overload
-    async def post_conversion_events(
-        self,
-        body: wire.ConversionEventsBodyJSON,
-        /,
-        *,
-        options: RequestOptions | None = None,
-    ) -> models.ConversionEvents: ...
-    @overload
-    async def post_conversion_events(
-        self,
-        /,
-        *,
-        messenger: models.MetaConversionEvent | wire.MetaConversionEventJSON | Unset = UNSET,
-        instagram: models.MetaConversionEvent | wire.MetaConversionEventJSON | Unset = UNSET,
-        whatsapp: models.MetaConversionEvent | wire.MetaConversionEventJSON | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> models.ConversionEvents: ...
     async def post_conversion_events(
         self,
         body: wire.ConversionEventsBodyJSON | None = None,
@@ -3056,24 +2828,6 @@ class ParticipantsOperations(OperationsBase):
         )
         return ItemIterator(pages, attrgetter("participants"))
 
-    @overload
-    async def join(
-        self,
-        body: wire.ParticipantSubSchemaJSON,
-        /,
-        *,
-        options: RequestOptions | None = None,
-    ) -> models.Participant: ...
-    @overload
-    async def join(
-        self,
-        /,
-        *,
-        user_id: str | Unset = UNSET,
-        subscribe_sdk_client: bool | Unset = UNSET,
-        user_external_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> models.Participant: ...
     async def join(
         self,
         body: wire.ParticipantSubSchemaJSON | None = None,
@@ -3119,24 +2873,6 @@ class ParticipantsOperations(OperationsBase):
         )
         return decode(response, models.Participant, key="participant")
 
-    @overload
-    async def leave(
-        self,
-        body: wire.ParticipantLeaveBodyJSON,
-        /,
-        *,
-        options: RequestOptions | None = None,
-    ) -> None: ...
-    @overload
-    async def leave(
-        self,
-        /,
-        *,
-        user_id: str | Unset = UNSET,
-        user_external_id: str | Unset = UNSET,
-        participant_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> None: ...
     async def leave(
         self,
         body: wire.ParticipantLeaveBodyJSON | None = None,
@@ -3439,25 +3175,6 @@ class SwitchboardsOperations(OperationsBase):
             options=options,
         )
 
-    @overload
-    async def update(
-        self,
-        switchboard_id: str,
-        body: models.SwitchboardUpdateBody | wire.SwitchboardUpdateBodyJSON,
-        /,
-        *,
-        options: RequestOptions | None = None,
-    ) -> models.Switchboard: ...
-    @overload
-    async def update(
-        self,
-        switchboard_id: str,
-        /,
-        *,
-        enabled: bool | Unset = UNSET,
-        default_switchboard_integration_id: str | Unset = UNSET,
-        options: RequestOptions | None = None,
-    ) -> models.Switchboard: ...
     async def update(
         self,
         switchboard_id: str,
@@ -3669,29 +3386,6 @@ class SwitchboardIntegrationsOperations(OperationsBase):
             options=options,
         )
 
-    @overload
-    async def update(
-        self,
-        switchboard_integration_id: str,
-        body: models.SwitchboardIntegrationUpdateBody | wire.SwitchboardIntegrationUpdateBodyJSON,
-        /,
-        *,
-        options: RequestOptions | None = None,
-    ) -> models.SwitchboardIntegration: ...
-    @overload
-    async def update(
-        self,
-        switchboard_integration_id: str,
-        /,
-        *,
-        name: str | Unset = UNSET,
-        integration_id: str | Unset = UNSET,
-        integration_type: str | Unset = UNSET,
-        deliver_standby_events: bool | Unset = UNSET,
-        next_switchboard_integration_id: str | Unset | None = UNSET,
-        message_history_count: int | Unset | None = UNSET,
-        options: RequestOptions | None = None,
-    ) -> models.SwitchboardIntegration: ...
     async def update(
         self,
         switchboard_integration_id: str,

@@ -151,7 +151,7 @@ async def apps(session: Session) -> None:
     await apps.create(display_name="Shop", settings={"conversationRetentionSeconds": "1h"})  # type: ignore[call-overload]
     await apps.create(display_name="Shop", metadata={"tags": ["a", "b"]})  # type: ignore[dict-item]
     await apps.create(display_name=5)  # type: ignore[call-overload]
-    await apps.update("a", {"display_name": "Shop 2"})  # type: ignore[call-overload]
+    await apps.update("a", {"display_name": "Shop 2"})  # type: ignore[arg-type]
     await apps.get(5)  # type: ignore[arg-type]
 
 
@@ -214,13 +214,13 @@ async def users(session: Session) -> None:
 
     _misspelled: ProfileJSON = {"given_name": "Steve"}  # type: ignore[typeddict-unknown-key]
     _wrong_type: ProfileJSON = {"givenName": 5}  # type: ignore[typeddict-item]
-    await users.create(profile={"given_name": "Steve"})  # type: ignore[call-overload]
-    await users.create(profile={"givenName": 5})  # type: ignore[call-overload]
-    await users.create({"external_id": "steve"})  # type: ignore[call-overload]
-    await users.create(to_be_retained="yes")  # type: ignore[call-overload]
+    await users.create(profile={"given_name": "Steve"})  # type: ignore[arg-type]
+    await users.create(profile={"givenName": 5})  # type: ignore[arg-type]
+    await users.create({"external_id": "steve"})  # type: ignore[arg-type]
+    await users.create(to_be_retained="yes")  # type: ignore[arg-type]
     await users.create(profile=Profile(given_name=5))  # type: ignore[arg-type]
-    await users.update("steve", profile={"avatar_url": "https://x"})  # type: ignore[call-overload]
-    await users.sync("z1", {"surviving_zendesk_id": "z2"})  # type: ignore[call-overload]
+    await users.update("steve", profile={"avatar_url": "https://x"})  # type: ignore[arg-type]
+    await users.sync("z1", {"surviving_zendesk_id": "z2"})  # type: ignore[arg-type]
     await users.get()  # type: ignore[call-arg]
     await users.delete(5)  # type: ignore[arg-type]
 
@@ -299,8 +299,8 @@ async def conversations(session: Session) -> None:
     await convs.create(type="personal", display_name=5)  # type: ignore[call-overload]
     await convs.create({"type": "group"})  # type: ignore[call-overload]
     await convs.create({"displayName": "no type"})  # type: ignore[call-overload]
-    await convs.update("c", {"display_name": "Help"})  # type: ignore[call-overload]
-    await convs.update(5, display_name="Help")  # type: ignore[call-overload]
+    await convs.update("c", {"display_name": "Help"})  # type: ignore[arg-type]
+    await convs.update(5, display_name="Help")  # type: ignore[arg-type]
 
 
 async def conversation_actions(session: Session) -> None:
@@ -375,12 +375,12 @@ async def conversation_actions(session: Session) -> None:
     await conv.pass_control({"switchboard_integration": "next"})  # type: ignore[call-overload]
     await conv.offer_control(metadata={"k": "v"})  # type: ignore[call-overload]
     await conv.release_control(metadata={"nested": {"no": "objects"}})  # type: ignore[dict-item]
-    await conv.accept_control({"meta_data": {}})  # type: ignore[call-overload]
+    await conv.accept_control({"meta_data": {}})  # type: ignore[arg-type]
     await conv.download_message_ref(apple={"interactiveDataRef": ref})  # type: ignore[call-overload]
     await conv.download_message_ref(user_id="u", apple={"interactiveDataRef": {"url": "u"}})  # type: ignore[call-overload]
     await conv.download_message_ref(user_id="u", apple={"interactive_data_ref": ref})  # type: ignore[call-overload]
-    await conv.post_conversion_events(messenger={"payload": {"data": "Purchase"}})  # type: ignore[call-overload]
-    await conv.post_conversion_events(messenger={"data": []})  # type: ignore[call-overload]
+    await conv.post_conversion_events(messenger={"payload": {"data": "Purchase"}})  # type: ignore[arg-type]
+    await conv.post_conversion_events(messenger={"data": []})  # type: ignore[arg-type]
 
 
 async def participants(session: Session) -> None:
@@ -402,11 +402,11 @@ async def participants(session: Session) -> None:
 
     _misspelled: ParticipantSubSchemaJSON = {"user_id": "u"}  # type: ignore[assignment]
     _leave_json: ParticipantLeaveBodyJSON = {"participant_id": "p"}  # type: ignore[assignment]
-    await participants.join({"user_id": "u"})  # type: ignore[call-overload]
-    await participants.join(subscribe_sdk_client="yes")  # type: ignore[call-overload]
-    await participants.join(user_id=5)  # type: ignore[call-overload]
-    await participants.leave({"participant_id": "p"})  # type: ignore[call-overload]
-    await participants.leave(participant_id=5)  # type: ignore[call-overload]
+    await participants.join({"user_id": "u"})  # type: ignore[arg-type]
+    await participants.join(subscribe_sdk_client="yes")  # type: ignore[arg-type]
+    await participants.join(user_id=5)  # type: ignore[arg-type]
+    await participants.leave({"participant_id": "p"})  # type: ignore[arg-type]
+    await participants.leave(participant_id=5)  # type: ignore[arg-type]
     participants.list(page_size="10")  # type: ignore[arg-type]
 
 
@@ -583,8 +583,8 @@ async def integrations(session: Session) -> None:
         type="web", prechat_capture={"fields": [{"type": "number", "name": "n", "label": "N"}]}
     )  # type: ignore[call-overload]
     await integrations.create(type="web", can_user_see_conversation_list="yes")  # type: ignore[call-overload]
-    await integrations.update("i", {"display_name": "Web"})  # type: ignore[call-overload]
-    await integrations.update("i", prechat_capture={"enabled": "yes"})  # type: ignore[call-overload]
+    await integrations.update("i", {"display_name": "Web"})  # type: ignore[arg-type]
+    await integrations.update("i", prechat_capture={"enabled": "yes"})  # type: ignore[arg-type]
 
 
 async def integration_keys(session: Session) -> None:
@@ -643,8 +643,8 @@ async def webhooks(session: Session) -> None:
     await webhooks.create({"target": "https://example.com/hook"})  # type: ignore[call-overload]
     await webhooks.create({"target": "t", "triggers": ["*"], "include_full_user": True})  # type: ignore[call-overload]
     await webhooks.create(target="t", triggers=[1, 2])  # type: ignore[list-item]
-    await webhooks.update("w", {"include_full_user": True})  # type: ignore[call-overload]
-    await webhooks.update("w", include_full_user="yes")  # type: ignore[call-overload]
+    await webhooks.update("w", {"include_full_user": True})  # type: ignore[arg-type]
+    await webhooks.update("w", include_full_user="yes")  # type: ignore[arg-type]
 
 
 async def switchboards(session: Session) -> None:
@@ -667,9 +667,9 @@ async def switchboards(session: Session) -> None:
 
     _wrong_type: SwitchboardUpdateBodyJSON = {"enabled": "yes"}  # type: ignore[typeddict-item]
     await switchboards.create(enabled=True)  # type: ignore[call-arg]
-    await switchboards.update("s", enabled="yes")  # type: ignore[call-overload]
-    await switchboards.update("s", {"default_switchboard_integration_id": "si"})  # type: ignore[call-overload]
-    await switchboards.update("s", {"enabled": "yes"})  # type: ignore[call-overload]
+    await switchboards.update("s", enabled="yes")  # type: ignore[arg-type]
+    await switchboards.update("s", {"default_switchboard_integration_id": "si"})  # type: ignore[arg-type]
+    await switchboards.update("s", {"enabled": "yes"})  # type: ignore[arg-type]
     await switchboards.delete(5)  # type: ignore[arg-type]
 
 
@@ -712,8 +712,8 @@ async def switchboard_integrations(session: Session) -> None:
     await integrations.create({"integrationId": "i"})  # type: ignore[call-overload]
     await integrations.create(name="bot", message_history_count="5")  # type: ignore[call-overload]
     await integrations.create({"name": "bot", "integration_id": "i"})  # type: ignore[call-overload]
-    await integrations.update("si", {"messageHistoryCount": "5"})  # type: ignore[call-overload]
-    await integrations.update("si", deliver_standby_events="no")  # type: ignore[call-overload]
+    await integrations.update("si", {"messageHistoryCount": "5"})  # type: ignore[arg-type]
+    await integrations.update("si", deliver_standby_events="no")  # type: ignore[arg-type]
 
 
 async def token_info(session: Session) -> None:
