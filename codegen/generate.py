@@ -863,7 +863,7 @@ def schema_of(class_name: str, schemas: Mapping[str, JSON]) -> str | None:
 #: What every response model adds to its schema's fields: unknown fields, nulls, and
 #: what was odd in the JSON it was read from.
 OWN_FIELDS: Final = [
-    "    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)",
+    "    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)",
     "    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)",
     "    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)",
 ]

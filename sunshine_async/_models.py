@@ -160,12 +160,6 @@ def redacted(value: object) -> str:
     return "None" if value is None else "<redacted>"
 
 
-# Unknown fields of a response land in `extra`; it is left out of reprs and
-# comparisons so that a new server field changes neither.
-def _extra() -> Any:
-    return attrs.field(factory=dict, repr=False, eq=False)
-
-
 def _nulls() -> Any:
     return attrs.field(default=frozenset(), repr=False, eq=False)
 
@@ -204,7 +198,7 @@ class Client(Model):
     avatar_url: str | None = None
     info: JSONObject | None = None
     raw: JSONObject | None = None
-    extra: Mapping[str, object] = _extra()
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = _nulls()
     problems: tuple[str, ...] = _recorded()
 

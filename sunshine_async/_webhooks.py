@@ -35,9 +35,9 @@ from ._generated.models import (
     KnownWebhookEvent,
     WebhookSubSchema,
 )
-from ._models import _extra, _nulls, _recorded
+from ._models import _nulls, _recorded
 from ._text import excerpt, short_repr
-from ._types import JSONObject
+from ._types import JSONObject, JSONValue
 
 __all__ = [
     "API_KEY_HEADER",
@@ -89,7 +89,7 @@ class UnknownEvent:
     payload: JSONObject | None = None
     #: Why a known type could not be typed (a JSON path and what was wrong), or None.
     problem: str | None = None
-    extra: Mapping[str, object] = _extra()
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = _nulls()
     problems: tuple[str, ...] = _recorded()
 
@@ -116,7 +116,7 @@ class WebhookDelivery:
     app: AppSubSchema
     webhook: WebhookSubSchema
     events: tuple[WebhookEvent, ...] = ()
-    extra: Mapping[str, object] = _extra()
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = _nulls()
     problems: tuple[str, ...] = _recorded()
 
@@ -296,7 +296,7 @@ def _structure(value: object, cls: type[Any], where: str) -> Any:
 _EVENT_KEYS: Final = ("id", "type", "createdAt", "payload")
 
 
-def _unknown(raw: dict[str, object], index: int, problem: str | None) -> UnknownEvent:
+def _unknown(raw: dict[str, JSONValue], index: int, problem: str | None) -> UnknownEvent:
     """An `UnknownEvent` from the raw event; its id and date must still be right."""
     where = f"events[{index}]"
     event_type = str(raw["type"])

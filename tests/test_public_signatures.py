@@ -62,7 +62,6 @@ _CALLBACK = "a callback whose result is ignored: Awaitable[object] takes any cor
 
 # Offenders that are honest, by fnmatch pattern on "qualified.name(param)", each with why.
 ALLOWED: dict[str, str] = {
-    "*.__init__(extra)": "a model's fields this version does not know, kept as they came",
     "*.from_dict(data)": "Model.from_dict reads any JSON object; the model is what checks it",
     "sunshine_async.RequestEvent.__init__(state)": "a hook's own scratch space: any value",
     "sunshine_async.problems_in(value)": "inspects any value: a model, a tuple of them, or else",

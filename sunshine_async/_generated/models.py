@@ -10,7 +10,7 @@ first rule: each knows its ``type`` and always has a ``payload``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Final, Literal, TypeAlias, final
 
@@ -30,7 +30,7 @@ class Page(Model):
     after: str | None = None
     before: str | None = None
     size: int | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -49,7 +49,7 @@ class AppSettings(Model):
     app_localization_enabled: bool | None = None
     end_session_enabled: bool | None = None
     disable_conversation_reopen: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -63,7 +63,7 @@ class App(Model):
     display_name: str | None = None
     settings: AppSettings | None = None
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -76,7 +76,7 @@ class Meta(Model):
     has_more: bool | None = None
     after_cursor: str | None = None
     before_cursor: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -88,7 +88,7 @@ class Links(Model):
 
     prev: str | None = None
     next: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -101,7 +101,7 @@ class AppListResponse(Model):
     apps: Sequence[App] = attrs.field(default=(), metadata={"always_sent": True})
     meta: Meta = attrs.field(factory=Meta)
     links: Links = attrs.field(factory=Links)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -113,7 +113,7 @@ class Error(Model):
 
     code: str | None = None
     title: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -124,7 +124,7 @@ class ErrorResponse(Model):
     """The ``errorResponse`` schema."""
 
     errors: Sequence[Error] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -137,7 +137,7 @@ class AppCreateBody(Model):
     display_name: str
     settings: AppSettings | None = None
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -148,7 +148,7 @@ class AppResponse(Model):
     """The ``appResponse`` schema."""
 
     app: App | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -159,7 +159,7 @@ class AppSubdomain(Model):
     """The ``appSubdomain`` schema."""
 
     subdomain: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -170,7 +170,7 @@ class AppResponseWithSubdomain(Model):
     """The ``appResponseWithSubdomain`` schema."""
 
     app: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -183,7 +183,7 @@ class AppUpdateBody(Model):
     display_name: str | None = None
     settings: AppSettings | None = None
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -196,7 +196,7 @@ class AppKey(Model):
     id: str = attrs.field(default="", metadata={"always_sent": True})
     display_name: str | None = None
     secret: str | None = attrs.field(default=None, repr=redacted)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -207,7 +207,7 @@ class AppKeyListResponse(Model):
     """The ``appKeyListResponse`` schema."""
 
     keys: Sequence[AppKey] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -218,7 +218,7 @@ class AppKeyResponse(Model):
     """The ``appKeyResponse`` schema."""
 
     key: AppKey | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -229,7 +229,7 @@ class AttachmentUploadBody(Model):
     """The ``attachmentUploadBody`` schema."""
 
     source: str
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -241,7 +241,7 @@ class AttachmentSchema(Model):
 
     media_url: str = attrs.field(default="", metadata={"always_sent": True})
     media_type: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -252,7 +252,7 @@ class AttachmentResponse(Model):
     """The ``attachmentResponse`` schema."""
 
     attachment: AttachmentSchema | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -263,7 +263,7 @@ class AttachmentDeleteBody(Model):
     """The ``attachmentDeleteBody`` schema."""
 
     media_url: str
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -277,7 +277,7 @@ class SwitchboardIntegrationWebhook(Model):
     name: str | None = None
     integration_id: str | None = None
     integration_type: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -292,7 +292,7 @@ class ConversationTruncated(Model):
     metadata: JSONObject | None = None
     active_switchboard_integration: SwitchboardIntegrationWebhook | None = None
     pending_switchboard_integration: SwitchboardIntegrationWebhook | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -314,7 +314,7 @@ class Conversation(Model):
     business_last_read: str | None = None
     last_updated_at: datetime | str | None = None
     created_at: datetime | str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -327,7 +327,7 @@ class ConversationListResponse(Model):
     conversations: Sequence[Conversation] = attrs.field(default=(), metadata={"always_sent": True})
     meta: Meta = attrs.field(factory=Meta)
     links: Links = attrs.field(factory=Links)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -343,7 +343,7 @@ class ConversationCreateBody(Model):
     description: str | None = None
     icon_url: str | None = None
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -354,7 +354,7 @@ class ConversationResponse(Model):
     """The ``conversationResponse`` schema."""
 
     conversation: Conversation | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -368,7 +368,7 @@ class ConversationUpdateBody(Model):
     description: str | None = None
     icon_url: str | None = None
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -402,7 +402,7 @@ class ClientAssociation(Model):
         | None
     ) = None
     client_id: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -418,7 +418,7 @@ class Participant(Model):
     client_associations: Sequence[ClientAssociation] | None = None
     user_external_id: str | None = None
     last_read: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -431,7 +431,7 @@ class ParticipantListResponse(Model):
     participants: Sequence[Participant] = attrs.field(default=(), metadata={"always_sent": True})
     meta: Meta = attrs.field(factory=Meta)
     links: Links = attrs.field(factory=Links)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -448,7 +448,7 @@ class Author(Model):
     brand_id: str | None = None
     display_name: str | None = None
     avatar_url: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -460,7 +460,7 @@ class TicketClosed(Model):
 
     type: Literal["ticket:closed"] = "ticket:closed"
     data: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -472,7 +472,7 @@ class TransferToEmail(Model):
 
     type: Literal["ticket:transfer:email"] = "ticket:transfer:email"
     data: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -484,7 +484,7 @@ class EndedByUser(Model):
 
     type: Literal["conversation:endedByUser"] = "conversation:endedByUser"
     data: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -499,7 +499,7 @@ class Buy(Model):
     amount: int
     currency: str | None = None
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -515,7 +515,7 @@ class ExtraChannelOptionsMessenger(Model):
     webview_share_button: Literal["hide"] | str | None = attrs.field(
         default=None, metadata={"json": "webview_share_button"}
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -526,7 +526,7 @@ class ExtraChannelOptions(Model):
     """The ``extraChannelOptions`` schema."""
 
     messenger: ExtraChannelOptionsMessenger | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -542,7 +542,7 @@ class Link(Model):
     default: bool | None = None
     metadata: JSONObject | None = None
     extra_channel_options: ExtraChannelOptions | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -555,7 +555,7 @@ class LocationRequest(Model):
     type: Literal["locationRequest"] = "locationRequest"
     text: str
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -569,7 +569,7 @@ class Postback(Model):
     text: str
     payload: str
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -584,7 +584,7 @@ class Reply(Model):
     payload: str
     metadata: JSONObject | None = None
     icon_url: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -603,7 +603,7 @@ class Webview(Model):
     size: Literal["compact", "tall", "full"] | str | None = None
     fallback: str
     open_on_receive: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -620,7 +620,7 @@ class TextMessage(Model):
     markdown_text: str | None = None
     actions: Sequence[Action] | None = None
     payload: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -638,7 +638,7 @@ class Item(Model):
     size: Literal["compact", "large"] | str | None = None
     actions: Sequence[ActionSubset]
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -649,7 +649,7 @@ class CarouselMessageDisplaySettings(Model):
     """The ``displaySettings`` object of ``carouselMessage``."""
 
     image_aspect_ratio: Literal["horizontal", "square"] | str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -664,7 +664,7 @@ class CarouselMessage(Model):
     block_chat_input: bool | None = None
     items: Sequence[Item]
     display_settings: CarouselMessageDisplaySettings | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -684,7 +684,7 @@ class FileMessage(Model):
     html_text: str | None = None
     markdown_text: str | None = None
     attachment_id: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -701,7 +701,7 @@ class Field(Model):
     email: str | None = None
     select: Sequence[JSONObject] | None = None
     format: Literal["integer", "decimal"] | str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -722,7 +722,7 @@ class FormMessageField(Model):
     min_size: int | None = None
     max_size: int | None = None
     options: Sequence[JSONObject] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -737,7 +737,7 @@ class FormMessage(Model):
     block_chat_input: bool | None = None
     fields: Sequence[FormMessageField]
     text: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -755,7 +755,7 @@ class FormResponseMessageField(Model):
     select: Sequence[JSONObject] | None = None
     format: Literal["integer", "decimal"] | str | None = None
     quoted_message_id: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -768,7 +768,7 @@ class FormResponseMessage(Model):
     type: Literal["formResponse"] = "formResponse"
     fields: Sequence[FormResponseMessageField]
     text_fallback: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -789,7 +789,7 @@ class ImageMessage(Model):
     markdown_text: str | None = None
     actions: Sequence[Action] | None = None
     attachment_id: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -803,7 +803,7 @@ class ListMessage(Model):
     block_chat_input: bool | None = None
     items: Sequence[Item]
     actions: Sequence[ActionSubset] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -815,7 +815,7 @@ class LocationMessageCoordinates(Model):
 
     lat: float
     long: float
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -827,7 +827,7 @@ class LocationMessageLocation(Model):
 
     address: str | None = None
     name: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -842,7 +842,7 @@ class LocationMessage(Model):
     block_chat_input: bool | None = None
     coordinates: LocationMessageCoordinates
     location: LocationMessageLocation | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -855,7 +855,7 @@ class TemplateMessage(Model):
     type: Literal["template"] = "template"
     block_chat_input: bool | None = None
     template: JSONObject
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -875,7 +875,7 @@ class Device(Model):
     push_notification_token: str | None = attrs.field(default=None, repr=redacted)
     info: JSONObject | None = None
     app_version: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -891,7 +891,7 @@ class Source(Model):
     original_message_timestamp: str | None = None
     client: Client | None = None
     device: Device | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -911,7 +911,7 @@ class Message(Model):
     metadata: JSONObject | None = None
     deleted: bool | None = None
     references: Sequence[Reference] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -923,7 +923,7 @@ class QuotedMessageMessage(Model):
 
     type: Literal["message"] = "message"
     message: Message | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -935,7 +935,7 @@ class QuotedMessageExternalMessageId(Model):
 
     type: Literal["externalMessageId"] = "externalMessageId"
     external_message_id: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -948,7 +948,7 @@ class Reference(Model):
     uri: str
     title: str | None = None
     description: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -961,7 +961,7 @@ class MessageListResponse(Model):
     messages: Sequence[Message] = attrs.field(default=(), metadata={"always_sent": True})
     meta: Meta = attrs.field(factory=Meta)
     links: Links = attrs.field(factory=Links)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -975,7 +975,7 @@ class AppleMessageOverridePayload(Model):
     with_capabilities: Sequence[Literal["LIST", "TIME", "FORM", "QUICK", "AUTH2"] | str] | None = (
         None
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -986,7 +986,7 @@ class MessageOverridePayload(Model):
     """The ``messageOverridePayload`` schema."""
 
     payload: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1002,7 +1002,7 @@ class MessagePost(Model):
     metadata: JSONObject | None = None
     override: JSONObject | None = None
     schema: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1013,7 +1013,7 @@ class MessagePostResponse(Model):
     """The ``messagePostResponse`` schema."""
 
     messages: Sequence[Message] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1024,7 +1024,7 @@ class ActivityTypes(Model):
     """The ``activityTypes`` schema."""
 
     type: Literal["conversation:read", "typing:start", "typing:stop"] | str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1036,7 +1036,7 @@ class ActivityPost(Model):
 
     author: Author
     type: Literal["conversation:read", "typing:start", "typing:stop"] | str
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1048,7 +1048,7 @@ class PassControlBody(Model):
 
     switchboard_integration: str
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1059,7 +1059,7 @@ class ReleaseControlBody(Model):
     """The ``releaseControlBody`` schema."""
 
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1071,7 +1071,7 @@ class OfferControlBody(Model):
 
     switchboard_integration: str
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1082,7 +1082,7 @@ class AcceptControlBody(Model):
     """The ``acceptControlBody`` schema."""
 
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1097,7 +1097,7 @@ class DownloadMessageRefBodyAppleInteractiveDataRef(Model):
     key: str
     signature: str
     owner: str
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1108,7 +1108,7 @@ class DownloadMessageRefBodyApple(Model):
     """The ``apple`` object of ``downloadMessageRefBody``."""
 
     interactive_data_ref: DownloadMessageRefBodyAppleInteractiveDataRef
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1120,7 +1120,7 @@ class DownloadMessageRefBody(Model):
 
     user_id: str
     apple: DownloadMessageRefBodyApple | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1131,7 +1131,7 @@ class MetaConversionPayload(Model):
     """The ``payload`` object of ``metaConversionEvent``."""
 
     data: Sequence[JSONObject]
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1142,7 +1142,7 @@ class MetaConversionEvent(Model):
     """The ``metaConversionEvent`` schema."""
 
     payload: MetaConversionPayload
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1154,7 +1154,7 @@ class ConversionEvents(Model):
 
     dataset_id: str | None = None
     events_received: int | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1165,7 +1165,7 @@ class ConversionEventsResponse(Model):
     """The ``conversionEventsResponse`` schema."""
 
     conversion_events: ConversionEvents | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1181,7 +1181,7 @@ class Integration(Model):
     type: str
     status: Literal["inactive", "active", "error"] | str | None = None
     display_name: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1192,7 +1192,7 @@ class DefaultResponderId(Model):
     """The ``defaultResponderId`` schema."""
 
     default_responder_id: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1209,7 +1209,7 @@ class DefaultResponderDefaultResponder(Model):
     next_switchboard_integration_id: str | None = None
     message_history_count: float | None = None
     inherited: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1220,7 +1220,7 @@ class DefaultResponder(Model):
     """The ``defaultResponder`` schema."""
 
     default_responder: DefaultResponderDefaultResponder | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1233,7 +1233,7 @@ class ShowAIDisclaimer(Model):
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1288,7 +1288,7 @@ class Webhook(Model):
     secret: str | None = attrs.field(default=None, repr=redacted)
     include_full_user: bool | None = None
     include_full_source: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1513,7 +1513,7 @@ class PrechatCapture(Model):
     enabled: bool | None = None
     enable_email_linking: bool | None = None
     fields: Sequence[Field] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1573,7 +1573,7 @@ class IntegrationListResponse(Model):
     integrations: Sequence[Integration] = attrs.field(default=(), metadata={"always_sent": True})
     meta: Meta = attrs.field(factory=Meta)
     links: Links = attrs.field(factory=Links)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1584,7 +1584,7 @@ class IntegrationResponse(Model):
     """The ``integrationResponse`` schema."""
 
     integration: Integration | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1599,7 +1599,7 @@ class IntegrationUpdateBase(Model):
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1621,7 +1621,7 @@ class AndroidUpdate(Model):
     sender_id: str | None = None
     can_user_see_conversation_list: bool | None = None
     can_user_create_more_conversations: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1637,7 +1637,7 @@ class AppleUpdate(Model):
         default=None, metadata={"json": "showAIDisclaimer"}
     )
     authentication_message_secret: str | None = attrs.field(default=None, repr=redacted)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1648,7 +1648,7 @@ class CustomUpdate(Model):
     """The ``customUpdate`` schema."""
 
     display_name: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1666,7 +1666,7 @@ class InstagramUpdate(Model):
     page_access_token: str | None = attrs.field(default=None, repr=redacted)
     story_replies_enabled: bool | None = None
     story_mentions_enabled: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1687,7 +1687,7 @@ class IosUpdate(Model):
     auto_update_badge: bool | None = None
     can_user_see_conversation_list: bool | None = None
     can_user_create_more_conversations: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1702,7 +1702,7 @@ class LineUpdate(Model):
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1719,7 +1719,7 @@ class MailgunUpdate(Model):
     )
     hide_unsubscribe_link: bool | None = None
     from_address: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1734,7 +1734,7 @@ class MessageBirdUpdate(Model):
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1750,7 +1750,7 @@ class MessengerUpdate(Model):
         default=None, metadata={"json": "showAIDisclaimer"}
     )
     page_access_token: str | None = attrs.field(default=None, repr=redacted)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1765,7 +1765,7 @@ class TelegramUpdate(Model):
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1780,7 +1780,7 @@ class TwilioUpdate(Model):
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1795,7 +1795,7 @@ class TwitterUpdate(Model):
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1812,7 +1812,7 @@ class UnityUpdate(Model):
     )
     can_user_see_conversation_list: bool | None = None
     can_user_create_more_conversations: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1827,7 +1827,7 @@ class ViberUpdate(Model):
     show_ai_disclaimer: bool | None = attrs.field(
         default=None, metadata={"json": "showAIDisclaimer"}
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1858,7 +1858,7 @@ class WebUpdate(Model):
     prechat_capture: PrechatCapture | None = None
     can_user_see_conversation_list: bool | None = None
     can_user_create_more_conversations: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1876,7 +1876,7 @@ class WhatsAppUpdate(Model):
     hsm_fallback_language: str | None = None
     account_id: str | None = None
     account_management_access_token: str | None = attrs.field(default=None, repr=redacted)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1889,7 +1889,7 @@ class ApiKey(Model):
     id: str = attrs.field(default="", metadata={"always_sent": True})
     display_name: str | None = None
     secret: str | None = attrs.field(default=None, repr=redacted)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1900,7 +1900,7 @@ class IntegrationApiKeyResponse(Model):
     """The ``integrationApiKeyResponse`` schema."""
 
     key: ApiKey | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1911,7 +1911,7 @@ class WebhookListResponse(Model):
     """The ``webhookListResponse`` schema."""
 
     webhooks: Sequence[Webhook] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1925,7 +1925,7 @@ class WebhookBody(Model):
     triggers: Sequence[str] | None = None
     include_full_user: bool | None = None
     include_full_source: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1939,7 +1939,7 @@ class WebhookCreateBody(Model):
     triggers: Sequence[str]
     include_full_user: bool | None = None
     include_full_source: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1950,7 +1950,7 @@ class WebhookResponse(Model):
     """The ``webhookResponse`` schema."""
 
     webhook: Webhook | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1963,7 +1963,7 @@ class Switchboard(Model):
     id: str
     enabled: bool
     default_switchboard_integration_id: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1974,7 +1974,7 @@ class SwitchboardListResponse(Model):
     """The ``switchboardListResponse`` schema."""
 
     switchboards: Sequence[Switchboard] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1985,7 +1985,7 @@ class SwitchboardResponse(Model):
     """The ``switchboardResponse`` schema."""
 
     switchboard: Switchboard | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -1997,7 +1997,7 @@ class SwitchboardUpdateBody(Model):
 
     enabled: bool | None = None
     default_switchboard_integration_id: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2014,7 +2014,7 @@ class SwitchboardIntegration(Model):
     deliver_standby_events: bool
     next_switchboard_integration_id: str | None = None
     message_history_count: int | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2025,7 +2025,7 @@ class SwitchboardIntegrationListResponse(Model):
     """The ``switchboardIntegrationListResponse`` schema."""
 
     switchboard_integrations: Sequence[SwitchboardIntegration] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2041,7 +2041,7 @@ class SwitchboardIntegrationCreateBody(Model):
     deliver_standby_events: bool | None = None
     next_switchboard_integration_id: str | None = None
     message_history_count: int | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2052,7 +2052,7 @@ class SwitchboardIntegrationResponse(Model):
     """The ``switchboardIntegrationResponse`` schema."""
 
     switchboard_integration: SwitchboardIntegration | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2068,7 +2068,7 @@ class SwitchboardIntegrationUpdateBody(Model):
     deliver_standby_events: bool | None = None
     next_switchboard_integration_id: str | None = None
     message_history_count: int | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2083,7 +2083,7 @@ class UserTruncated(Model):
     external_id: str | None = None
     zendesk_id: str | None = None
     brand_id: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2098,7 +2098,7 @@ class Profile(Model):
     email: str | None = None
     avatar_url: str | None = None
     locale: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2111,7 +2111,7 @@ class Identity(Model):
     type: str | None = None
     value: str | None = None
     verification: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2131,7 +2131,7 @@ class User(Model):
     profile: Profile | None = None
     metadata: JSONObject | None = None
     identities: Sequence[Identity] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2142,7 +2142,7 @@ class UserListResponse(Model):
     """The ``userListResponse`` schema."""
 
     users: Sequence[User] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2158,7 +2158,7 @@ class UserCreateBody(Model):
     to_be_retained: bool | None = None
     profile: Profile | None = None
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2169,7 +2169,7 @@ class UserResponse(Model):
     """The ``userResponse`` schema."""
 
     user: User | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2183,7 +2183,7 @@ class UserUpdateBody(Model):
     to_be_retained: bool | None = None
     profile: Profile | None = None
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2196,7 +2196,7 @@ class ClientListResponse(Model):
     clients: Sequence[Client] = attrs.field(default=(), metadata={"always_sent": True})
     meta: Meta = attrs.field(factory=Meta)
     links: Links = attrs.field(factory=Links)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2211,7 +2211,7 @@ class MatchCriteriaMailgun(Model):
     primary: bool | None = None
     address: str
     subject: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2225,7 +2225,7 @@ class MatchCriteriaMessagebird(Model):
     integration_id: str
     primary: bool | None = None
     phone_number: str
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2239,7 +2239,7 @@ class MatchCriteriaTwilio(Model):
     integration_id: str
     primary: bool | None = None
     phone_number: str
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2253,7 +2253,7 @@ class MatchCriteriaWhatsapp(Model):
     integration_id: str
     primary: bool | None = None
     phone_number: str
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2266,7 +2266,7 @@ class MatchCriteriaBase(Model):
     type: str
     integration_id: str
     primary: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2278,7 +2278,7 @@ class Confirmation(Model):
 
     type: Literal["immediate", "userActivity", "prompt"] | str
     message: MessagePost | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2289,7 +2289,7 @@ class Target(Model):
     """The ``target`` object of ``clientCreate``."""
 
     conversation_id: str
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2302,7 +2302,7 @@ class ClientCreate(Model):
     match_criteria: MatchCriteria
     confirmation: Confirmation
     target: Target
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2313,7 +2313,7 @@ class DeviceListResponse(Model):
     """The ``deviceListResponse`` schema."""
 
     devices: Sequence[Device] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2324,7 +2324,7 @@ class DeviceResponse(Model):
     """The ``deviceResponse`` schema."""
 
     device: Device | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2335,7 +2335,7 @@ class SyncUserBody(Model):
     """The ``syncUserBody`` schema."""
 
     surviving_zendesk_id: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2346,7 +2346,7 @@ class AppSubSchema(Model):
     """The ``appSubSchema`` schema."""
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2358,7 +2358,7 @@ class WebhookSubSchema(Model):
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
     version: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2371,7 +2371,7 @@ class EventSubSchema(Model):
     id: str = attrs.field(default="", metadata={"always_sent": True})
     type: str | None = None
     created_at: datetime | str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2387,7 +2387,7 @@ class SourceWebhook(Model):
     original_message_timestamp: str | None = None
     client: Client | None = None
     device: Device | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2402,7 +2402,7 @@ class ClientAddPayload(Model):
     client: Client | None = None
     reason: Literal["channelLinking", "sdkLogin", "authCode"] | str | None = None
     source: SourceWebhook | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2416,7 +2416,7 @@ class ClientAddEvent(Model):
     type: str = "client:add"
     created_at: datetime | str | None = None
     payload: ClientAddPayload = attrs.field(factory=ClientAddPayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2432,7 +2432,7 @@ class ClientRemovePayload(Model):
     reason: Literal["api", "linkCancelled", "linkFailed", "sdk", "theft"] | str | None = None
     error: JSONObject | None = None
     source: SourceWebhook | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2446,7 +2446,7 @@ class ClientRemoveEvent(Model):
     type: str = "client:remove"
     created_at: datetime | str | None = None
     payload: ClientRemovePayload = attrs.field(factory=ClientRemovePayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2460,7 +2460,7 @@ class ClientUpdatePayload(Model):
     user: UserTruncated | None = None
     client: Client | None = None
     reason: Literal["confirmed", "blocked", "unblocked", "matched"] | str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2474,7 +2474,7 @@ class ClientUpdateEvent(Model):
     type: str = "client:update"
     created_at: datetime | str | None = None
     payload: ClientUpdatePayload = attrs.field(factory=ClientUpdatePayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2485,7 +2485,7 @@ class Campaign(Model):
     """The ``campaign`` schema."""
 
     id: str = attrs.field(default="", metadata={"always_sent": True})
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2502,7 +2502,7 @@ class SourceWithCampaignWebhook(Model):
     client: Client | None = None
     device: Device | None = None
     campaign: Campaign | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2514,7 +2514,7 @@ class Referral(Model):
 
     code: str | None = None
     details: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2541,7 +2541,7 @@ class ConversationCreatePayload(Model):
     source: SourceWithCampaignWebhook | None = None
     user: User | None = None
     referral: Referral | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2555,7 +2555,7 @@ class ConversationCreateEvent(Model):
     type: str = "conversation:create"
     created_at: datetime | str | None = None
     payload: ConversationCreatePayload = attrs.field(factory=ConversationCreatePayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2567,7 +2567,7 @@ class ConversationJoinPayload(Model):
 
     conversation: ConversationTruncated | None = None
     user: UserTruncated | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2581,7 +2581,7 @@ class ConversationJoinEvent(Model):
     type: str = "conversation:join"
     created_at: datetime | str | None = None
     payload: ConversationJoinPayload = attrs.field(factory=ConversationJoinPayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2593,7 +2593,7 @@ class ConversationLeavePayload(Model):
 
     conversation: ConversationTruncated | None = None
     user: UserTruncated | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2607,7 +2607,7 @@ class ConversationLeaveEvent(Model):
     type: str = "conversation:leave"
     created_at: datetime | str | None = None
     payload: ConversationLeavePayload = attrs.field(factory=ConversationLeavePayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2618,7 +2618,7 @@ class ConversationRemovePayload(Model):
     """The ``payload`` object of ``conversationRemoveEvent``."""
 
     conversation: ConversationTruncated | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2632,7 +2632,7 @@ class ConversationRemoveEvent(Model):
     type: str = "conversation:remove"
     created_at: datetime | str | None = None
     payload: ConversationRemovePayload = attrs.field(factory=ConversationRemovePayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2648,7 +2648,7 @@ class ConversationMessageDeliveryPayload(Model):
     destination: JSONObject | None = None
     external_messages: Sequence[JSONObject] | None = None
     is_final_event: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2667,7 +2667,7 @@ class ConversationMessageDeliveryChannelEvent(Model):
     payload: ConversationMessageDeliveryPayload = attrs.field(
         factory=ConversationMessageDeliveryPayload
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2679,7 +2679,7 @@ class ConversationMessageDeliveryFailurePayloadError(Model):
 
     code: str | None = None
     message: str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2696,7 +2696,7 @@ class ConversationMessageDeliveryFailurePayload(Model):
     external_messages: Sequence[JSONObject] | None = None
     is_final_event: bool | None = None
     error: ConversationMessageDeliveryFailurePayloadError | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2715,7 +2715,7 @@ class ConversationMessageDeliveryFailureEvent(Model):
     payload: ConversationMessageDeliveryFailurePayload = attrs.field(
         factory=ConversationMessageDeliveryFailurePayload
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2734,7 +2734,7 @@ class ConversationMessageDeliveryUserEvent(Model):
     payload: ConversationMessageDeliveryPayload = attrs.field(
         factory=ConversationMessageDeliveryPayload
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2747,7 +2747,7 @@ class AuthorWebhook(Model):
     type: Literal["business", "user"] | str
     user_id: str | None = None
     user: User | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2765,7 +2765,7 @@ class MessageWebhook(Model):
     quoted_message: QuotedMessage | None = None
     metadata: JSONObject | None = None
     deleted: bool | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2778,7 +2778,7 @@ class ConversationMessagePayload(Model):
     conversation: ConversationTruncated | None = None
     message: MessageWebhook | None = None
     recent_notifications: Sequence[MessageWebhook] | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2792,7 +2792,7 @@ class ConversationMessageEvent(Model):
     type: str = "conversation:message"
     created_at: datetime | str | None = None
     payload: ConversationMessagePayload = attrs.field(factory=ConversationMessagePayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2804,7 +2804,7 @@ class PostbackWebhook(Model):
 
     payload: str | None = None
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2818,7 +2818,7 @@ class ConversationPostbackPayload(Model):
     conversation: ConversationTruncated | None = None
     user: User | None = None
     source: SourceWithCampaignWebhook | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2832,7 +2832,7 @@ class ConversationPostbackEvent(Model):
     type: str = "conversation:postback"
     created_at: datetime | str | None = None
     payload: ConversationPostbackPayload = attrs.field(factory=ConversationPostbackPayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2845,7 +2845,7 @@ class Activity(Model):
     type: Literal["conversation:read", "typing:start", "typing:stop"] | str | None = None
     source: SourceWebhook | None = None
     author: AuthorWebhook | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2857,7 +2857,7 @@ class ConversationReadPayload(Model):
 
     conversation: ConversationTruncated | None = None
     activity: Activity | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2871,7 +2871,7 @@ class ConversationReadEvent(Model):
     type: str = "conversation:read"
     created_at: datetime | str | None = None
     payload: ConversationReadPayload = attrs.field(factory=ConversationReadPayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2885,7 +2885,7 @@ class ConversationReferralPayload(Model):
     user: User | None = None
     source: SourceWithCampaignWebhook | None = None
     referral: Referral | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2899,7 +2899,7 @@ class ConversationReferralEvent(Model):
     type: str = "conversation:referral"
     created_at: datetime | str | None = None
     payload: ConversationReferralPayload = attrs.field(factory=ConversationReferralPayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2911,7 +2911,7 @@ class ConversationTypingPayload(Model):
 
     conversation: ConversationTruncated | None = None
     activity: Activity | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2925,7 +2925,7 @@ class ConversationTypingEvent(Model):
     type: str = "conversation:typing"
     created_at: datetime | str | None = None
     payload: ConversationTypingPayload = attrs.field(factory=ConversationTypingPayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2937,7 +2937,7 @@ class SwitchboardAcceptControlPayload(Model):
 
     conversation: ConversationTruncated | None = None
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2951,7 +2951,7 @@ class SwitchboardAcceptControl(Model):
     type: str = "switchboard:acceptControl"
     created_at: datetime | str | None = None
     payload: SwitchboardAcceptControlPayload = attrs.field(factory=SwitchboardAcceptControlPayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2964,7 +2964,7 @@ class SwitchboardAcceptControlFailurePayload(Model):
     error: JSONObject | None = None
     conversation: ConversationTruncated | None = None
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2983,7 +2983,7 @@ class SwitchboardAcceptControlFailure(Model):
     payload: SwitchboardAcceptControlFailurePayload = attrs.field(
         factory=SwitchboardAcceptControlFailurePayload
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -2995,7 +2995,7 @@ class SwitchboardOfferControlPayload(Model):
 
     conversation: ConversationTruncated | None = None
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3009,7 +3009,7 @@ class SwitchboardOfferControl(Model):
     type: str = "switchboard:offerControl"
     created_at: datetime | str | None = None
     payload: SwitchboardOfferControlPayload = attrs.field(factory=SwitchboardOfferControlPayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3022,7 +3022,7 @@ class SwitchboardOfferControlFailurePayload(Model):
     error: JSONObject | None = None
     conversation: ConversationTruncated | None = None
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3041,7 +3041,7 @@ class SwitchboardOfferControlFailure(Model):
     payload: SwitchboardOfferControlFailurePayload = attrs.field(
         factory=SwitchboardOfferControlFailurePayload
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3054,7 +3054,7 @@ class SwitchboardPassControlPayload(Model):
     conversation: ConversationTruncated | None = None
     metadata: JSONObject | None = None
     reason: Literal["ticketClosed", "transferToEmail"] | str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3068,7 +3068,7 @@ class SwitchboardPassControl(Model):
     type: str = "switchboard:passControl"
     created_at: datetime | str | None = None
     payload: SwitchboardPassControlPayload = attrs.field(factory=SwitchboardPassControlPayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3081,7 +3081,7 @@ class SwitchboardPassControlFailurePayload(Model):
     error: JSONObject | None = None
     conversation: ConversationTruncated | None = None
     metadata: JSONObject | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3100,7 +3100,7 @@ class SwitchboardPassControlFailure(Model):
     payload: SwitchboardPassControlFailurePayload = attrs.field(
         factory=SwitchboardPassControlFailurePayload
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3113,7 +3113,7 @@ class SwitchboardReleaseControlPayload(Model):
     conversation: ConversationTruncated | None = None
     metadata: JSONObject | None = None
     reason: Literal["ticketClosed", "transferToEmail"] | str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3129,7 +3129,7 @@ class SwitchboardReleaseControl(Model):
     payload: SwitchboardReleaseControlPayload = attrs.field(
         factory=SwitchboardReleaseControlPayload
     )
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3141,7 +3141,7 @@ class UserMergePayloadMergedUsers(Model):
 
     surviving: User | None = None
     discarded: User | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3153,7 +3153,7 @@ class UserMergePayloadMergedConversations(Model):
 
     surviving: ConversationTruncated | None = None
     discarded: ConversationTruncated | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3165,7 +3165,7 @@ class UserMergePayloadMergedClients(Model):
 
     surviving: Client | None = None
     discarded: Client | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3180,7 +3180,7 @@ class UserMergePayload(Model):
     merged_clients: UserMergePayloadMergedClients | None = None
     discarded_metadata: JSONObject | None = None
     reason: Literal["api", "channelLinking", "sdkLogin"] | str | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3194,7 +3194,7 @@ class UserMergeEvent(Model):
     type: str = "user:merge"
     created_at: datetime | str | None = None
     payload: UserMergePayload = attrs.field(factory=UserMergePayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3207,7 +3207,7 @@ class UserUpdatePayload(Model):
     user: User | None = None
     reason: Literal["authentication", "localeDetection"] | str | None = None
     source: SourceWebhook | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3221,7 +3221,7 @@ class UserUpdateEvent(Model):
     type: str = "user:update"
     created_at: datetime | str | None = None
     payload: UserUpdatePayload = attrs.field(factory=UserUpdatePayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3232,7 +3232,7 @@ class UserRemovePayload(Model):
     """The ``payload`` object of ``userRemoveEvent``."""
 
     user: UserTruncated | None = None
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
@@ -3246,7 +3246,7 @@ class UserRemoveEvent(Model):
     type: str = "user:remove"
     created_at: datetime | str | None = None
     payload: UserRemovePayload = attrs.field(factory=UserRemovePayload)
-    extra: Mapping[str, object] = attrs.field(factory=dict, repr=False, eq=False)
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
