@@ -1164,12 +1164,15 @@ class BodyArguments:
         sent: dict[str, str],
         body_type: str = "",
         overload_keywords: list[str] | None = None,
+        variants: list[list[str]] | None = None,
     ) -> None:
         self.positional = positional
         self.keywords = keywords
         self.sent = sent
         self.body_type = body_type
         self.overload_keywords = overload_keywords or []
+        # a body of several shapes (by ``type``): the keywords of each, an overload each
+        self.variants = variants or []
         # two signatures only where keywords are required (then a whole body must not
         # need them too); else one, whose errors name the argument that is wrong
         required = any("=" not in keyword for keyword in self.overload_keywords)
@@ -1241,7 +1244,8 @@ class Resources:
         lines: list[str] = []
         if body.overloads:
             lines += ["    @overload", signature([body.body_type, "/"], []) + " ..."]
-            lines += ["    @overload", signature(["/"], body.overload_keywords) + " ..."]
+            for variant in body.variants or [body.overload_keywords]:
+                lines += ["    @overload", signature(["/"], variant) + " ..."]
         names = [
             part.split(":")[0]
             for part in [
@@ -1305,8 +1309,39 @@ class Resources:
         sent = {"body": check.replace("FIELDS", fields)} if check else {}
         body_type = f"body: {self.body_type(op)}"
         return BodyArguments(
-            [f"{body_type} | None = None", "/"], keywords, sent, body_type, overload
+            [f"{body_type} | None = None", "/"],
+            keywords,
+            sent,
+            body_type,
+            overload,
+            self.variants(op),
         )
+
+    def variants(self, op: JSON) -> list[list[str]]:
+        """The keywords of each subtype of a body told apart by ``type`` (integrations):
+        an overload each, with that subtype's fields and its required ones required."""
+        tagged = self.models.subtypes.get(op["body"] or "")
+        if not tagged:
+            return []
+        owner = pascal(op["body"])
+        found = []
+        for tag, schema in tagged.items():
+            fields = self.writable(self.properties(schema))
+            needed = self.models.spec_required(self.models.schemas[schema]) - {"type"}
+            kinds = {
+                key: self.wire.input_type(value, key, owner)
+                for key, value in fields.items()
+                if key != "type"
+            }
+            keywords = [f"type: Literal[{literal(tag)}]"]
+            keywords += [f"{snake(key)}: {kind}" for key, kind in kinds.items() if key in needed]
+            keywords += [
+                f"{snake(key)}: {optional(kind)} = UNSET"
+                for key, kind in kinds.items()
+                if key not in needed
+            ]
+            found.append(keywords)
+        return found
 
     def keyword_types(self, op: JSON, properties: Mapping[str, JSON]) -> dict[str, str]:
         """Each body field's keyword type (a tag's is the union of the subtypes' tags)."""

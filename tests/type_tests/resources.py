@@ -524,6 +524,11 @@ async def integrations(session: Session) -> None:
     hook_json: WebhookJSON = {"target": "https://example.com/hook", "triggers": ["*"]}
 
     created = await integrations.create(type="custom", display_name="Bot", webhooks=[hook])
+    # each type its own fields, its required ones required
+    await integrations.create(type="twilio", account_sid="AC1", auth_token="t")
+    await integrations.create(type="twilio")  # type: ignore[call-overload]
+    await integrations.create(type="custom")  # type: ignore[call-overload]
+    await integrations.create(type="web", page_access_token="x")  # type: ignore[call-overload]
     assert_type(created, Integration)
     assert_type(created.id, str)
     assert_type(await integrations.create(type="custom", webhooks=[hook_json]), Integration)
