@@ -488,7 +488,14 @@ class Models:
         }
         # an inline object of an event (id of its node) -> the class it becomes
         self.inline: dict[int, str] = {}
-        # event schema -> its inline objects' classes, deepest first: (class, path, node)
+        # a union of inline objects a request may hold, told apart by no tag
+        # (``participantSubSchema``: by user id or by external id): a class per shape
+        self.shapes: dict[str, list[tuple[str, JSON]]] = {
+            name: shapes
+            for name in request_schemas(spec, overrides)
+            if (shapes := self.collect_shapes(name))
+        }
+        # a schema -> its inline objects' classes, deepest first: (class, path, node)
         self.inline_of: dict[str, list[tuple[str, str, JSON]]] = {
             name: self.collect_inline(pascal(name), name, self.schemas[name])
             for name in [*self.events, *request_schemas(spec, overrides)]
@@ -535,6 +542,23 @@ class Models:
             self.inline[id(value)] = name
         return found
 
+    def collect_shapes(self, name: str) -> list[tuple[str, JSON]]:
+        """The class of each shape of a union whose branches are all inline objects."""
+        found = branches(self.schemas[name]) or []
+        if not found or any("$ref" in b or not written_out(b) for b in found):
+            return []
+        shapes = []
+        for index, branch in enumerate(found):
+            title = branch.get("title")
+            cls = pascal(title) if isinstance(title, str) else f"{pascal(name)}{index + 1}"
+            if title and title[:1].islower():  # a field's name ("integrationId"): qualified
+                cls = pascal(name) + cls
+            if any(self.class_of(schema) == cls for schema in self.schemas):
+                cls = pascal(name) + cls
+            self.inline[id(branch)] = cls
+            shapes.append((cls, branch))
+        return shapes
+
     def subtypes_of(self, name: str) -> dict[str, str] | None:
         """Tag -> schema of a base schema's ``discriminator.mapping``, when it has no
         ``oneOf`` (the union is the base and the schemas that extend it)."""
@@ -555,7 +579,8 @@ class Models:
         if node is None:
             return None
         if branches(node) is not None:
-            return pascal(name) if self.union_members(name) else None
+            known = self.union_members(name) or name in getattr(self, "shapes", {})
+            return pascal(name) if known else None
         return pascal(name) if is_model(self.spec, node) else None
 
     def union_members(self, name: str) -> dict[str, str] | None:
@@ -754,7 +779,11 @@ class Models:
             "",
             "import attrs",
             "",
-            "from sunshine_async._converter import register_open_unions, register_subtypes",
+            "from sunshine_async._converter import (",
+            "    register_json_unions,",
+            "    register_open_unions,",
+            "    register_subtypes,",
+            ")",
             *(
                 f"from sunshine_async._models import {cls} as {cls}"
                 for cls in sorted(set(self.hand_written.values()))
@@ -765,10 +794,18 @@ class Models:
         defined: set[str] = set()
         for name in classes:
             lines += self.render_class(name, defined)
+        for name, shapes in self.shapes.items():
+            for cls, node in shapes:
+                doc = [f"A shape of ``{name}`` (the union tells its shapes apart by no tag)."]
+                lines += self.render_model(cls, doc, node, defined)
         lines += ["", ""]
         for name, members in unions.items():
             # open: a type this version does not know is kept as the JSON it is
             parts = [*dict.fromkeys(members.values()), "JSONObject"]
+            lines.append(f"{pascal(name)}: TypeAlias = {' | '.join(parts)}")
+        for name, shapes in self.shapes.items():
+            # read as the JSON it is: nothing says which shape a value has
+            parts = [*(cls for cls, _ in shapes), "JSONObject"]
             lines.append(f"{pascal(name)}: TypeAlias = {' | '.join(parts)}")
         if self.events:
             lines += [
@@ -782,6 +819,7 @@ class Models:
     def tables(self, classes: Sequence[str], unions: Mapping[str, dict[str, str]]) -> list[str]:
         """``MODELS``, ``INLINE_MODELS``, ``UNIONS``, ``SUBTYPES`` and ``WEBHOOK_EVENTS``."""
         inline = [cls for name in classes for cls, _, _ in self.inline_of.get(name, [])]
+        inline += [cls for shapes in self.shapes.values() for cls, _ in shapes]
         lines = [
             "",
             "#: Every model class, by schema name.",
@@ -792,7 +830,8 @@ class Models:
                 if name in classes or name in self.hand_written
             ),
             "}",
-            "#: The models of the webhook events' inline objects (their payloads).",
+            "#: The models of inline objects: the webhook events' payloads, and the objects",
+            "#: and the shapes of unions a request may hold.",
             "INLINE_MODELS: Final[tuple[type, ...]] = (",
             *(f"    {cls}," for cls in inline),
             ")",
@@ -800,6 +839,10 @@ class Models:
             "UNIONS: Final[dict[object, dict[str, type]]] = {",
             *nested_table({pascal(name): members for name, members in unions.items()}),
             "}",
+            "#: The unions of shapes that no tag tells apart: read as the JSON they are.",
+            "SHAPE_UNIONS: Final[tuple[object, ...]] = (",
+            *(f"    {pascal(name)}," for name in self.shapes),
+            ")",
             "#: Each base model whose subclasses the API tells apart by ``type``: its",
             "#: subclasses by that value (any other value reads as the base itself).",
             "SUBTYPES: Final[dict[type, dict[str, type]]] = {",
@@ -830,6 +873,7 @@ class Models:
             "# subclasses: registered here, before any of these classes can be structured.",
             "register_open_unions(UNIONS)",
             "register_subtypes(SUBTYPES)",
+            "register_json_unions(SHAPE_UNIONS)",
         ]
 
 
@@ -1062,8 +1106,10 @@ class Wire:
         """``models.Profile | wire.ProfileJSON``; a union's models and JSON, by alias."""
         members = self.models.union_members(name) if branches(self.schemas[name]) else None
         # a union not told apart by type (integrationUpdate): still a union of models
+        # (or of inline shapes, participantSubSchema's: their classes are the inline ones)
         classes = [
-            self.models.class_of(schema_name(b) or "") for b in branches(self.schemas[name]) or []
+            self.models.class_of(schema_name(b) or "") or self.models.inline.get(id(b))
+            for b in branches(self.schemas[name]) or []
         ]
         if not members and classes and all(classes):
             members = {str(index): cls for index, cls in enumerate(classes) if cls}
@@ -1603,6 +1649,7 @@ def render_types(models: Models, overrides: JSON) -> str:
         cls for name in models.schemas if (cls := models.class_of(name)) and cls not in elsewhere
     ]
     names += [cls for name in models.inline_of for cls, _, _ in models.inline_of[name]]
+    names += [cls for shapes in models.shapes.values() for cls, _ in shapes]
     if models.events:
         names.append("KnownWebhookEvent")
     names = sorted(set(names))

@@ -28,7 +28,7 @@ import re
 import sys
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final, TypeVar
 
@@ -51,6 +51,7 @@ __all__ = [
     "json_name",
     "make_converter",
     "problems_in",
+    "register_json_unions",
     "register_open_unions",
     "register_subtypes",
     "structure_request",
@@ -62,6 +63,9 @@ T = TypeVar("T")
 #: members: a field typed ``Content | None`` reaches the converter as one flat union, so
 #: it is found by what it is made of.
 _OPEN_UNIONS: Final[dict[frozenset[object], Mapping[str, type]]] = {}
+
+#: The unions of shapes read as JSON (`register_json_unions`), by their models.
+_JSON_UNIONS: Final[set[frozenset[object]]] = set()
 
 #: Base models read as the subclass their ``type`` names (`register_subtypes`).
 _SUBTYPES: Final[dict[type, Mapping[str, type]]] = {}
@@ -80,6 +84,16 @@ def register_open_unions(unions: Mapping[object, Mapping[str, type]]) -> None:
     """
     for alias, members in unions.items():
         _OPEN_UNIONS[_union_key(typing.get_args(alias))] = dict(members)
+
+
+def register_json_unions(unions: Sequence[object]) -> None:
+    """Read each union of shapes no tag tells apart (``A | B | JSONObject``) as the JSON
+    object it is: only the caller knows which shape they meant, when they send one.
+
+    Called, like `register_open_unions`, by the models module that defines them.
+    """
+    for alias in unions:
+        _JSON_UNIONS.add(_union_key(typing.get_args(alias)))
 
 
 def register_subtypes(subtypes: Mapping[type, Mapping[str, type]]) -> None:
@@ -446,6 +460,24 @@ def _register_unions(converter: cattrs.Converter) -> None:
     converter.register_unstructure_hook_func(_is_open_enum, _wire_value)
     converter.register_structure_hook_factory(lambda t: _tagged_members(t) is not None, tagged_hook)
     converter.register_structure_hook_factory(_is_optional, optional_hook)
+    converter.register_structure_hook_factory(_is_json_union, _json_union_hook)
+
+
+def _is_json_union(tp: object) -> bool:
+    key = _union_key(_union_members(tp) or ())
+    return bool(key) and key in _JSON_UNIONS
+
+
+def _json_union_hook(tp: object) -> Callable[[object, object], object]:
+    nullable = type(None) in (_union_members(tp) or ())
+
+    def structure(value: object, _: object) -> object:
+        # which shape it is, nothing says: it stays the JSON object it is
+        if value is None and nullable:
+            return None
+        return _structure_mapping(value, dict)
+
+    return structure
 
 
 # --- attrs classes ------------------------------------------------------------------

@@ -344,3 +344,23 @@ async def test_read_only_fields_written_by_hand_are_refused(fake: FakeSunshine) 
         with pytest.raises(InvalidArgumentError, match=r"body\.webhooks\[0\]\.id: is read-only"):
             await integrations.create(type="custom", webhooks=[hook])  # type: ignore[call-overload]
     assert fake.requests == []
+
+
+async def test_the_shapes_of_an_untagged_union_are_models_too(fake: FakeSunshine) -> None:
+    """A participant by user id, or by external id: each a model, sent as its JSON; read
+    back (nothing says which shape a value has), it stays that JSON."""
+    app = fake.add_app()
+    user = fake.add_user(app, external_id="ada")
+    async with fake.session() as session:
+        conversations = session.apps[app].conversations
+        made = await conversations.create(
+            type="personal",
+            participants=[models.ParticipantWithUserExternalId(user_external_id="ada")],
+        )
+        assert made.id
+    assert fake.requests[-1].json["participants"] == [{"userExternalId": "ada"}]
+    body = models.ConversationCreateBody.from_dict(
+        {"type": "personal", "participants": [{"userId": user}]}
+    )
+    assert body.participants == ({"userId": user},)
+    assert body.to_dict() == {"type": "personal", "participants": [{"userId": user}]}

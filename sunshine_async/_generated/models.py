@@ -16,7 +16,11 @@ from typing import Final, Literal, TypeAlias, final
 
 import attrs
 
-from sunshine_async._converter import register_open_unions, register_subtypes
+from sunshine_async._converter import (
+    register_json_unions,
+    register_open_unions,
+    register_subtypes,
+)
 from sunshine_async._models import Client as Client
 from sunshine_async._models import Model, redacted
 from sunshine_async._types import JSONObject
@@ -338,7 +342,7 @@ class ConversationCreateBody(Model):
     """The ``conversationCreateBody`` schema."""
 
     type: Literal["personal", "sdkGroup"] | str
-    participants: Sequence[JSONObject] | None = None
+    participants: Sequence[ParticipantSubSchema] | None = None
     display_name: str | None = None
     description: str | None = None
     icon_url: str | None = None
@@ -998,9 +1002,9 @@ class MessagePost(Model):
 
     author: Author
     content: Content
-    destination: JSONObject | None = None
+    destination: Destination | None = None
     metadata: JSONObject | None = None
-    override: JSONObject | None = None
+    override: MessageOverride | None = None
     schema: str | None = None
     extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
     nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
@@ -3251,6 +3255,166 @@ class UserRemoveEvent(Model):
     problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
+@final
+@attrs.frozen(kw_only=True)
+class ParticipantWithUserId(Model):
+    """A shape of ``participantSubSchema`` (the union tells its shapes apart by no tag)."""
+
+    user_id: str | None = None
+    subscribe_sdk_client: bool | None = attrs.field(
+        default=None, metadata={"json": "subscribeSDKClient"}
+    )
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ParticipantWithUserExternalId(Model):
+    """A shape of ``participantSubSchema`` (the union tells its shapes apart by no tag)."""
+
+    user_external_id: str | None = None
+    subscribe_sdk_client: bool | None = attrs.field(
+        default=None, metadata={"json": "subscribeSDKClient"}
+    )
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ParticipantLeaveBodyUserId(Model):
+    """A shape of ``participantLeaveBody`` (the union tells its shapes apart by no tag)."""
+
+    user_id: str | None = None
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ParticipantLeaveBodyUserExternalId(Model):
+    """A shape of ``participantLeaveBody`` (the union tells its shapes apart by no tag)."""
+
+    user_external_id: str | None = None
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class ParticipantLeaveBodyParticipantId(Model):
+    """A shape of ``participantLeaveBody`` (the union tells its shapes apart by no tag)."""
+
+    participant_id: str | None = None
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class DestinationIntegrationId(Model):
+    """A shape of ``destination`` (the union tells its shapes apart by no tag)."""
+
+    integration_id: str | None = None
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class DestinationIntegrationType(Model):
+    """A shape of ``destination`` (the union tells its shapes apart by no tag)."""
+
+    integration_type: str | None = None
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class MessageOverrideApple(Model):
+    """A shape of ``messageOverride`` (the union tells its shapes apart by no tag)."""
+
+    apple: AppleMessageOverridePayload | None = None
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class MessageOverrideLine(Model):
+    """A shape of ``messageOverride`` (the union tells its shapes apart by no tag)."""
+
+    line: MessageOverridePayload | None = None
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class MessageOverrideMessenger(Model):
+    """A shape of ``messageOverride`` (the union tells its shapes apart by no tag)."""
+
+    messenger: MessageOverridePayload | None = None
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class MessageOverrideWhatsapp(Model):
+    """A shape of ``messageOverride`` (the union tells its shapes apart by no tag)."""
+
+    whatsapp: MessageOverridePayload | None = None
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class MessengerConversionEventsBody(Model):
+    """A shape of ``conversionEventsBody`` (the union tells its shapes apart by no tag)."""
+
+    messenger: MetaConversionEvent | None = None
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class InstagramConversionEventsBody(Model):
+    """A shape of ``conversionEventsBody`` (the union tells its shapes apart by no tag)."""
+
+    instagram: MetaConversionEvent | None = None
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
+@final
+@attrs.frozen(kw_only=True)
+class WhatsAppConversionEventsBody(Model):
+    """A shape of ``conversionEventsBody`` (the union tells its shapes apart by no tag)."""
+
+    whatsapp: MetaConversionEvent | None = None
+    extra: JSONObject = attrs.field(factory=dict, repr=False, eq=False)
+    nulls: frozenset[str] = attrs.field(default=frozenset(), repr=False, eq=False)
+    problems: tuple[str, ...] = attrs.field(default=(), repr=False, eq=False)
+
+
 ActivityMessage: TypeAlias = TicketClosed | TransferToEmail | EndedByUser | JSONObject
 Action: TypeAlias = Buy | Link | LocationRequest | Postback | Reply | Webview | JSONObject
 ActionSubset: TypeAlias = Buy | Link | Postback | Webview | JSONObject
@@ -3272,6 +3436,27 @@ MatchCriteria: TypeAlias = (
     | MatchCriteriaMessagebird
     | MatchCriteriaTwilio
     | MatchCriteriaWhatsapp
+    | JSONObject
+)
+ParticipantSubSchema: TypeAlias = ParticipantWithUserId | ParticipantWithUserExternalId | JSONObject
+ParticipantLeaveBody: TypeAlias = (
+    ParticipantLeaveBodyUserId
+    | ParticipantLeaveBodyUserExternalId
+    | ParticipantLeaveBodyParticipantId
+    | JSONObject
+)
+Destination: TypeAlias = DestinationIntegrationId | DestinationIntegrationType | JSONObject
+MessageOverride: TypeAlias = (
+    MessageOverrideApple
+    | MessageOverrideLine
+    | MessageOverrideMessenger
+    | MessageOverrideWhatsapp
+    | JSONObject
+)
+ConversionEventsBody: TypeAlias = (
+    MessengerConversionEventsBody
+    | InstagramConversionEventsBody
+    | WhatsAppConversionEventsBody
     | JSONObject
 )
 
@@ -3494,7 +3679,8 @@ MODELS: Final[dict[str, type]] = {
     "userUpdateEvent": UserUpdateEvent,
     "userRemoveEvent": UserRemoveEvent,
 }
-#: The models of the webhook events' inline objects (their payloads).
+#: The models of inline objects: the webhook events' payloads, and the objects
+#: and the shapes of unions a request may hold.
 INLINE_MODELS: Final[tuple[type, ...]] = (
     ExtraChannelOptionsMessenger,
     CarouselMessageDisplaySettings,
@@ -3533,6 +3719,20 @@ INLINE_MODELS: Final[tuple[type, ...]] = (
     UserMergePayload,
     UserUpdatePayload,
     UserRemovePayload,
+    ParticipantWithUserId,
+    ParticipantWithUserExternalId,
+    ParticipantLeaveBodyUserId,
+    ParticipantLeaveBodyUserExternalId,
+    ParticipantLeaveBodyParticipantId,
+    DestinationIntegrationId,
+    DestinationIntegrationType,
+    MessageOverrideApple,
+    MessageOverrideLine,
+    MessageOverrideMessenger,
+    MessageOverrideWhatsapp,
+    MessengerConversionEventsBody,
+    InstagramConversionEventsBody,
+    WhatsAppConversionEventsBody,
 )
 #: Each union: the alias, and its members by the value of their ``type``.
 UNIONS: Final[dict[object, dict[str, type]]] = {
@@ -3577,6 +3777,14 @@ UNIONS: Final[dict[object, dict[str, type]]] = {
         "whatsapp": MatchCriteriaWhatsapp,
     },
 }
+#: The unions of shapes that no tag tells apart: read as the JSON they are.
+SHAPE_UNIONS: Final[tuple[object, ...]] = (
+    ParticipantSubSchema,
+    ParticipantLeaveBody,
+    Destination,
+    MessageOverride,
+    ConversionEventsBody,
+)
 #: Each base model whose subclasses the API tells apart by ``type``: its
 #: subclasses by that value (any other value reads as the base itself).
 SUBTYPES: Final[dict[type, dict[str, type]]] = {
@@ -3637,3 +3845,4 @@ del _model
 # subclasses: registered here, before any of these classes can be structured.
 register_open_unions(UNIONS)
 register_subtypes(SUBTYPES)
+register_json_unions(SHAPE_UNIONS)

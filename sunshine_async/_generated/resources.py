@@ -613,7 +613,7 @@ class ConversationsOperations(OperationsBase):
         /,
         *,
         type: Literal["personal", "sdkGroup"],
-        participants: Sequence[wire.ParticipantSubSchemaJSON] | Unset = UNSET,
+        participants: Sequence[wire.ParticipantSubSchemaInput] | Unset = UNSET,
         display_name: str | Unset | None = UNSET,
         description: str | Unset | None = UNSET,
         icon_url: str | Unset | None = UNSET,
@@ -626,7 +626,7 @@ class ConversationsOperations(OperationsBase):
         /,
         *,
         type: Literal["personal", "sdkGroup"] | Unset = UNSET,
-        participants: Sequence[wire.ParticipantSubSchemaJSON] | Unset = UNSET,
+        participants: Sequence[wire.ParticipantSubSchemaInput] | Unset = UNSET,
         display_name: str | Unset | None = UNSET,
         description: str | Unset | None = UNSET,
         icon_url: str | Unset | None = UNSET,
@@ -876,9 +876,9 @@ class MessagesOperations(OperationsBase):
         *,
         author: models.Author | wire.AuthorJSON,
         content: wire.ContentInput,
-        destination: wire.DestinationJSON | Unset = UNSET,
+        destination: wire.DestinationInput | Unset = UNSET,
         metadata: wire.Metadata | Unset | None = UNSET,
-        override: wire.MessageOverrideJSON | Unset = UNSET,
+        override: wire.MessageOverrideInput | Unset = UNSET,
         schema: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> tuple[models.Message, ...]: ...
@@ -889,9 +889,9 @@ class MessagesOperations(OperationsBase):
         *,
         author: models.Author | wire.AuthorJSON | Unset = UNSET,
         content: wire.ContentInput | Unset = UNSET,
-        destination: wire.DestinationJSON | Unset = UNSET,
+        destination: wire.DestinationInput | Unset = UNSET,
         metadata: wire.Metadata | Unset | None = UNSET,
-        override: wire.MessageOverrideJSON | Unset = UNSET,
+        override: wire.MessageOverrideInput | Unset = UNSET,
         schema: str | Unset = UNSET,
         options: RequestOptions | None = None,
     ) -> tuple[models.Message, ...]:
@@ -2872,7 +2872,7 @@ class ConversationActionsOperations(OperationsBase):
 
     async def post_conversion_events(
         self,
-        body: wire.ConversionEventsBodyJSON | None = None,
+        body: wire.ConversionEventsBodyInput | None = None,
         /,
         *,
         messenger: models.MetaConversionEvent | wire.MetaConversionEventJSON | Unset = UNSET,
@@ -3032,7 +3032,7 @@ class ParticipantsOperations(OperationsBase):
 
     async def leave(
         self,
-        body: wire.ParticipantLeaveBodyJSON | None = None,
+        body: wire.ParticipantLeaveBodyInput | None = None,
         /,
         *,
         user_id: str | Unset = UNSET,

@@ -225,6 +225,18 @@ class CustomUpdateJSON(TypedDict):
     displayName: NotRequired[str | None]
 
 
+class DestinationIntegrationIdJSON(TypedDict):
+    """The JSON of a DestinationIntegrationId."""
+
+    integrationId: NotRequired[str]
+
+
+class DestinationIntegrationTypeJSON(TypedDict):
+    """The JSON of a DestinationIntegrationType."""
+
+    integrationType: NotRequired[str]
+
+
 class DownloadMessageRefBodyAppleInteractiveDataRefJSON(TypedDict):
     """The JSON of a DownloadMessageRefBodyAppleInteractiveDataRef."""
 
@@ -396,18 +408,6 @@ class IntegrationApiKeyJSON(TypedDict):
     """The JSON of a IntegrationApiKey."""
 
     displayName: str
-
-
-class IntegrationIdJSON(TypedDict):
-    """The JSON of a IntegrationId."""
-
-    integrationId: NotRequired[str]
-
-
-class IntegrationTypeJSON(TypedDict):
-    """The JSON of a IntegrationType."""
-
-    integrationType: NotRequired[str]
 
 
 class IosJSON(TypedDict):
@@ -1101,7 +1101,7 @@ ConversionEventsBodyJSON: TypeAlias = (
     | InstagramConversionEventsBodyJSON
     | WhatsAppConversionEventsBodyJSON
 )
-DestinationJSON: TypeAlias = IntegrationIdJSON | IntegrationTypeJSON
+DestinationJSON: TypeAlias = DestinationIntegrationIdJSON | DestinationIntegrationTypeJSON
 IntegrationJSON: TypeAlias = (
     AndroidJSON
     | AppleJSON
@@ -1180,6 +1180,15 @@ ContentInput: TypeAlias = (
     | models.TemplateMessage
     | ContentJSON
 )
+ConversionEventsBodyInput: TypeAlias = (
+    models.MessengerConversionEventsBody
+    | models.InstagramConversionEventsBody
+    | models.WhatsAppConversionEventsBody
+    | ConversionEventsBodyJSON
+)
+DestinationInput: TypeAlias = (
+    models.DestinationIntegrationId | models.DestinationIntegrationType | DestinationJSON
+)
 IntegrationUpdateInput: TypeAlias = (
     models.AndroidUpdate
     | models.AppleUpdate
@@ -1205,6 +1214,22 @@ MatchCriteriaInput: TypeAlias = (
     | models.MatchCriteriaTwilio
     | models.MatchCriteriaWhatsapp
     | MatchCriteriaJSON
+)
+MessageOverrideInput: TypeAlias = (
+    models.MessageOverrideApple
+    | models.MessageOverrideLine
+    | models.MessageOverrideMessenger
+    | models.MessageOverrideWhatsapp
+    | MessageOverrideJSON
+)
+ParticipantLeaveBodyInput: TypeAlias = (
+    models.ParticipantLeaveBodyUserId
+    | models.ParticipantLeaveBodyUserExternalId
+    | models.ParticipantLeaveBodyParticipantId
+    | ParticipantLeaveBodyJSON
+)
+ParticipantSubSchemaInput: TypeAlias = (
+    models.ParticipantWithUserId | models.ParticipantWithUserExternalId | ParticipantSubSchemaJSON
 )
 
 __all__ = [
@@ -1234,9 +1259,13 @@ __all__ = [
     "ContentJSON",
     "ConversationCreateBodyJSON",
     "ConversationUpdateBodyJSON",
+    "ConversionEventsBodyInput",
     "ConversionEventsBodyJSON",
     "CustomJSON",
     "CustomUpdateJSON",
+    "DestinationInput",
+    "DestinationIntegrationIdJSON",
+    "DestinationIntegrationTypeJSON",
     "DestinationJSON",
     "DownloadMessageRefBodyAppleInteractiveDataRefJSON",
     "DownloadMessageRefBodyAppleJSON",
@@ -1256,9 +1285,7 @@ __all__ = [
     "InstagramJSON",
     "InstagramUpdateJSON",
     "IntegrationApiKeyJSON",
-    "IntegrationIdJSON",
     "IntegrationJSON",
-    "IntegrationTypeJSON",
     "IntegrationUpdateInput",
     "IntegrationUpdateJSON",
     "IosJSON",
@@ -1284,6 +1311,7 @@ __all__ = [
     "MatchCriteriaWhatsappJSON",
     "MessageBirdUpdateJSON",
     "MessageOverrideAppleJSON",
+    "MessageOverrideInput",
     "MessageOverrideJSON",
     "MessageOverrideLineJSON",
     "MessageOverrideMessengerJSON",
@@ -1298,10 +1326,12 @@ __all__ = [
     "MetaConversionPayloadJSON",
     "Metadata",
     "OfferControlBodyJSON",
+    "ParticipantLeaveBodyInput",
     "ParticipantLeaveBodyJSON",
     "ParticipantLeaveBodyParticipantIdJSON",
     "ParticipantLeaveBodyUserExternalIdJSON",
     "ParticipantLeaveBodyUserIdJSON",
+    "ParticipantSubSchemaInput",
     "ParticipantSubSchemaJSON",
     "ParticipantWithUserExternalIdJSON",
     "ParticipantWithUserIdJSON",

@@ -71,6 +71,7 @@ from sunshine_async.types import (
     ParticipantLeaveBodyJSON,
     ParticipantListResponse,
     ParticipantSubSchemaJSON,
+    ParticipantWithUserExternalId,
     PassControlBody,
     PrechatCapture,
     PrechatCaptureJSON,
@@ -295,6 +296,10 @@ async def conversations(session: Session) -> None:
     await convs.create()  # type: ignore[call-overload]
     await convs.create(type="group")  # type: ignore[call-overload]
     await convs.create(type="personal", participants=[{"user_id": "u"}])  # type: ignore[call-overload]
+    # each shape of the untagged union is a model too
+    shape = ParticipantWithUserExternalId(user_external_id="steve", subscribe_sdk_client=True)
+    assert_type(await convs.create(type="personal", participants=[shape]), Conversation)
+    ParticipantWithUserExternalId(user_id="u")  # type: ignore[call-arg]
     await convs.create(type="personal", participants=[{"userId": 5}])  # type: ignore[call-overload]
     await convs.create(type="personal", display_name=5)  # type: ignore[call-overload]
     await convs.create({"type": "group"})  # type: ignore[call-overload]
