@@ -54,7 +54,6 @@ __all__ = [
     "register_json_unions",
     "register_open_unions",
     "register_subtypes",
-    "structure_request",
 ]
 
 T = TypeVar("T")
@@ -536,7 +535,8 @@ def _register_models(converter: cattrs.Converter, *, speedups: bool) -> None:
         def unstructure(instance: Any) -> dict[str, object]:
             data = generated(instance)
             if instance.extra:
-                data = {**instance.extra, **data}
+                # an odd value kept in extra wins over the empty value its field was given
+                data = {**data, **instance.extra}
             for key in instance.nulls:
                 # a null that still holds its default goes back as null
                 name, default = defaults[key]
@@ -791,7 +791,9 @@ _PLACEHOLDERS: Final[dict[object, object]] = {str: "", bool: False, int: 0, floa
 
 
 def _placeholder(tp: object) -> object:
-    """The empty value of a required field's type, or `attrs.NOTHING` if it has none."""
+    """The empty value of a required field's type; ``None`` for a type that has none (a
+    model, a JSON object): the gap is named in ``problems``, and the object around it,
+    a message or a page, still reads."""
     inner = _inner_type(tp)
     if inner in _PLACEHOLDERS:
         return _PLACEHOLDERS[inner]
@@ -799,7 +801,7 @@ def _placeholder(tp: object) -> object:
         return ""
     if typing.get_origin(inner) in (collections.abc.Sequence, tuple):
         return ()
-    return attrs.NOTHING
+    return None
 
 
 def _empty_value(a: attrs.Attribute[Any]) -> object:
@@ -848,8 +850,6 @@ def _fill_required(
         if nullable and nulls and key in nulls:
             kwargs[alias] = None
             continue
-        if placeholder is attrs.NOTHING:
-            continue  # no empty value to give: the constructor says what is missing
         kwargs[alias] = placeholder
         if extra is None or key not in extra:  # an odd value has its problem already
             if problems is None:
@@ -1166,25 +1166,3 @@ def describe_invalid(exc: Exception) -> list[str]:
     if len(found) > MAX_PROBLEMS_SHOWN:
         problems.append(f"and {len(found) - MAX_PROBLEMS_SHOWN} more problems")
     return problems
-
-
-def structure_request(value: object, cls: type[T], *, name: str) -> T:
-    """Turn user input (a model or a JSON-shaped mapping) into request model ``cls``.
-
-    Raises:
-        InvalidArgumentError: naming each bad field with its JSON path.
-    """
-    if isinstance(value, cls):
-        return value
-    if not isinstance(value, Mapping):
-        raise InvalidArgumentError(
-            f"{name} must be a {cls.__name__} or a mapping in the API's JSON shape,"
-            f" got {type(value).__name__}"
-        )
-    try:
-        return CONVERTER.structure(value, cls)
-    except InvalidArgumentError:
-        raise
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        problems = "; ".join(describe_invalid(exc))
-        raise InvalidArgumentError(f"invalid {cls.__name__}: {problems}") from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 import attrs
@@ -191,44 +192,59 @@ def check_body(op: Operation, body: object, fields: Mapping[str, object]) -> JSO
     Raises:
         InvalidArgumentError: what is wrong, each problem with its JSON path.
     """
-    given = _given_body(body, fields)
+    models: list[object] = []
+    given = _given_body(body, fields, models)
     if op.body_required and not given:
         raise InvalidArgumentError(f"{op.id} needs a request body")
     rule = BODIES.get(op.id)
     if rule is not None:
-        # a model the API returned, sent back: without the fields the server set
-        given = validate.sendable(given, rule, RULES)  # type: ignore[assignment]
+        if models:  # a model the API returned, sent back: as a request would have it
+            given = validate.sendable(given, rule, RULES)  # type: ignore[assignment]
         validate.check_body(given, rule, RULES, what=op.id)
     # checked against the spec's rules: JSON values only (the rules know no others)
     return cast("JSONObject", given)
 
 
-def _given_body(body: object, fields: Mapping[str, object]) -> dict[str, object]:
-    """A body from a mapping, a model or keyword fields (never both), as the API's JSON."""
-    given = {key: _wire(value) for key, value in fields.items() if not isinstance(value, Unset)}
+def _given_body(
+    body: object, fields: Mapping[str, object], models: list[object]
+) -> dict[str, object]:
+    """A body from a mapping, a model or keyword fields (never both), as the API's JSON;
+    ``models`` gets each model met on the way."""
+    given = {
+        key: _wire(value, models, 0)
+        for key, value in fields.items()
+        if not isinstance(value, Unset)
+    }
     if body is not None:
         if given:
             raise InvalidArgumentError(
                 f"pass a body or keyword arguments, not both (got body and {next(iter(given))})"
             )
-        body = _wire(body)
+        body = _wire(body, models, 0)
         if not isinstance(body, Mapping):
             raise InvalidArgumentError(
                 f"body must be a model or a mapping, got {type(body).__name__}"
             )
-        given = dict(body)
+        # a model's JSON stays marked as one (`sendable` reads the mark)
+        given = body if isinstance(body, validate.ModelJSON) else dict(body)
     return given
 
 
-def _wire(value: object) -> object:
+def _wire(value: object, models: list[object], depth: int) -> object:
     """A value as the API's JSON: models (at any depth of a list or a mapping) turned into
-    their JSON objects, everything else as it is (it is checked as JSON next)."""
+    their JSON objects, dates into ISO-8601 text, everything else as it is (it is
+    checked as JSON next)."""
+    if depth > validate.MAX_DEPTH:
+        raise InvalidArgumentError(f"the body is nested more than {validate.MAX_DEPTH} levels")
     if attrs.has(type(value)):
+        models.append(value)
         return validate.ModelJSON(CONVERTER.unstructure(value))
+    if isinstance(value, datetime):
+        return CONVERTER.unstructure(value)
     if isinstance(value, list | tuple):
-        return [_wire(item) for item in value]
+        return [_wire(item, models, depth + 1) for item in value]
     if isinstance(value, Mapping):
-        return {key: _wire(item) for key, item in value.items()}
+        return {key: _wire(item, models, depth + 1) for key, item in value.items()}
     return value
 
 

@@ -496,7 +496,6 @@ class ClientsResource:
     async def create(
         self,
         body: ClientCreate | ClientCreateJSON,
-        /,
         *,
         options: RequestOptions | None = None,
     ) -> Client: ...
@@ -514,8 +513,8 @@ class ClientsResource:
 
     async def create(
         self,
+        # positional or keyword: ``create(body={...})`` has always worked here
         body: ClientCreate | ClientCreateJSON | None = None,
-        /,
         *,
         match_criteria: MatchCriteriaInput | Unset = UNSET,
         confirmation: Confirmation | ConfirmationJSON | Unset = UNSET,

@@ -327,14 +327,16 @@ class ModelJSON(dict[str, object]):
 
 
 def sendable(value: object, rule: object, rules: Mapping[str, object]) -> object:
-    """``value`` with the fields the rules mark read-only left out of every `ModelJSON`
-    in it, at any depth: a model the API returned can be sent back where the API takes
-    that shape. A dict the caller wrote keeps them, and `check_body` refuses them."""
+    """``value`` with what a request does not send left out of every `ModelJSON` in it,
+    at any depth (the fields the rules mark read-only, nulls where the rules allow none,
+    fields the rules do not know): a model the API returned can be sent back where the
+    API takes that shape. A dict the caller wrote keeps them all, and `check_body`
+    refuses what is wrong in it."""
     return _sendable(value, rule, rules, 0, inside_model=False)
 
 
 def _sendable(value: Any, rule: Any, rules: Any, depth: int, *, inside_model: bool) -> Any:
-    if depth > MAX_DEPTH or rule is None or not _reaches_read_only(rule, rules):
+    if depth > MAX_DEPTH or rule is None:
         return value
     while isinstance(rule, str):
         rule = rules[rule]
@@ -351,54 +353,25 @@ def _sendable(value: Any, rule: Any, rules: Any, depth: int, *, inside_model: bo
     props = rule.get("props")
     if props is None:  # free-form, or a union of untagged shapes: as it is
         return value
-    dropped = set(rule.get("read_only", ())) if inside_model else set()
+    if not inside_model:
+        return {
+            key: _sendable(item, props.get(key), rules, depth + 1, inside_model=False)
+            for key, item in value.items()
+        }
+    # what a model read from a response holds besides what a request sends: the fields
+    # the server set, the nulls it sent where a request may send none, the fields this
+    # version does not know
+    read_only = rule.get("read_only", ())
     return {
-        key: _sendable(item, props.get(key), rules, depth + 1, inside_model=inside_model)
+        key: _sendable(item, props[key], rules, depth + 1, inside_model=True)
         for key, item in value.items()
-        if key not in dropped
+        if key in props
+        and key not in read_only
+        and (item is not None or _nullable(props[key], rules))
     }
 
 
-#: The named rules under which a key the server sets may be found, at any depth, for
-#: each table (there is one: the generated one), found once.
-_READ_ONLY_BELOW: dict[int, frozenset[str]] = {}
-
-
-def _reaches_read_only(rule: Any, rules: Any) -> bool:
-    """Whether a value under ``rule`` may hold a key the server sets, at any depth: most
-    bodies cannot, and `sendable` then leaves them as they are without walking them."""
-    marked = _READ_ONLY_BELOW.get(id(rules))
-    if marked is None:
-        marked = _READ_ONLY_BELOW[id(rules)] = _read_only_names(rules)
-    names, own = _names_in(rule, 0)
-    return own or not marked.isdisjoint(names)
-
-
-def _read_only_names(rules: Mapping[str, Any]) -> frozenset[str]:
-    """The names whose rule, or a rule it names, has read-only keys: to a fixed point,
-    as rules name one another (and themselves)."""
-    parts = {name: _names_in(rule, 0) for name, rule in rules.items()}
-    marked = {name for name, (_, own) in parts.items() if own}
-    for _ in range(len(parts) + 1):  # each round marks one more name at least, or ends
-        more = {n for n, (names, _) in parts.items() if n not in marked and names & marked}
-        if not more:
-            break
-        marked |= more
-    return frozenset(marked)
-
-
-def _names_in(rule: Any, depth: int) -> tuple[set[str], bool]:
-    """The names an inline rule refers to, and whether it has read-only keys itself."""
-    if isinstance(rule, str):
-        return {rule}, False
-    if depth > MAX_DEPTH or not isinstance(rule, Mapping):
-        return set(), False
-    names: set[str] = set()
-    own = bool(rule.get("read_only"))
-    below = [*rule.get("props", {}).values(), *rule.get("tags", {}).values()]
-    below += [rule.get("items"), rule.get("ref"), *rule.get("any", ())]
-    for part in below:
-        found, has = _names_in(part, depth + 1)
-        names |= found
-        own = own or has
-    return names, own
+def _nullable(rule: Any, rules: Any) -> bool:
+    while isinstance(rule, str):
+        rule = rules[rule]
+    return bool(rule.get("null"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import datetime, timezone
 
 import httpx
 import pytest
@@ -364,3 +365,55 @@ async def test_the_shapes_of_an_untagged_union_are_models_too(fake: FakeSunshine
     )
     assert body.participants == ({"userId": user},)
     assert body.to_dict() == {"type": "personal", "participants": [{"userId": user}]}
+
+
+async def test_a_whole_body_model_and_a_model_read_with_nulls_go_back(fake: FakeSunshine) -> None:
+    """An integration the API returned, sent whole to another app; an author read with
+    nulls and a field this version does not know, sent back in a message."""
+    app, other = fake.add_app(), fake.add_app()
+    async with fake.session() as session:
+        web = await session.apps[app].integrations.create(type="web", display_name="W")
+        copied = await session.apps[other].integrations.create(web)
+        assert copied.id != web.id
+        sent = fake.requests[-1].json
+        assert "id" not in sent
+        assert sent["displayName"] == "W"
+        conversation = fake.add_conversation(app, fake.add_user(app))
+        author = models.Author.from_dict(
+            {"type": "business", "displayName": None, "avatarUrl": None, "newField": 1}
+        )
+        messages = session.apps[app].conversations[conversation].messages
+        await messages.post(author=author, content=models.TextMessage(text="Hi"))
+    assert fake.requests[-1].json["author"] == {"type": "business"}
+
+
+async def test_a_datetime_is_sent_as_iso_text(fake: FakeSunshine) -> None:
+    app = fake.add_app()
+    async with fake.session() as session:
+        when = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+        await session.apps[app].users.create(external_id="x1", signed_up_at=when)
+    assert fake.requests[-1].json["signedUpAt"].startswith("2024-01-02T03:04:05")
+
+
+async def test_clients_create_takes_body_by_keyword(fake: FakeSunshine) -> None:
+    app = fake.add_app()
+    user = fake.add_user(app)
+    conversation = fake.add_conversation(app, user)
+    integration = fake.add_integration(app, "whatsapp")
+    async with fake.session() as session:
+        client = (
+            await session.apps[app]
+            .users[user]
+            .clients.create(
+                body={
+                    "matchCriteria": {
+                        "type": "whatsapp",
+                        "integrationId": integration,
+                        "phoneNumber": "+15145555555",
+                    },
+                    "confirmation": {"type": "immediate"},
+                    "target": {"conversationId": conversation},
+                }
+            )
+        )
+    assert client.id
