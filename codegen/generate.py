@@ -490,11 +490,11 @@ class Models:
         self.inline: dict[int, str] = {}
         # a union of inline objects a request may hold, told apart by no tag
         # (``participantSubSchema``: by user id or by external id): a class per shape
-        self.shapes: dict[str, list[tuple[str, JSON]]] = {
-            name: shapes
-            for name in request_schemas(spec, overrides)
-            if (shapes := self.collect_shapes(name))
-        }
+        self.shapes: dict[str, list[tuple[str, JSON]]] = {}
+        for name in request_schemas(spec, overrides):
+            shapes = self.collect_shapes(name)
+            if shapes:
+                self.shapes[name] = shapes
         # a schema -> its inline objects' classes, deepest first: (class, path, node)
         self.inline_of: dict[str, list[tuple[str, str, JSON]]] = {
             name: self.collect_inline(pascal(name), name, self.schemas[name])
@@ -579,7 +579,7 @@ class Models:
         if node is None:
             return None
         if branches(node) is not None:
-            known = self.union_members(name) or name in getattr(self, "shapes", {})
+            known = self.union_members(name) or name in self.shapes
             return pascal(name) if known else None
         return pascal(name) if is_model(self.spec, node) else None
 

@@ -132,8 +132,7 @@ def _check(value: Any, rule: Any, rules: Any, path: str, depth: int, out: list[s
     if depth > MAX_DEPTH:
         out.append(f"{path}: nested more than {MAX_DEPTH} levels deep")
         return
-    while isinstance(rule, str):
-        rule = rules[rule]
+    rule = _rule(rule, rules)
     if value is None:
         if not rule.get("null"):
             out.append(f"{path}: must not be null")
@@ -338,8 +337,7 @@ def sendable(value: object, rule: object, rules: Mapping[str, object]) -> object
 def _sendable(value: Any, rule: Any, rules: Any, depth: int, *, inside_model: bool) -> Any:
     if depth > MAX_DEPTH or rule is None:
         return value
-    while isinstance(rule, str):
-        rule = rules[rule]
+    rule = _rule(rule, rules)
     inside_model = inside_model or isinstance(value, ModelJSON)
     if isinstance(value, list | tuple):
         items = rule.get("items")
@@ -372,6 +370,10 @@ def _sendable(value: Any, rule: Any, rules: Any, depth: int, *, inside_model: bo
 
 
 def _nullable(rule: Any, rules: Any) -> bool:
-    while isinstance(rule, str):
-        rule = rules[rule]
-    return bool(rule.get("null"))
+    return bool(_rule(rule, rules).get("null"))
+
+
+def _rule(rule: Any, rules: Any) -> Any:
+    """A rule as a dict: a schema's name is looked up in the table (whose entries are
+    all dicts: a name leads to its rule in one step)."""
+    return rules[rule] if isinstance(rule, str) else rule
