@@ -363,6 +363,12 @@ class SdkContender(AsyncContender):
     transport: str = "auto"
     needs: tuple[str, ...] = ("sunshine_async",)
 
+    def unavailable(self) -> str | None:
+        missing = super().unavailable()
+        if missing is None and self.transport not in sdk_transport_names():
+            return f"this sunshine_async has no transport named {self.transport!r}"
+        return missing
+
     def session_kwargs(self, workload: Workload) -> dict[str, Any]:
         """``Session`` arguments for this transport and the workload's concurrency."""
         return {"transport": self.transport, "max_connections": workload.concurrency}
@@ -404,6 +410,19 @@ class SdkContender(AsyncContender):
         return 1 if client.id else 0
 
 
+def sdk_transport_names() -> tuple[str, ...]:
+    """The names ``Session(transport=...)`` takes in the installed SDK (h11 came later)."""
+    try:
+        transport = importlib.import_module("sunshine_async._transport")
+    except ImportError:
+        return ()
+    names = getattr(transport, "TRANSPORT_NAMES", None)
+    if isinstance(names, tuple):
+        return tuple(str(name) for name in names)
+    # a layout this harness does not know: trust the modules that are there
+    return ("auto", "httpcore", "aiohttp") + (("h11",) if have("sunshine_async._h11") else ())
+
+
 def all_contenders() -> list[Contender]:
     """Every contender, in the order the tables list them."""
     return [
@@ -421,9 +440,12 @@ def all_contenders() -> list[Contender]:
             ("sunshine_async", "aiohttp"),
             transport="aiohttp",
         ),
-        SdkContender("sdk-trio", "trio", ("sunshine_async", "trio"), transport="auto"),
+        SdkContender("sdk-h11", "asyncio", transport="h11"),
+        # On trio, transport="auto" means h11: named here, so no contender repeats another
+        SdkContender("sdk-trio-h11", "trio", ("sunshine_async", "trio"), transport="h11"),
+        SdkContender("sdk-trio-httpcore", "trio", ("sunshine_async", "trio"), transport="httpcore"),
     ]
 
 
 def describe_sdk_api() -> str:
-    return 'Session(transport="httpcore"|"aiohttp"|"auto", max_connections=20)'
+    return 'Session(transport="httpcore"|"aiohttp"|"h11", max_connections=20)'
