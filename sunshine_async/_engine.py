@@ -162,7 +162,7 @@ def _check_transport(
         transport = "auto"
     if not isinstance(transport, httpx.AsyncBaseTransport) and transport not in (TRANSPORT_NAMES):
         raise InvalidArgumentError(
-            "transport must be 'auto', 'httpcore', 'aiohttp' or an"
+            "transport must be 'auto', 'h11', 'httpcore', 'aiohttp' or an"
             f" httpx.AsyncBaseTransport, got {transport!r}"
         )
     if http_client is not None and transport != "auto":

@@ -1,15 +1,17 @@
 """The HTTP client under a Session: which transport, its pool, and whether a request left.
 
 On asyncio the SDK prefers aiohttp (the ``speed`` extra, through `_aiohttp`) when it is
-installed: httpcore's async pool costs more than the requests it carries. On trio, and
-whenever a proxy from the environment applies, it uses httpx's own transport (httpcore).
+installed; on trio, and on asyncio without aiohttp, its own HTTP/1.1 transport (`_h11`):
+httpcore's async pool costs more than the requests it carries. httpx's own transport
+(httpcore) stays for a proxy from the environment, and while a test double mocks httpx.
 
 A test double that replaces httpx's way of sending (respx, pytest-httpx) is never
 routed around: while one is in place, "auto" keeps to httpx's transport, and asking for
 aiohttp by name is refused.
 
 Whether a failed request may have reached the server is told by a `SendTracker`, fed
-by the transport's own events: httpcore's ``trace`` extension, aiohttp's connector.
+by the transport's own events: httpcore's ``trace`` extension, aiohttp's connector,
+the h11 transport's ``on_send``.
 What a failure then means for a retry is `_retry.classify`'s to say.
 """
 
@@ -50,9 +52,11 @@ __all__ = [
 ]
 
 #: What ``Session(transport=...)`` accepts by name.
-TransportName: TypeAlias = Literal["auto", "httpcore", "aiohttp"]
+TransportName: TypeAlias = Literal["auto", "h11", "httpcore", "aiohttp"]
 #: What a Session ends up with: ours (tracked) or a client/transport the user gave.
-TransportKind: TypeAlias = Literal["httpcore", "aiohttp", "custom"]
+TransportKind: TypeAlias = Literal["h11", "httpcore", "aiohttp", "custom"]
+#: The transports of the SDK's own that go around httpx (and so around its mocks).
+_OUR_OWN: Final = frozenset({"h11", "aiohttp"})
 TRANSPORT_NAMES: Final = typing.get_args(TransportName)
 SPEED_HINT: Final = "pip install 'sunshine-async[speed]'"
 
@@ -143,50 +147,62 @@ _MOCK_MODULES: Final = ("respx", "pytest_httpx")
 
 def pick_transport(
     choice: TransportName, backend: str, *, aiohttp_ok: bool, proxy: bool, mocked: bool = False
-) -> Literal["httpcore", "aiohttp"]:
+) -> Literal["h11", "httpcore", "aiohttp"]:
     """The transport a Session opens with. Pure.
 
-    ``mocked`` tells that a test double (respx) has replaced httpx's sending: aiohttp
-    would go around it, to the real network.
+    ``mocked`` tells that a test double (respx) has replaced httpx's sending: the SDK's
+    own transports would go around it, to the real network.
 
     >>> pick_transport("auto", "trio", aiohttp_ok=True, proxy=False)
-    'httpcore'
+    'h11'
     >>> pick_transport("auto", "asyncio", aiohttp_ok=True, proxy=False)
     'aiohttp'
+    >>> pick_transport("auto", "asyncio", aiohttp_ok=False, proxy=False)
+    'h11'
     >>> pick_transport("auto", "asyncio", aiohttp_ok=True, proxy=False, mocked=True)
     'httpcore'
 
     Raises:
-        InvalidArgumentError: ``"aiohttp"`` asked for where it cannot run, or while
-            httpx is mocked.
+        InvalidArgumentError: ``"aiohttp"`` asked for where it cannot run, or an
+            own transport asked for by name while httpx is mocked.
     """
     if choice == "httpcore":
         return "httpcore"
+    if choice == "h11":
+        if mocked:
+            raise _bypass_refused(choice)
+        return "h11"
     if choice == "aiohttp":
         if backend != "asyncio":
             raise InvalidArgumentError(f"transport='aiohttp' runs on asyncio only, not {backend}")
         if not aiohttp_ok:
             raise InvalidArgumentError(f"transport='aiohttp' needs aiohttp: {SPEED_HINT}")
         if mocked:
-            # refused rather than switched: the caller asked for aiohttp by name, and
-            # honouring it would send the test's requests (and credentials) for real
-            raise InvalidArgumentError(
-                "transport='aiohttp' would bypass the httpx mock (respx) active now;"
-                " use transport='auto' or 'httpcore' in tests that mock httpx"
-            )
+            raise _bypass_refused(choice)
         return "aiohttp"
-    # aiohttp would ignore the environment's proxy, and any mock of httpx: keep httpx's
-    # transport, which honours both
-    if backend == "asyncio" and aiohttp_ok and not proxy and not mocked:
+    # the SDK's own transports would ignore the environment's proxy, and any mock of
+    # httpx: keep httpx's transport, which honours both
+    if proxy or mocked:
+        return "httpcore"
+    if backend == "asyncio" and aiohttp_ok:
         return "aiohttp"
-    return "httpcore"
+    return "h11"
+
+
+def _bypass_refused(choice: str) -> InvalidArgumentError:
+    # refused rather than switched: the caller asked for a transport by name, and
+    # honouring it would send the test's requests (and credentials) for real
+    return InvalidArgumentError(
+        f"transport={choice!r} would bypass the httpx mock (respx) active now;"
+        " use transport='auto' or 'httpcore' in tests that mock httpx"
+    )
 
 
 class SendTracker:
     """Whether the current attempt may have put a byte of its request on the wire.
 
-    Starts False; becomes True once the transport starts sending (httpcore) or holds
-    a connection to send on (aiohttp). While it is False, the request cannot have
+    Starts False; becomes True once the transport starts sending (httpcore, h11) or
+    holds a connection to send on (aiohttp). While it is False, the request cannot have
     reached the server, whatever went wrong.
     """
 
@@ -206,8 +222,9 @@ CURRENT_TRACKER: ContextVar[SendTracker | None] = ContextVar("sunshine_async_tra
 
 
 def mark_connection_held() -> None:
-    """Tell the running attempt's `SendTracker` that its request now holds a connection
-    (the SDK's aiohttp transport calls this: from then on it may have been sent)."""
+    """Tell the running attempt's `SendTracker` that its request may now be sent (the
+    SDK's aiohttp transport calls this once it holds a connection, and its h11 one just
+    before the first byte is written)."""
     tracker = CURRENT_TRACKER.get()
     if tracker is not None:
         tracker.sent = True
@@ -216,8 +233,11 @@ def mark_connection_held() -> None:
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
     # built once per process: loading the CA bundle takes tens of milliseconds, and a
-    # context can serve every connection of every session
-    return httpx.create_ssl_context()
+    # context can serve every connection of every session. Each of the SDK's transports
+    # speaks HTTP/1.1 only, and says so in the handshake (httpcore sets the same)
+    context = httpx.create_ssl_context()
+    context.set_alpn_protocols(["http/1.1"])
+    return context
 
 
 def _limits(max_connections: int) -> httpx.Limits:
@@ -260,7 +280,8 @@ class Carrier:
         owned: bool,
         timeouts: httpx.Timeout,
     ) -> None:
-        #: ``"httpcore"`` or ``"aiohttp"`` (the SDK's own), or ``"custom"`` (the caller's).
+        #: ``"h11"``, ``"httpcore"`` or ``"aiohttp"`` (the SDK's own), or ``"custom"``
+        #: (the caller's).
         self.kind = kind
         #: The transport called directly, or None when a client carries the requests.
         self.transport = transport
@@ -268,8 +289,8 @@ class Carrier:
         self._owned = owned
         self._timeouts = timeouts.as_dict()
         self._closed = False
-        # the SDK's aiohttp transport takes the request's parts as they are: no
-        # httpx.Request to build, and no URL to parse again (a third of its cost)
+        # the SDK's own transports take the request's parts as they are: no
+        # httpx.Request to build, and no URL to parse again (a third of their cost)
         self._direct: DirectSend | None = getattr(transport, "send_direct", None)
 
     def bypasses_mock(self) -> bool:
@@ -283,7 +304,7 @@ class Carrier:
         mocked = httpx_mocked()
         if mocked is None:
             return False
-        return self.kind == "aiohttp" or (mocked == "client" and self._client is None)
+        return self.kind in _OUR_OWN or (mocked == "client" and self._client is None)
 
     @property
     def tracked(self) -> bool:
@@ -334,7 +355,7 @@ class Carrier:
     def abandon(self) -> None:
         """Give up the pool after its event loop has ended (no I/O can close it now).
 
-        The SDK's aiohttp transport closes its sockets without the loop; otherwise
+        The SDK's own transports close their sockets without the loop; otherwise
         the connections are left to the garbage collector.
         """
         self._closed = True
@@ -400,7 +421,8 @@ class PoolStats:
 def pool_connections(carrier: Carrier) -> tuple[int, int] | None:
     """``(open, idle)``: the connections of the SDK's own pool; None for the caller's.
 
-    The one place that looks inside the pools, read-only. httpx keeps its httpcore
+    The one place that looks inside the pools, read-only. The SDK's h11 transport
+    counts its own. httpx keeps its httpcore
     pool private (``AsyncHTTPTransport._pool``), though the pool's ``connections`` and
     their ``is_idle()``/``is_closed()`` are httpcore's public API; aiohttp's
     `TCPConnector` has no public count at all (``_conns``: idle per host,
@@ -409,6 +431,10 @@ def pool_connections(carrier: Carrier) -> tuple[int, int] | None:
     """
     if carrier.kind == "custom" or carrier.transport is None or carrier.is_closed:
         return None
+    counts = getattr(carrier.transport, "connection_counts", None)
+    if counts is not None:  # the SDK's h11 transport counts its own
+        open_and_idle: tuple[int, int] = counts()
+        return open_and_idle
     connector = getattr(carrier.transport, "connector", None)
     if connector is not None:  # the SDK's aiohttp transport
         kept = getattr(connector, "_conns", None)
@@ -476,6 +502,16 @@ def open_carrier(
             drop_transport=drop_transport,
         )
         return Carrier("aiohttp", transport=aiohttp_transport, owned=True, timeouts=timeouts)
+    if kind == "h11":
+        from ._h11 import H11Transport
+
+        h11_transport = H11Transport(
+            max_connections=max_connections,
+            tls=_tls_context(),
+            on_send=mark_connection_held,
+            drop_transport=drop_transport,
+        )
+        return Carrier("h11", transport=h11_transport, owned=True, timeouts=timeouts)
     if proxy or mocked == "client":
         # httpx's client turns the environment's proxy settings into its mounts, and
         # is where a mock of the client (respx's using="httpx") sees the requests

@@ -50,7 +50,7 @@ def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object
     return request.param  # type: ignore[no-any-return]
 
 
-@pytest.fixture(params=["httpcore", "aiohttp"])
+@pytest.fixture(params=["h11", "httpcore", "aiohttp"])
 def transport(request: pytest.FixtureRequest, anyio_backend: tuple[str, object]) -> str:
     """Each transport the running backend can use (aiohttp is asyncio only)."""
     if request.param == "aiohttp" and anyio_backend[0] != "asyncio":
@@ -59,13 +59,12 @@ def transport(request: pytest.FixtureRequest, anyio_backend: tuple[str, object])
 
 
 @pytest.fixture(autouse=True)
-def _httpcore_unless_marked(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """ "auto" picks httpx's own transport unless a test is marked ``with_aiohttp``.
+def _h11_unless_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "auto" picks the SDK's h11 transport unless a test is marked ``with_aiohttp``.
 
-    A Session under respx would pick it anyway; this keeps the loopback tests that do
-    not name a transport on one transport. A test marked ``with_aiohttp`` sees the real
+    So every loopback test that does not name a transport runs on h11 on both loops
+    (under respx "auto" picks httpcore, which the mock replaces). A test marked
+    ``with_aiohttp`` sees the real
     choice (aiohttp on asyncio when installed and httpx is not mocked), as a user's
     Session would.
     """

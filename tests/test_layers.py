@@ -19,6 +19,7 @@ PACKAGE = Path(sunshine_async.__file__).resolve().parent
 CORE = frozenset(
     {
         "_aiohttp",
+        "_h11",
         "_auth",
         "_bodies",
         "_checks",

@@ -215,6 +215,11 @@ class TestResponseLimits:
 
             target = aiohttp.TCPConnector
             name = "_create_connection"
+        elif transport == "h11":
+            from sunshine_async._h11 import H11Transport
+
+            target = H11Transport  # type: ignore[assignment]
+            name = "_connect"
         else:
             import httpcore
 
@@ -274,10 +279,14 @@ class TestTransportChoice:
         ("choice", "backend", "ok", "proxy", "picked"),
         [
             ("auto", "asyncio", True, False, "aiohttp"),
-            ("auto", "asyncio", False, False, "httpcore"),
+            ("auto", "asyncio", False, False, "h11"),
             ("auto", "asyncio", True, True, "httpcore"),
-            ("auto", "trio", True, False, "httpcore"),
+            ("auto", "trio", True, False, "h11"),
+            ("auto", "trio", False, True, "httpcore"),
+            ("h11", "asyncio", True, False, "h11"),
+            ("h11", "trio", False, True, "h11"),
             ("httpcore", "asyncio", True, False, "httpcore"),
+            ("httpcore", "trio", True, False, "httpcore"),
             ("aiohttp", "asyncio", True, True, "aiohttp"),
         ],
     )
@@ -290,6 +299,12 @@ class TestTransportChoice:
         """While a test double replaces httpx's sending, nothing goes around it."""
         picked = pick_transport(choice, backend, aiohttp_ok=True, proxy=False, mocked=True)  # type: ignore[arg-type]
         assert picked == "httpcore"
+
+    @pytest.mark.parametrize("backend", ["asyncio", "trio"])
+    def test_h11_by_name_under_a_mock_is_refused(self, backend: str) -> None:
+        """Asked for by name, the SDK's own transport would send a mocked test for real."""
+        with pytest.raises(sa.InvalidArgumentError, match="bypass the httpx mock"):
+            pick_transport("h11", backend, aiohttp_ok=True, proxy=False, mocked=True)
 
     @pytest.mark.parametrize(
         ("backend", "ok", "mocked", "words"),
@@ -310,7 +325,7 @@ class TestTransportChoice:
         session = Session(key_id=KEY_ID, secret=SECRET)
         before = session.transport
         async with session:
-            expected = "aiohttp" if anyio_backend[0] == "asyncio" else "httpcore"
+            expected = "aiohttp" if anyio_backend[0] == "asyncio" else "h11"
             assert session.transport == expected
         assert before is None
         async with Session(

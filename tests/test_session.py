@@ -9,6 +9,7 @@ import logging
 import pickle
 import traceback
 from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 import anyio.abc
@@ -83,19 +84,33 @@ class TestLifecycle:
             await clients_of(session).remove("5ebee0975ac5304b664a12fa")
         assert session.is_closed
 
-    async def test_closes_its_own_transport(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    @pytest.mark.with_aiohttp
+    async def test_closes_its_own_transport(
+        self, transport: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """The session closes the httpx transport (and so the pool) it created."""
+        from sunshine_async._h11 import H11Transport
+
         closed: list[object] = []
-        original = httpx.AsyncHTTPTransport.aclose
+        kind: type[httpx.AsyncBaseTransport] = httpx.AsyncHTTPTransport
+        if transport == "h11":
+            kind = H11Transport
+        elif transport == "aiohttp":
+            from sunshine_async._aiohttp import AiohttpTransport
 
-        async def spy(transport: httpx.AsyncHTTPTransport) -> None:
-            closed.append(transport)
-            await original(transport)
+            kind = AiohttpTransport
+        original = kind.aclose
 
-        monkeypatch.setattr(httpx.AsyncHTTPTransport, "aclose", spy)
-        async with Session(key_id=KEY_ID, secret=SECRET) as session:
+        async def spy(self: httpx.AsyncBaseTransport) -> None:
+            closed.append(self)
+            await original(self)
+
+        monkeypatch.setattr(kind, "aclose", spy)
+        settings: dict[str, Any] = {"transport": transport}
+        async with Session(key_id=KEY_ID, secret=SECRET, **settings) as session:
             carrier = session._carrier
             assert carrier is not None
+            assert carrier.kind == transport
             open_inside = not carrier.is_closed
         assert open_inside
         assert carrier.is_closed
