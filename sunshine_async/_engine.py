@@ -191,6 +191,7 @@ class Engine:
         "_loop_now",
         "_max_connections",
         "_max_response_bytes",
+        "_mock_carrier",
         "_pool_timeout",
         "_retry",
         "_scopes",
@@ -245,6 +246,9 @@ class Engine:
         self._given_client = http_client
         self._transport = _check_transport(http_client, transport)
         self._carrier: Carrier | None = None
+        #: httpx's own transport, for requests sent while a mock of httpx (respx) is
+        #: active that the transport "auto" picked before would go around.
+        self._mock_carrier: Carrier | None = None
         #: The event loop the carrier was opened in (its native token).
         self._loop: object = None
         #: How to name the running event loop cheaply (see `loop_identity`).
@@ -365,8 +369,9 @@ class Engine:
                 # the way out; closing the pool first would race that cleanup
                 with anyio.move_on_after(CLOSE_GRACE_SECONDS):
                     await self._drained.wait()
-            carrier = self._carrier
-            if carrier is not None:
+            for carrier in (self._carrier, self._mock_carrier):
+                if carrier is None:
+                    continue
                 if self._in_own_loop():
                     await carrier.aclose()
                 elif _loop_ended(self._loop):
@@ -419,14 +424,35 @@ class Engine:
         if carrier.is_closed:
             raise SessionClosedError("the http_client given to this Session has been closed")
         if carrier.bypasses_mock():
-            # the transport was chosen before httpx was mocked: sending now would go
-            # around the mock to the real server, with real credentials
+            # the transport was chosen before httpx was mocked: sending on it now would
+            # go around the mock to the real server, with real credentials
+            carrier = self._carrier_for_mock(carrier)
+        return carrier
+
+    def _carrier_for_mock(self, carrier: Carrier) -> Carrier:
+        """httpx's own transport, which the active mock sees, when "auto" allows it.
+
+        A test that opens its Session first (a fixture) and mocks httpx after still
+        gets its answers from the mock. A transport asked for by name is not switched.
+        """
+        fallback = self._mock_carrier
+        if self._transport == "auto" and fallback is None:
+            fallback = self._mock_carrier = open_carrier(
+                "httpcore",
+                client=None,
+                base_url=self._base_url,
+                local=True,  # never through a proxy: the mock answers
+                max_connections=self._max_connections,
+                timeout=self._timeout,
+                connect_timeout=self._connect_timeout,
+            )
+        if fallback is None or fallback.bypasses_mock():
             raise InvalidArgumentError(
                 f"this Session opened on {carrier.kind} before httpx was mocked (respx),"
                 " and its requests would go around the mock: open the Session inside the"
-                " mock, or give it transport='httpcore'"
+                " mock, or give it transport='auto' or 'httpcore'"
             )
-        return carrier
+        return fallback
 
     async def request(
         self,

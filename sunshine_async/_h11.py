@@ -90,7 +90,16 @@ def _split_authority(authority: str, default_port: int) -> tuple[str, int]:
 class _Connection:
     """One socket (TLS or not), its h11 state, and what is needed to close it at once."""
 
-    __slots__ = ("h11", "idle_since", "origin", "protocol", "raw", "socket_stream", "stream")
+    __slots__ = (
+        "h11",
+        "idle_since",
+        "origin",
+        "protocol",
+        "raw",
+        "socket_stream",
+        "stream",
+        "tls_buffer",
+    )
 
     def __init__(
         self,
@@ -109,6 +118,9 @@ class _Connection:
         self.raw: socket.socket | None = getattr(raw, "_sock", raw)
         # anyio's asyncio stream keeps what the loop already read in its protocol
         self.protocol: Any = getattr(socket_stream, "_protocol", None)
+        # and its TLS stream what it read past the response (a server's close notice
+        # often comes in the same read as the response's last bytes)
+        self.tls_buffer: ssl.MemoryBIO | None = getattr(stream, "_read_bio", None)
 
     def quiet(self) -> bool:
         """Whether nothing arrived while it was idle: no close, no stray bytes.
@@ -117,6 +129,8 @@ class _Connection:
         means the server closed it (or is not speaking HTTP), and a request sent on it
         would be lost. One non-blocking peek; no poll of other connections.
         """
+        if self.tls_buffer is not None and self.tls_buffer.pending:
+            return False
         protocol = self.protocol
         if protocol is not None and (
             protocol.read_event.is_set() or protocol.is_at_eof or protocol.exception

@@ -264,17 +264,7 @@ class TestStaleConnection:
     @pytest.mark.parametrize(
         "keep_alive",
         [
-            pytest.param(
-                0,
-                id="closed-with-response",
-                # not strict: whether the close_notify is read together with the last
-                # response bytes is a matter of timing (almost always, on loopback)
-                marks=pytest.mark.xfail(
-                    strict=False,
-                    reason="_h11 _Connection.quiet() peeks the socket only; a TLS"
-                    " close_notify already read into anyio's TLSStream buffer goes unseen",
-                ),
-            ),
+            pytest.param(0, id="closed-with-response"),
             pytest.param(1, id="closed-while-idle"),
         ],
     )
