@@ -303,8 +303,9 @@ class Engine:
 
     @property
     def transport(self) -> TransportKind | None:
-        """What carries the requests: ``"httpcore"``, ``"aiohttp"``, ``"custom"`` (a
-        client or transport object you passed), or None before the session opens."""
+        """What carries the requests: ``"h11"``, ``"httpcore"``, ``"aiohttp"``,
+        ``"custom"`` (a client or transport object you passed), or None before the
+        session opens."""
         return None if self._carrier is None else self._carrier.kind
 
     def pool_stats(self) -> PoolStats:

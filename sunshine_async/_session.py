@@ -62,15 +62,17 @@ class Session(Engine):
         hooks: `Hooks` (or a list of them) called around every attempt, for logs,
             metrics and traces; `add_hooks` adds more later.
         transport: ``"auto"`` (default): aiohttp on asyncio when the
-            ``speed`` extra is installed, else httpx's own, which is also what a
-            session opened while respx (or another mock of httpx) is active gets;
-            ``"httpcore"`` or ``"aiohttp"`` to choose; or an httpx transport object
-            such as ``httpx.MockTransport`` (for tests, proxies or custom TLS).
+            ``speed`` extra is installed, else the SDK's own HTTP/1.1 transport
+            (``"h11"``); httpx's own (``"httpcore"``) when the environment sets a
+            proxy, and for requests sent while respx (or another mock of httpx) is
+            active. ``"h11"``, ``"httpcore"`` or ``"aiohttp"`` to choose; or an httpx
+            transport object such as ``httpx.MockTransport`` (for tests, proxies or
+            custom TLS).
 
     Raises:
         InvalidArgumentError: missing or conflicting credentials, or a bad setting.
-            Also, when it opens or sends, ``transport="aiohttp"`` while httpx is
-            mocked, so that a test never sends around its mock.
+            Also, when it opens or sends, ``transport="aiohttp"`` or ``"h11"``
+            while httpx is mocked, so that a test never sends around its mock.
 
     Example::
 
