@@ -22,11 +22,12 @@ What the Session relies on:
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Final, NoReturn, TypeAlias
+from typing import Any, Final, NoReturn
 
 import anyio
 import anyio.abc
@@ -46,8 +47,14 @@ _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 #: Origins remembered by their URL prefix; a Session talks to one or two.
 _MAX_ORIGINS: Final = 64
 _PEEK: Final = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
-#: A request's headers as h11 takes them: the Session's (str) or httpx's (bytes).
-_Headers: TypeAlias = list[tuple[str, str]] | list[tuple[bytes, bytes]]
+#: What a method, a header name and a header value may hold (RFC 9110's token and
+#: field value, ASCII only); the path is already percent-encoded.
+_TOKEN: Final = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+_FIELD_VALUE: Final = re.compile(r"[\t\x20-\x7e]*")
+_TARGET: Final = re.compile(r"[\x21-\x7e]+")
+_END: Final = h11.EndOfMessage()
+#: h11's stand-in request per method (see `_expect_response`).
+_STAND_INS: dict[str, h11.Request] = {}
 _STREAM_ERRORS: Final = (
     anyio.BrokenResourceError,
     anyio.ClosedResourceError,
@@ -254,10 +261,14 @@ class H11Transport(httpx.AsyncBaseTransport):
         url = request.url
         origin = _Origin(url.scheme, url.netloc.decode("ascii"))
         content = await request.aread()
-        headers = list(request.headers.raw)  # httpx already added Host and Content-Length
+        # httpx has added Host and Content-Length already
+        headers = [
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw
+        ]
+        data = _request_bytes(request.method, url.raw_path.decode("ascii"), headers, content)
         timeouts: Mapping[str, float | None] = request.extensions.get("timeout", {})
         response = await self._send(
-            request.method, origin, url.raw_path, headers, content, timeouts
+            request.method, origin, data, timeouts.get("connect"), timeouts.get("read")
         )
         response.request = request
         return response
@@ -274,16 +285,19 @@ class H11Transport(httpx.AsyncBaseTransport):
         """Send a request given by its parts (the Session's way: no `httpx.Request`).
 
         ``url`` is sent exactly as encoded. The response carries no ``request``.
+        Only the connect timeout is applied here: the caller bounds the whole
+        exchange (the Session's attempt deadline, which its read timeout never
+        undercuts), which spares a cancel scope per read.
         """
         origin, target_at = self._origin_of(url)
         target = url[target_at:] or "/"
         if target[0] != "/":
             target = "/" + target
-        head = [("Host", origin.host_header)]
-        head.extend(headers.items())
+        head = [("Host", origin.host_header), *headers.items()]
         if content or method in _BODY_METHODS:
             head.append(("Content-Length", str(len(content) if content else 0)))
-        return await self._send(method, origin, target.encode("ascii"), head, content, timeouts)
+        data = _request_bytes(method, target, head, content)
+        return await self._send(method, origin, data, timeouts.get("connect"), None)
 
     def _origin_of(self, url: str) -> tuple[_Origin, int]:
         """The origin of ``url`` and where its path starts (cached per URL prefix)."""
@@ -309,32 +323,29 @@ class H11Transport(httpx.AsyncBaseTransport):
         self,
         method: str,
         origin: _Origin,
-        target: bytes,
-        headers: _Headers,
-        content: bytes | None,
-        timeouts: Mapping[str, float | None],
+        data: bytes,
+        connect_timeout: float | None,
+        read_timeout: float | None,
     ) -> httpx.Response:
-        """One exchange on a pooled or new connection, up to the response's head."""
+        """One exchange on a pooled or new connection, up to the response's head.
+
+        ``data`` is the whole request, head and body, written at once.
+        ``read_timeout`` bounds the wait for the head, then each read of the body.
+        """
         if self._closed:
             raise RuntimeError("the transport is closed")
-        connection = await self._take(origin, timeouts.get("connect"))
+        connection = await self._take(origin, connect_timeout)
         self._busy.add(connection)
         try:
-            data = _request_bytes(connection.h11, method, target, headers, content)
-            read_timeout = timeouts.get("read")
+            _expect_response(connection.h11, method)
             self._on_send()
-            with anyio.CancelScope(
-                deadline=anyio.current_time() + read_timeout
-                if read_timeout is not None
-                else float("inf")
-            ) as scope:
-                try:
-                    await connection.stream.send(data)
-                except _STREAM_ERRORS:
-                    raise httpx.WriteError("the connection broke while sending") from None
-                event = await _response_head(connection)
-            if scope.cancelled_caught:
-                raise httpx.ReadTimeout("the server sent no response in time")
+            if read_timeout is None:
+                event = await _exchange(connection, data)
+            else:
+                with anyio.move_on_after(read_timeout) as scope:
+                    event = await _exchange(connection, data)
+                if scope.cancelled_caught:
+                    raise httpx.ReadTimeout("the server sent no response in time")
         except BaseException:
             self._release(connection)  # not done: closed, never pooled
             raise
@@ -447,23 +458,49 @@ class H11Transport(httpx.AsyncBaseTransport):
 
 
 def _request_bytes(
-    state: h11.Connection,
-    method: str,
-    target: bytes,
-    headers: _Headers,
-    content: bytes | None,
+    method: str, target: str, headers: list[tuple[str, str]], content: bytes | None
 ) -> bytes:
-    """The request's bytes, head and body, checked by h11 (one write)."""
+    """The request's bytes, head and body (one write), each part checked first.
+
+    Written here rather than by h11, which checks the same at three times the cost.
+    A value that would break the head (a line break, a control character) is refused;
+    the error never quotes it, since it may be the credentials.
+    """
+    if not _TOKEN.fullmatch(method) or not _TARGET.fullmatch(target):
+        raise httpx.LocalProtocolError("the request's method or path is not valid HTTP/1.1")
+    parts = [method, " ", target, " HTTP/1.1\r\n"]
+    for name, value in headers:
+        if not _TOKEN.fullmatch(name) or not _FIELD_VALUE.fullmatch(value):
+            raise httpx.LocalProtocolError("the request's headers are not valid HTTP/1.1")
+        parts += (name, ": ", value, "\r\n")
+    parts.append("\r\n")
+    head = "".join(parts).encode("ascii")
+    return head + content if content else head
+
+
+def _expect_response(state: h11.Connection, method: str) -> None:
+    """Tell h11 a request went out, so that it parses the answer to it.
+
+    What h11 needs of the request to read the response is its method (a HEAD's answer
+    has no body) and whether it asked to close; the head itself was written by
+    `_request_bytes`, so h11 is given a stand-in of that method, made once.
+    """
+    request = _STAND_INS.get(method)
+    if request is None:
+        request = h11.Request(method=method, target="/", headers=[("Host", "-")])
+        if len(_STAND_INS) < _MAX_ORIGINS:
+            _STAND_INS[method] = request
+    state.send(request)
+    state.send(_END)
+
+
+async def _exchange(connection: _Connection, data: bytes) -> h11.Response:
+    """Write the request; the final response's head."""
     try:
-        data = state.send(h11.Request(method=method, target=target, headers=headers))
-        if content:
-            data += state.send(h11.Data(data=content))
-        data += state.send(h11.EndOfMessage())
-    except (h11.LocalProtocolError, UnicodeError, TypeError, ValueError):
-        # h11's text quotes the offending header, which may be the credentials
-        raise httpx.LocalProtocolError("the request's headers are not valid HTTP/1.1") from None
-    assert data is not None
-    return data
+        await connection.stream.send(data)
+    except _STREAM_ERRORS:
+        raise httpx.WriteError("the connection broke while sending") from None
+    return await _response_head(connection)
 
 
 async def _response_head(connection: _Connection) -> h11.Response:
