@@ -53,7 +53,8 @@ _TOKEN: Final = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
 _FIELD_VALUE: Final = re.compile(r"[\t\x20-\x7e]*")
 _TARGET: Final = re.compile(r"[\x21-\x7e]+")
 _END: Final = h11.EndOfMessage()
-#: h11's stand-in request per method (see `_expect_response`).
+#: h11's stand-in request per method (see `_expect_response`), for this many methods.
+_MAX_METHODS: Final = 16
 _STAND_INS: dict[str, h11.Request] = {}
 _STREAM_ERRORS: Final = (
     anyio.BrokenResourceError,
@@ -291,6 +292,8 @@ class H11Transport(httpx.AsyncBaseTransport):
         """
         origin, target_at = self._origin_of(url)
         target = url[target_at:] or "/"
+        if "#" in target:  # a fragment stays with the client
+            target = target.partition("#")[0] or "/"
         if target[0] != "/":
             target = "/" + target
         head = [("Host", origin.host_header), *headers.items()]
@@ -488,7 +491,7 @@ def _expect_response(state: h11.Connection, method: str) -> None:
     request = _STAND_INS.get(method)
     if request is None:
         request = h11.Request(method=method, target="/", headers=[("Host", "-")])
-        if len(_STAND_INS) < _MAX_ORIGINS:
+        if len(_STAND_INS) < _MAX_METHODS:
             _STAND_INS[method] = request
     state.send(request)
     state.send(_END)
@@ -546,9 +549,11 @@ def _invalid(state: h11.Connection, head: bool) -> NoReturn:
     """The error for what h11 refused, in words of our own (h11's may quote a header)."""
     pending, closed = state.trailing_data
     if head and closed and not pending:
-        raise httpx.RemoteProtocolError("the server closed the connection without answering")
+        raise httpx.RemoteProtocolError(
+            "the server closed the connection without answering"
+        ) from None
     if closed:
-        raise httpx.RemoteProtocolError("the server closed the connection mid-response")
+        raise httpx.RemoteProtocolError("the server closed the connection mid-response") from None
     raise httpx.RemoteProtocolError("the server's response is not valid HTTP/1.1") from None
 
 
