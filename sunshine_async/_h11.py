@@ -101,6 +101,7 @@ class _Connection:
     __slots__ = (
         "h11",
         "idle_since",
+        "max_head",
         "origin",
         "protocol",
         "raw",
@@ -119,7 +120,10 @@ class _Connection:
         self.origin = origin
         self.stream = stream
         self.socket_stream = socket_stream
+        # h11 bounds a head only while it is incomplete; one that arrives whole is
+        # measured once parsed (see `_response_head`)
         self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=max_header_bytes)
+        self.max_head = max_header_bytes
         self.idle_since = 0.0
         raw = socket_stream.extra(anyio.abc.SocketAttribute.raw_socket, None)  # noqa: S610
         # asyncio hands out a wrapper without recv(); the socket is inside
@@ -510,10 +514,17 @@ async def _response_head(connection: _Connection) -> h11.Response:
     """The final response's head; informational (1xx) ones are skipped, a few at most."""
     for _ in range(_MAX_INFORMATIONAL + 1):
         event = await _next_event(connection, None, head=True)
-        if type(event) is h11.Response:
-            return event
-        if type(event) is not h11.InformationalResponse:  # pragma: no cover - h11's order
+        final = type(event) is h11.Response
+        if not final and type(event) is not h11.InformationalResponse:  # pragma: no cover
             raise httpx.RemoteProtocolError("the server's response is not valid HTTP/1.1")
+        # the status line and each header line, as sent less optional spaces
+        size = len(event.reason) + 15 + sum(len(n) + len(v) + 4 for n, v in event.headers)
+        if size > connection.max_head:
+            raise httpx.RemoteProtocolError(
+                f"the response's head is larger than {connection.max_head} bytes"
+            )
+        if final:
+            return event  # type: ignore[no-any-return]
     raise httpx.RemoteProtocolError("the server sent too many informational responses")
 
 
@@ -530,6 +541,8 @@ async def _next_event(
         try:
             event = state.next_event()
         except h11.RemoteProtocolError:
+            event = None  # raised below, outside this block: h11's text may quote a header
+        if event is None:
             _invalid(state, head)
         if event is not h11.NEED_DATA:
             return event
