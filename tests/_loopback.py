@@ -140,3 +140,130 @@ def session_for(url: str, transport: str, **settings: object) -> Session:
         transport=transport,  # type: ignore[arg-type]
         **settings,  # type: ignore[arg-type]
     )
+
+
+def content_length(head: bytes) -> int:
+    """The Content-Length a request's head announces (0 when it announces none)."""
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value.strip())
+    return 0
+
+
+#: What a peer that went away looks like to the server, on either backend.
+GONE = (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError)
+
+
+@attrs.define(eq=False)
+class Peer:
+    """One connection a `ScriptedServer` accepted, as its script sees it.
+
+    Its reads stop at the request's own bytes, so a script can answer a request, or
+    leave its body unread, or hang up in the middle, and know what the client sent.
+    """
+
+    stream: anyio.abc.SocketStream
+    #: 1 for the server's first connection, 2 for the next, ...
+    number: int
+    server: ScriptedServer
+    buffer: bytes = b""
+
+    async def read_head(self) -> bytes | None:
+        """The next request's head (its line and headers), its body left unread.
+
+        None when the client closes (or resets) the connection before a whole head.
+        """
+        for _ in range(100_000):  # a head of ~6 GB at least: never reached
+            if b"\r\n\r\n" in self.buffer:
+                break
+            try:
+                self.buffer += await self.stream.receive()
+            except GONE:
+                return None
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        self.server.heads.append(head)
+        self.server.lines.append(head.split(b"\r\n")[0])
+        return head
+
+    async def read_body(self, head: bytes) -> bytes:
+        """The body ``head`` announces (by Content-Length: what a Session sends)."""
+        length = content_length(head)
+        for _ in range(length + 1):  # each receive brings at least one byte
+            if len(self.buffer) >= length:
+                break
+            self.buffer += await self.stream.receive()
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return body
+
+    async def read_request(self) -> bytes | None:
+        """The next request's line, its body read and dropped; None if the client left."""
+        head = await self.read_head()
+        if head is None:
+            return None
+        await self.read_body(head)
+        return head.split(b"\r\n")[0]
+
+    async def send(self, data: bytes) -> None:
+        await self.stream.send(data)
+
+    async def drain(self, limit: int = 1 << 26) -> int:
+        """Read until the client closes the connection: how many bytes came meanwhile
+        (those already buffered included). Stops early past ``limit`` bytes."""
+        arrived = len(self.buffer)
+        self.buffer = b""
+        while arrived <= limit:
+            try:
+                arrived += len(await self.stream.receive())
+            except GONE:
+                break
+        return arrived
+
+
+#: A connection's script: what the server does with it, until it returns (then the
+#: connection is closed).
+Script = Callable[[Peer], Awaitable[None]]
+
+
+@attrs.define(eq=False)
+class ScriptedServer:
+    """Runs ``script`` for every connection it accepts on 127.0.0.1.
+
+    Counts connections, and keeps every request's head and line in arrival order.
+    A failing assertion in a script ends the server's task group, and so the test.
+    """
+
+    script: Script
+    url: str = ""
+    connections: int = 0
+    heads: list[bytes] = attrs.field(factory=list)
+    lines: list[bytes] = attrs.field(factory=list)
+
+    def count(self, method: str) -> int:
+        """How many requests of ``method`` arrived."""
+        prefix = method.encode() + b" "
+        return sum(line.startswith(prefix) for line in self.lines)
+
+    async def _handle(self, stream: anyio.abc.SocketStream) -> None:
+        self.connections += 1
+        peer = Peer(stream, self.connections, self)
+        async with stream:
+            try:
+                await self.script(peer)
+            except GONE:
+                return  # the client went away mid-script: several tests are about that
+
+
+@asynccontextmanager
+async def scripted_server(script: Script) -> AsyncIterator[ScriptedServer]:
+    """Run ``script`` on each connection to an ephemeral loopback port, for the block."""
+    server = ScriptedServer(script)
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    server.url = f"http://127.0.0.1:{port}"
+    async with listener, anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, server._handle)
+        try:
+            yield server
+        finally:
+            tg.cancel_scope.cancel()
