@@ -100,6 +100,7 @@ class _Connection:
 
     __slots__ = (
         "h11",
+        "head_bytes",
         "idle_since",
         "max_head",
         "origin",
@@ -121,9 +122,11 @@ class _Connection:
         self.stream = stream
         self.socket_stream = socket_stream
         # h11 bounds a head only while it is incomplete; one that arrives whole is
-        # measured once parsed (see `_response_head`)
+        # measured once parsed, by the bytes it took (see `_response_head`)
         self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=max_header_bytes)
         self.max_head = max_header_bytes
+        #: Bytes received while waiting for the current response's head.
+        self.head_bytes = 0
         self.idle_since = 0.0
         raw = socket_stream.extra(anyio.abc.SocketAttribute.raw_socket, None)  # noqa: S610
         # asyncio hands out a wrapper without recv(); the socket is inside
@@ -503,6 +506,7 @@ def _expect_response(state: h11.Connection, method: str) -> None:
 
 async def _exchange(connection: _Connection, data: bytes) -> h11.Response:
     """Write the request; the final response's head."""
+    connection.head_bytes = 0
     try:
         await connection.stream.send(data)
     except _STREAM_ERRORS:
@@ -517,8 +521,8 @@ async def _response_head(connection: _Connection) -> h11.Response:
         final = type(event) is h11.Response
         if not final and type(event) is not h11.InformationalResponse:  # pragma: no cover
             raise httpx.RemoteProtocolError("the server's response is not valid HTTP/1.1")
-        # the status line and each header line, as sent less optional spaces
-        size = len(event.reason) + 15 + sum(len(n) + len(v) + 4 for n, v in event.headers)
+        # what was received less what h11 has not parsed yet (the body's first bytes)
+        size = connection.head_bytes - len(connection.h11.trailing_data[0])
         if size > connection.max_head:
             raise httpx.RemoteProtocolError(
                 f"the response's head is larger than {connection.max_head} bytes"
@@ -553,8 +557,12 @@ async def _next_event(
                 data = await _receive(connection.stream)
             if scope.cancelled_caught:
                 raise httpx.ReadTimeout("the server stopped sending")
-        if not data and head and state.their_state is h11.SEND_RESPONSE:
-            raise httpx.RemoteProtocolError("the server closed the connection without answering")
+        if head:
+            if not data and state.their_state is h11.SEND_RESPONSE:
+                raise httpx.RemoteProtocolError(
+                    "the server closed the connection without answering"
+                )
+            connection.head_bytes += len(data)
         state.receive_data(data)
 
 
