@@ -370,14 +370,20 @@ class Engine:
                 # the way out; closing the pool first would race that cleanup
                 with anyio.move_on_after(CLOSE_GRACE_SECONDS):
                     await self._drained.wait()
-            for carrier in (self._carrier, self._mock_carrier):
-                if carrier is None:
-                    continue
-                if self._in_own_loop():
-                    await carrier.aclose()
-                elif _loop_ended(self._loop):
-                    carrier.abandon()
-                # else: its loop runs on elsewhere, and only that loop can close it
+            try:
+                await self._close_carrier(self._carrier)
+            finally:  # the mock's carrier is closed whatever the first one did
+                await self._close_carrier(self._mock_carrier)
+
+    async def _close_carrier(self, carrier: Carrier | None) -> None:
+        """Close a carrier in its own loop, or let it go if that loop has ended."""
+        if carrier is None:
+            return
+        if self._in_own_loop():
+            await carrier.aclose()
+        elif _loop_ended(self._loop):
+            carrier.abandon()
+        # else: its loop runs on elsewhere, and only that loop can close it
 
     def _in_own_loop(self) -> bool:
         """Whether the event loop running now is the one the carrier was opened in."""
@@ -401,6 +407,8 @@ class Engine:
         if carrier is not None and not self._in_own_loop():
             if _loop_ended(self._loop):
                 carrier.abandon()
+                if self._mock_carrier is not None:
+                    self._mock_carrier.abandon()
             raise WrongEventLoopError(
                 "this Session was opened in another event loop, and its connections"
                 " belong to that loop: create the Session inside the loop that uses it"

@@ -22,6 +22,7 @@ What the Session relies on:
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import socket
 import ssl
@@ -46,6 +47,8 @@ _MAX_INFORMATIONAL: Final = 16
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 #: Origins remembered by their URL prefix; a Session talks to one or two.
 _MAX_ORIGINS: Final = 64
+#: A look at the next byte that leaves it there, and never blocks, even on a socket
+#: some event loop left in blocking mode (MSG_DONTWAIT where the platform has it).
 _PEEK: Final = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
 #: What a method, a header name and a header value may hold (RFC 9110's token and
 #: field value, ASCII only); the path is already percent-encoded.
@@ -55,7 +58,7 @@ _TARGET: Final = re.compile(r"[\x21-\x7e]+")
 _END: Final = h11.EndOfMessage()
 #: h11's stand-in request per method (see `_expect_response`), for this many methods.
 _MAX_METHODS: Final = 16
-_STAND_INS: dict[str, h11.Request] = {}
+_STAND_INS: dict[tuple[str, bool], h11.Request] = {}
 _STREAM_ERRORS: Final = (
     anyio.BrokenResourceError,
     anyio.ClosedResourceError,
@@ -104,6 +107,7 @@ class _Connection:
         "idle_since",
         "max_head",
         "origin",
+        "own_copy",
         "protocol",
         "raw",
         "socket_stream",
@@ -128,9 +132,9 @@ class _Connection:
         #: Bytes received while waiting for the current response's head.
         self.head_bytes = 0
         self.idle_since = 0.0
-        raw = socket_stream.extra(anyio.abc.SocketAttribute.raw_socket, None)  # noqa: S610
-        # asyncio hands out a wrapper without recv(); the socket is inside
-        self.raw: socket.socket | None = getattr(raw, "_sock", raw)
+        self.raw, self.own_copy = _peekable(
+            socket_stream.extra(anyio.abc.SocketAttribute.raw_socket, None)  # noqa: S610
+        )
         # anyio's asyncio stream keeps what the loop already read in its protocol
         self.protocol: Any = getattr(socket_stream, "_protocol", None)
         # and its TLS stream what it read past the response (a server's close notice
@@ -164,6 +168,8 @@ class _Connection:
     def close_now(self) -> None:
         """Close the socket without awaiting: safe in a finally block and when cancelled."""
         _close_socket(self.socket_stream, self.raw)
+        if self.own_copy is not None:
+            self.own_copy.close()
 
     def abandon(self, drop_transport: Callable[[object], None]) -> None:
         """Close the socket after its event loop has ended (nothing may be scheduled)."""
@@ -172,6 +178,8 @@ class _Connection:
             drop_transport(transport)
         elif self.raw is not None:
             self.raw.close()
+        if self.own_copy is not None:
+            self.own_copy.close()
 
 
 class _Body(httpx.AsyncByteStream):
@@ -269,14 +277,25 @@ class H11Transport(httpx.AsyncBaseTransport):
         url = request.url
         origin = _Origin(url.scheme, url.netloc.decode("ascii"))
         content = await request.aread()
-        # httpx has added Host and Content-Length already
+        # the body is sent whole, so its length replaces any framing httpx chose (a
+        # streamed body comes with Transfer-Encoding: chunked)
         headers = [
-            (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in request.headers.raw
+            if name.lower() not in (b"content-length", b"transfer-encoding")
         ]
+        if content or request.method in _BODY_METHODS:
+            headers.append(("Content-Length", str(len(content))))
+        close = request.headers.get("connection", "").lower() == "close"
         data = _request_bytes(request.method, url.raw_path.decode("ascii"), headers, content)
         timeouts: Mapping[str, float | None] = request.extensions.get("timeout", {})
         response = await self._send(
-            request.method, origin, data, timeouts.get("connect"), timeouts.get("read")
+            request.method,
+            origin,
+            data,
+            timeouts.get("connect"),
+            timeouts.get("read"),
+            close=close,
         )
         response.request = request
         return response
@@ -336,18 +355,25 @@ class H11Transport(httpx.AsyncBaseTransport):
         data: bytes,
         connect_timeout: float | None,
         read_timeout: float | None,
+        *,
+        close: bool = False,
     ) -> httpx.Response:
         """One exchange on a pooled or new connection, up to the response's head.
 
         ``data`` is the whole request, head and body, written at once.
         ``read_timeout`` bounds the wait for the head, then each read of the body.
+        ``close``: the request asked the server to close the connection after it.
         """
-        if self._closed:
-            raise RuntimeError("the transport is closed")
+        self._check_open()
         connection = await self._take(origin, connect_timeout)
+        try:
+            self._check_open()  # aclose() may have run while this one was connecting
+        except RuntimeError:
+            connection.close_now()
+            raise
         self._busy.add(connection)
         try:
-            _expect_response(connection.h11, method)
+            _expect_response(connection.h11, method, close)
             self._on_send()
             if read_timeout is None:
                 event = await _exchange(connection, data)
@@ -367,6 +393,10 @@ class H11Transport(httpx.AsyncBaseTransport):
             extensions={"http_version": version, "reason_phrase": event.reason},
         )
 
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the transport is closed")
+
     async def _take(self, origin: _Origin, connect_timeout: float | None) -> _Connection:
         """An idle connection to ``origin`` that is still good, or a new one."""
         stack = self._idle.get(origin.key)
@@ -375,7 +405,11 @@ class H11Transport(httpx.AsyncBaseTransport):
             while stack:
                 connection = stack.pop()
                 self._idle_count -= 1
-                if now - connection.idle_since < self._expiry and connection.quiet():
+                try:
+                    good = now - connection.idle_since < self._expiry and connection.quiet()
+                except Exception:  # noqa: BLE001 - a socket of a kind quiet() did not foresee
+                    good = False
+                if good:
                     return connection
                 connection.close_now()
         return await self._connect(origin, connect_timeout)
@@ -488,18 +522,19 @@ def _request_bytes(
     return head + content if content else head
 
 
-def _expect_response(state: h11.Connection, method: str) -> None:
+def _expect_response(state: h11.Connection, method: str, close: bool) -> None:
     """Tell h11 a request went out, so that it parses the answer to it.
 
     What h11 needs of the request to read the response is its method (a HEAD's answer
     has no body) and whether it asked to close; the head itself was written by
-    `_request_bytes`, so h11 is given a stand-in of that method, made once.
+    `_request_bytes`, so h11 is given a stand-in of that kind, made once.
     """
-    request = _STAND_INS.get(method)
+    request = _STAND_INS.get((method, close))
     if request is None:
-        request = h11.Request(method=method, target="/", headers=[("Host", "-")])
+        headers = [("Host", "-"), ("Connection", "close")] if close else [("Host", "-")]
+        request = h11.Request(method=method, target="/", headers=headers)
         if len(_STAND_INS) < _MAX_METHODS:
-            _STAND_INS[method] = request
+            _STAND_INS[method, close] = request
     state.send(request)
     state.send(_END)
 
@@ -528,6 +563,13 @@ async def _response_head(connection: _Connection) -> h11.Response:
                 f"the response's head is larger than {connection.max_head} bytes"
             )
         if final:
+            headers = event.headers
+            if _header(headers, b"transfer-encoding") and _header(headers, b"content-length"):
+                # the two framings disagree: whichever h11 believes, the Session's size
+                # check read the other (RFC 9112 6.3: treat as an error)
+                raise httpx.RemoteProtocolError(
+                    "the response has both a Content-Length and a Transfer-Encoding"
+                )
             return event  # type: ignore[no-any-return]
     raise httpx.RemoteProtocolError("the server sent too many informational responses")
 
@@ -586,6 +628,35 @@ async def _receive(stream: anyio.abc.ByteStream) -> bytes:
         return b""
     except _STREAM_ERRORS:
         raise httpx.ReadError("the connection broke while reading the response") from None
+
+
+def _header(headers: Any, name: bytes) -> bool:
+    """Whether h11's parsed headers (lower-case names) hold ``name``."""
+    return any(key == name for key, _ in headers)
+
+
+def _peekable(raw: object) -> tuple[socket.socket | None, socket.socket | None]:
+    """The socket `_Connection.quiet` can peek at, and the copy of it to close later
+    when one had to be made.
+
+    trio hands out the socket itself; asyncio a wrapper with the socket inside; uvloop a
+    stand-in whose recv() refuses, so a duplicate of its descriptor is peeked at.
+    """
+    if isinstance(raw, socket.socket):
+        return raw, None
+    inner = getattr(raw, "_sock", None)
+    if isinstance(inner, socket.socket):
+        return inner, None
+    fileno = getattr(raw, "fileno", None)
+    if fileno is None:
+        return None, None
+    try:
+        copy = socket.socket(fileno=os.dup(fileno()))
+    except (OSError, TypeError, ValueError):
+        return None, None
+    # left as it is: its blocking mode is the original's (one open file), and the peek
+    # does not wait either way
+    return copy, copy
 
 
 def _close_socket(socket_stream: anyio.abc.SocketStream, raw: socket.socket | None) -> None:

@@ -7,7 +7,7 @@ httpcore's async pool costs more than the requests it carries. httpx's own trans
 
 A test double that replaces httpx's way of sending (respx, pytest-httpx) is never
 routed around: while one is in place, "auto" keeps to httpx's transport, and asking for
-aiohttp by name is refused.
+one of the SDK's own (h11, aiohttp) by name is refused.
 
 Whether a failed request may have reached the server is told by a `SendTracker`, fed
 by the transport's own events: httpcore's ``trace`` extension, aiohttp's connector,
