@@ -144,6 +144,21 @@ class TestFraming:
         assert first.data["n"] == 1
         assert server.connections == 1
 
+    @pytest.mark.parametrize("framing", ["length", "chunked"])
+    async def test_big_body_arrives_whole(self, framing: str) -> None:
+        """A body of many reads (2 MiB) arrives byte for byte, and the connection goes on."""
+        pad = bytes(random.Random(7).choices(b"abcdefghijklmnopqrstuvwxyz", k=2 << 20))
+        body = b'{"pad":"' + pad + b'"}'
+        if framing == "length":
+            reply = http_response(body)
+        else:
+            reply = chunked(body, tuple(range(1, 60_000, 997)))
+        async with canned_server(reply) as server, h11_session(server.url) as session:
+            first = await get(session)
+            second = await get(session)
+        assert first.body == second.body == body
+        assert server.connections == 1
+
     async def test_connection_close_is_not_reused(self) -> None:
         """After ``Connection: close`` the next request opens a new connection, though
         this server would have read on."""
@@ -187,6 +202,20 @@ class TestFraming:
         assert first.body == second.body == body
         assert server.connections == 2
         assert stats.open_connections == 0
+
+    async def test_both_length_and_chunked_is_refused(self) -> None:
+        """A response framed both by Content-Length and by chunking is a protocol error:
+        the two framings would disagree on where the body ends."""
+        reply = chunked(PAGE, ()).replace(
+            b"Transfer-Encoding", b"Content-Length: %d\r\nTransfer-Encoding" % len(PAGE)
+        )
+        async with (
+            canned_server(reply) as server,
+            h11_session(server.url, max_retries=0) as session,
+        ):
+            with pytest.raises(sa.ApiConnectionError) as caught:
+                await get(session)
+        assert "RemoteProtocolError" in str(caught.value)
 
     @pytest.mark.parametrize("count", [1, 16])
     async def test_informational_responses_are_skipped(self, count: int) -> None:
@@ -246,14 +275,16 @@ class TestFraming:
         assert len(server.lines) == 4
         assert (stats.open_connections, stats.idle_connections) == (1, 1)
 
-    @pytest.mark.parametrize("shape", ["one header", "many headers"])
+    @pytest.mark.parametrize("shape", ["one header", "many headers", "padded value"])
     async def test_head_past_the_bound(self, shape: str) -> None:
         """A head past 64 kB is a protocol error whose text quotes none of it."""
         marker = "HEADERVALUE-do-not-quote"
         if shape == "one header":
             lines: tuple[str, ...] = (f"X-Big: {marker}{'v' * 70_000}",)
-        else:
+        elif shape == "many headers":
             lines = tuple(f"X-H-{i}: {marker}" for i in range(3000))
+        else:  # the spaces around a value are not part of it, but they are of the head
+            lines = (f"X-Big:{' ' * 70_000}{marker}{'v' * 10}",)
         reply = http_response(PAGE, headers=lines)
         assert len(reply) > 64 * 1024
         async with (
@@ -658,11 +689,15 @@ class TestDirect:
             await transport.aclose()
         assert len(sends) == 2
 
-    async def test_head_bound_is_the_transports(self) -> None:
+    @pytest.mark.parametrize("padding", ["value", "spaces around it"])
+    async def test_head_bound_is_the_transports(self, padding: str) -> None:
         """``max_header_bytes`` is the bound: a head past it fails, one under it is read
         (a head that arrives in one read included)."""
         small = http_response(PAGE, headers=(f"X-A: {'a' * 500}",))
-        large = http_response(PAGE, headers=(f"X-A: {'a' * 2000}",))
+        if padding == "value":
+            large = http_response(PAGE, headers=(f"X-A: {'a' * 2000}",))
+        else:
+            large = http_response(PAGE, headers=(f"X-A:{' ' * 1000}{'a' * 8}{' ' * 1000}",))
         transport = self.transport(max_header_bytes=1024)
         try:
             async with canned_server(small) as server:
@@ -807,6 +842,21 @@ class TestDirect:
                     with anyio.fail_after(5), pytest.raises(httpx.ReadTimeout):
                         await client.get(f"{server.url}/v2/{where}")
                 counts = transport.connection_counts()
+        assert counts == (0, 0)
+
+    async def test_request_asking_to_close_is_not_reused(self) -> None:
+        """A request sent with ``Connection: close`` (through an httpx client: a Session
+        sets that header itself) ends its connection, though this server would read on."""
+        async with canned_server(http_response(PAGE)) as server:
+            transport = self.transport()
+            async with httpx.AsyncClient(transport=transport) as client:
+                for _ in range(2):
+                    response = await client.get(
+                        f"{server.url}/v2/x", headers={"Connection": "close"}
+                    )
+                    assert response.content == PAGE
+                counts = transport.connection_counts()
+        assert server.connections == 2
         assert counts == (0, 0)
 
     async def test_through_an_httpx_client(self) -> None:
