@@ -34,9 +34,11 @@ RESERVED_HEADERS: Final = frozenset(
         "connection",
     }
 )
-# RFC 9110 token characters for a header name; a value may not hold CR, LF or NUL
+# RFC 9110 token characters for a header name; a value is printable ASCII (tabs
+# allowed): CR, LF or NUL would break the request, and every transport would encode
+# anything past ASCII its own way, or fail on it
 _NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-_BAD_VALUE = re.compile(r"[\r\n\x00]")
+_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
 
 def _seconds(instance: object, attribute: attrs.Attribute[float | None], value: object) -> None:
@@ -63,9 +65,10 @@ def _to_pairs(value: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
             raise InvalidArgumentError(
                 f"headers: {name} is set by the Session itself and cannot be replaced"
             )
-        if not isinstance(text, str) or _BAD_VALUE.search(text) is not None:
+        if not isinstance(text, str) or _VALUE.fullmatch(text) is None:
             raise InvalidArgumentError(
-                f"headers: the value of {name} must be a str without CR, LF or NUL"
+                f"headers: the value of {name} must be a str of printable ASCII,"
+                " without CR, LF or NUL"
             )
         pairs.append((name, text))
     return tuple(pairs)

@@ -122,8 +122,9 @@ class Session(Engine):
             user = await quick.apps[app_id].users.get(user_id)
 
         Raises:
-            InvalidArgumentError: a bad value, or a header the Session sets itself
-                (``Authorization``, ``Content-Type``, ...).
+            InvalidArgumentError: a bad value, a header value that is not printable
+                ASCII, or a header the Session sets itself (``Authorization``,
+                ``Content-Type``, ...).
 
         .. versionadded:: 0.2
         """

@@ -75,6 +75,8 @@ class TestRequestOptions:
         [
             ({"X-A": "one\r\nX-Injected: two"}, "without CR, LF or NUL"),
             ({"X-A": 5}, "without CR, LF or NUL"),
+            ({"X-Note": "café"}, "printable ASCII"),
+            ({"X-Note": "a\x7fb"}, "printable ASCII"),
             ({"bad name": "v"}, "not a header name"),
             ({"": "v"}, "not a header name"),
         ],
