@@ -88,14 +88,22 @@ class _State(enum.Enum):
 
 
 def _scrub(exc: Exception, authorization: str) -> None:
-    """Take the credentials out of an httpx error's text (an illegal header is quoted)."""
-    secret_parts = [authorization, authorization.partition(" ")[2]]
-    text = str(exc)
-    for part in secret_parts:
-        if part and part in text:
-            text = text.replace(part, "[secure]")
-    if text != str(exc):
-        exc.args = (text,)
+    """Take the credentials out of the text of an httpx error and of every error it
+    was raised from: an illegal header is quoted, and a server may echo ours."""
+    secret_parts = [part for part in (authorization, authorization.partition(" ")[2]) if part]
+    link: BaseException | None = exc
+    seen: set[int] = set()
+    for _ in range(16):  # httpx, httpcore, h11: a chain is a few links long
+        if link is None or id(link) in seen:
+            break
+        seen.add(id(link))
+        text = str(link)
+        scrubbed = text
+        for part in secret_parts:
+            scrubbed = scrubbed.replace(part, "[secure]")
+        if scrubbed != text:
+            link.args = (scrubbed,)
+        link = link.__cause__ or link.__context__
 
 
 class _Outgoing:

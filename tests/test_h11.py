@@ -971,20 +971,28 @@ class TestSecrets:
 
         return script
 
+    @pytest.mark.with_aiohttp
     @pytest.mark.parametrize(
         "shape", ["bad header line", "bad status line", "bad chunk", "head past the bound"]
     )
-    async def test_echoed_credentials_are_not_quoted(self, shape: str) -> None:
+    async def test_echoed_credentials_are_not_quoted(self, shape: str, transport: str) -> None:
         """The server's bad answer quotes the request's Authorization: no error text,
-        ours or one chained to it, repeats it."""
+        ours or one chained to it, repeats it (on every transport: httpcore's chain holds
+        h11's error, which quotes the bytes)."""
         async with (
             scripted_server(self.echoing(shape)) as server,
-            h11_session(server.url, max_retries=0, timeout=2) as session,
+            session_for(server.url, transport, max_retries=0, timeout=2) as session,
         ):
-            with pytest.raises(sa.SunshineError) as caught:
+            error: sa.SunshineError | None = None
+            try:
                 await session.request("POST", "/v2/x", body={"a": 1})
+            except sa.SunshineError as exc:
+                error = exc
         assert server.count("POST") == 1
-        assert_says_nothing_of(caught.value, SECRET, BASIC)
+        if transport == "h11":
+            assert error is not None  # h11 refuses every one of these answers
+        if error is not None:  # the others let some through (a whole head, say)
+            assert_says_nothing_of(error, SECRET, BASIC)
 
     async def test_transport_failures_say_nothing_of_the_secret(self) -> None:
         """Refused, lost and timed-out requests: no secret in any text."""
