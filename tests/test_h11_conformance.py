@@ -30,6 +30,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 import sunshine_async as sa
 from sunshine_async import Session
+from sunshine_async._transport import _tls_context
 from sunshine_async.testing import FakeSunshine
 from sunshine_async.testing._server import ServerThread, _server_class
 from sunshine_async.types import ClientCreateJSON
@@ -97,6 +98,8 @@ class Seen:
     requests: list[tuple[int, str, str]] = attrs.field(factory=list)
     #: Set once the server has closed a kept-alive connection for being idle.
     idle_closed: threading.Event = attrs.field(factory=threading.Event)
+    #: The protocol each TLS connection agreed on by ALPN (None: the client offered none).
+    alpn: list[str | None] = attrs.field(factory=list)
 
     @property
     def ports(self) -> list[int]:
@@ -111,6 +114,12 @@ def recording_protocol(seen: Seen) -> type[H11Protocol]:
     """
 
     class Recording(H11Protocol):
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            ssl_object = transport.get_extra_info("ssl_object")
+            if ssl_object is not None:
+                seen.alpn.append(ssl_object.selected_alpn_protocol())
+
         def timeout_keep_alive_handler(self) -> None:
             super().timeout_keep_alive_handler()
             seen.idle_closed.set()
@@ -194,6 +203,9 @@ def serve_tls(fake: FakeSunshine, *, keep_alive: int = 5) -> Iterator[Seen]:
         seen.handshakes.append(name)
 
     config.ssl.sni_callback = note_sni
+    # the server would rather speak h2: it gets http/1.1 only if that is all the client
+    # offers
+    config.ssl.set_alpn_protocols(["h2", "http/1.1"])
     thread = ServerThread(fake, "127.0.0.1", 0, quiet=True)
     thread._server = _server_class()(config)
     port = thread.url.rsplit(":", 1)[1]
@@ -221,9 +233,10 @@ def served(fake: FakeSunshine) -> Iterator[Seen]:
 
 @pytest.fixture
 def trusting(monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
-    """Sessions opened in the test verify against the test CA (and nothing else)."""
-    context = ssl.create_default_context(cafile=str(TLS / "ca.pem"))
-    context.set_alpn_protocols(["http/1.1"])
+    """Sessions opened in the test use the SDK's own TLS context (verified, its ALPN),
+    made afresh, which also trusts the test CA."""
+    context = _tls_context.__wrapped__()
+    context.load_verify_locations(cafile=str(TLS / "ca.pem"))
     monkeypatch.setattr("sunshine_async._transport._tls_context", lambda: context)
     return context
 
@@ -328,6 +341,12 @@ class TestBodies:
             assert [c async for c in session.apps[APP].users[USER].clients.list()] == []
         assert served.handshakes == ["localhost"]
 
+    async def test_alpn_asks_for_http_1_1(self, fake: FakeSunshine, served: Seen) -> None:
+        """The handshake offers HTTP/1.1 only, so a server that prefers h2 agrees on it."""
+        async with h11_session(fake, served.url) as session:
+            assert [c async for c in session.apps[APP].users[USER].clients.list()] == []
+        assert served.alpn == ["http/1.1"]
+
 
 class TestVerification:
     async def test_untrusted_certificate_refused(
@@ -335,8 +354,7 @@ class TestVerification:
     ) -> None:
         """Without the test CA the handshake fails: no request is sent, and the error
         says the server cannot have acted on it."""
-        untrusting = ssl.create_default_context()
-        untrusting.set_alpn_protocols(["http/1.1"])
+        untrusting = _tls_context.__wrapped__()  # the SDK's own, as a Session gets it
         monkeypatch.setattr("sunshine_async._transport._tls_context", lambda: untrusting)
         with anyio.fail_after(PATIENCE):
             async with h11_session(fake, served.url, retry_sleep=no_wait) as session:
