@@ -58,14 +58,7 @@ class CannedServer:
             self.heads.append(head)
             if self.on_request is not None:
                 self.on_request(head.split(b"\r\n")[0])
-            length = next(
-                (
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                ),
-                0,
-            )
+            length = content_length(head)
             while len(buffer) < length:
                 buffer += await stream.receive()
             buffer = buffer[length:]
@@ -84,13 +77,22 @@ class CannedServer:
 async def canned_server(response: bytes | list[bytes]) -> AsyncIterator[CannedServer]:
     """Serve ``response`` on an ephemeral loopback port for the block's duration."""
     server = CannedServer(response)
+    async with on_loopback(server._handle) as server.url:
+        yield server
+
+
+@asynccontextmanager
+async def on_loopback(
+    handle: Callable[[anyio.abc.SocketStream], Awaitable[None]],
+) -> AsyncIterator[str]:
+    """Serve every connection to an ephemeral 127.0.0.1 port with ``handle``, for the
+    block; its base URL."""
     listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
     port = listener.extra(anyio.abc.SocketAttribute.local_port)
-    server.url = f"http://127.0.0.1:{port}"
     async with listener, anyio.create_task_group() as tg:
-        tg.start_soon(listener.serve, server._handle)
+        tg.start_soon(listener.serve, handle)
         try:
-            yield server
+            yield f"http://127.0.0.1:{port}"
         finally:
             tg.cancel_scope.cancel()  # the listener closes after its task has ended
 
@@ -258,12 +260,5 @@ class ScriptedServer:
 async def scripted_server(script: Script) -> AsyncIterator[ScriptedServer]:
     """Run ``script`` on each connection to an ephemeral loopback port, for the block."""
     server = ScriptedServer(script)
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
-    port = listener.extra(anyio.abc.SocketAttribute.local_port)
-    server.url = f"http://127.0.0.1:{port}"
-    async with listener, anyio.create_task_group() as tg:
-        tg.start_soon(listener.serve, server._handle)
-        try:
-            yield server
-        finally:
-            tg.cancel_scope.cancel()
+    async with on_loopback(server._handle) as server.url:
+        yield server

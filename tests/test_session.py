@@ -24,7 +24,7 @@ import sunshine_async as sa
 from sunshine_async import Session
 from sunshine_async.types import ClientCreateJSON
 
-from ._loopback import canned_server, http_response
+from ._loopback import canned_server, http_response, on_loopback
 from .conftest import APP_ID, BASE_URL, KEY_ID, SECRET, USER_ID
 
 pytestmark = pytest.mark.anyio
@@ -815,14 +815,8 @@ class SilentServer:
 @contextlib.asynccontextmanager
 async def silent_server(expected: int) -> AsyncIterator[SilentServer]:
     server = SilentServer(expected=expected)
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
-    server.url = f"http://127.0.0.1:{listener.extra(anyio.abc.SocketAttribute.local_port)}"
-    async with listener, anyio.create_task_group() as tg:
-        tg.start_soon(listener.serve, server.handle)
-        try:
-            yield server
-        finally:
-            tg.cancel_scope.cancel()
+    async with on_loopback(server.handle) as server.url:
+        yield server
 
 
 @pytest.mark.with_aiohttp
