@@ -37,6 +37,8 @@ import h11
 import httpx
 from anyio.streams.tls import TLSStream
 
+from ._options import HEADER_NAME, HEADER_VALUE
+
 __all__ = ["H11Transport"]
 
 #: Bytes asked of the socket per read.
@@ -50,10 +52,7 @@ _MAX_ORIGINS: Final = 64
 #: A look at the next byte that leaves it there, and never blocks, even on a socket
 #: some event loop left in blocking mode (MSG_DONTWAIT where the platform has it).
 _PEEK: Final = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
-#: What a method, a header name and a header value may hold (RFC 9110's token and
-#: field value, ASCII only); the path is already percent-encoded.
-_TOKEN: Final = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
-_FIELD_VALUE: Final = re.compile(r"[\t\x20-\x7e]*")
+#: What a request's path may hold (it is already percent-encoded).
 _TARGET: Final = re.compile(r"[\x21-\x7e]+")
 _END: Final = h11.EndOfMessage()
 #: h11's stand-in request per method (see `_expect_response`), for this many methods.
@@ -284,8 +283,6 @@ class H11Transport(httpx.AsyncBaseTransport):
             for name, value in request.headers.raw
             if name.lower() not in (b"content-length", b"transfer-encoding")
         ]
-        if content or request.method in _BODY_METHODS:
-            headers.append(("Content-Length", str(len(content))))
         close = request.headers.get("connection", "").lower() == "close"
         data = _request_bytes(request.method, url.raw_path.decode("ascii"), headers, content)
         timeouts: Mapping[str, float | None] = request.extensions.get("timeout", {})
@@ -323,8 +320,6 @@ class H11Transport(httpx.AsyncBaseTransport):
         if target[0] != "/":
             target = "/" + target
         head = [("Host", origin.host_header), *headers.items()]
-        if content or method in _BODY_METHODS:
-            head.append(("Content-Length", str(len(content) if content else 0)))
         data = _request_bytes(method, target, head, content)
         return await self._send(method, origin, data, timeouts.get("connect"), None)
 
@@ -508,13 +503,16 @@ def _request_bytes(
 
     Written here rather than by h11, which checks the same at three times the cost.
     A value that would break the head (a line break, a control character) is refused;
-    the error never quotes it, since it may be the credentials.
+    the error never quotes it, since it may be the credentials. ``headers`` hold
+    neither Content-Length nor Transfer-Encoding: the body's length is added here.
     """
-    if not _TOKEN.fullmatch(method) or not _TARGET.fullmatch(target):
+    if content or method in _BODY_METHODS:
+        headers = [*headers, ("Content-Length", str(len(content) if content else 0))]
+    if not HEADER_NAME.fullmatch(method) or not _TARGET.fullmatch(target):
         raise httpx.LocalProtocolError("the request's method or path is not valid HTTP/1.1")
     parts = [method, " ", target, " HTTP/1.1\r\n"]
     for name, value in headers:
-        if not _TOKEN.fullmatch(name) or not _FIELD_VALUE.fullmatch(value):
+        if not HEADER_NAME.fullmatch(name) or not HEADER_VALUE.fullmatch(value):
             raise httpx.LocalProtocolError("the request's headers are not valid HTTP/1.1")
         parts += (name, ": ", value, "\r\n")
     parts.append("\r\n")

@@ -17,7 +17,7 @@ import attrs
 from ._checks import check_count, check_seconds
 from ._exceptions import InvalidArgumentError
 
-__all__ = ["RESERVED_HEADERS", "RequestOptions"]
+__all__ = ["HEADER_NAME", "HEADER_VALUE", "RESERVED_HEADERS", "RequestOptions"]
 
 #: Headers the Session sets itself: an extra header may not replace them (the
 #: credentials, the body's type and length, the encodings the Session can inflate).
@@ -34,11 +34,12 @@ RESERVED_HEADERS: Final = frozenset(
         "connection",
     }
 )
-# RFC 9110 token characters for a header name; a value is printable ASCII (tabs
-# allowed): CR, LF or NUL would break the request, and every transport would encode
-# anything past ASCII its own way, or fail on it
-_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-_VALUE = re.compile(r"[\t\x20-\x7e]*")
+#: RFC 9110 token characters: a header name (and a method). A value is printable ASCII
+#: (tabs allowed): CR, LF or NUL would break the request, and every transport would
+#: encode anything past ASCII its own way, or fail on it. The SDK's h11 transport
+#: checks every header it writes against the same two.
+HEADER_NAME: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+HEADER_VALUE: Final = re.compile(r"[\t\x20-\x7e]*")
 
 
 def _seconds(instance: object, attribute: attrs.Attribute[float | None], value: object) -> None:
@@ -59,13 +60,13 @@ def _to_pairs(value: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
         raise InvalidArgumentError(f"headers must be a mapping, got {type(value).__name__}")
     pairs = []
     for name, text in value.items():
-        if not isinstance(name, str) or _NAME.fullmatch(name) is None:
+        if not isinstance(name, str) or HEADER_NAME.fullmatch(name) is None:
             raise InvalidArgumentError(f"headers: {name!r} is not a header name")
         if name.lower() in RESERVED_HEADERS:
             raise InvalidArgumentError(
                 f"headers: {name} is set by the Session itself and cannot be replaced"
             )
-        if not isinstance(text, str) or _VALUE.fullmatch(text) is None:
+        if not isinstance(text, str) or HEADER_VALUE.fullmatch(text) is None:
             raise InvalidArgumentError(
                 f"headers: the value of {name} must be a str of printable ASCII,"
                 " without CR, LF or NUL"
